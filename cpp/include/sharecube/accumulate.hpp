@@ -1,0 +1,81 @@
+// Element loads (any integer or float type, either byte order) and compensated strip sums.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+namespace sharecube {
+
+using index_t = std::ptrdiff_t;
+
+template <class T, bool Swap>
+inline double load(const T* p) noexcept {
+    if constexpr (!Swap || sizeof(T) == 1) {
+        return static_cast<double>(*p);
+    } else {
+        using Bits = std::conditional_t<sizeof(T) == 2, std::uint16_t,
+                                        std::conditional_t<sizeof(T) == 4, std::uint32_t,
+                                                           std::uint64_t>>;
+        Bits b;
+        std::memcpy(&b, p, sizeof(T));
+        if constexpr (sizeof(T) == 2) b = __builtin_bswap16(b);
+        if constexpr (sizeof(T) == 4) b = __builtin_bswap32(b);
+        if constexpr (sizeof(T) == 8) b = __builtin_bswap64(b);
+        T v;
+        std::memcpy(&v, &b, sizeof(T));
+        return static_cast<double>(v);
+    }
+}
+
+// Loads w elements (stride in elements) as doubles; with skipna, NaN becomes 0 so that it drops
+// out of every sum. The stride-1 branch is what the compiler vectorises.
+template <class T, bool Swap>
+inline void load_strip(const T* p, index_t stride, index_t w, bool skipna, double* vals) noexcept {
+    if (stride == 1) {
+        if (skipna) {
+            for (index_t j = 0; j < w; ++j) {
+                const double v = load<T, Swap>(p + j);
+                vals[j] = v == v ? v : 0.0;
+            }
+        } else {
+            for (index_t j = 0; j < w; ++j) vals[j] = load<T, Swap>(p + j);
+        }
+    } else {
+        if (skipna) {
+            for (index_t j = 0; j < w; ++j) {
+                const double v = load<T, Swap>(p + j * stride);
+                vals[j] = v == v ? v : 0.0;
+            }
+        } else {
+            for (index_t j = 0; j < w; ++j) vals[j] = load<T, Swap>(p + j * stride);
+        }
+    }
+}
+
+// Knuth's TwoSum on each lane: s + c carries the running sum to about twice double precision,
+// which keeps totals within an ulp or two of the exactly rounded sum. Branch-free, so it
+// vectorises across lanes; it needs IEEE arithmetic (no -ffast-math, no reassociation).
+inline void two_sum_lanes(double* s, double* c, const double* v, index_t w) noexcept {
+    for (index_t j = 0; j < w; ++j) {
+        const double t = s[j] + v[j];
+        const double z = t - s[j];
+        c[j] += (s[j] - (t - z)) + (v[j] - z);
+        s[j] = t;
+    }
+}
+
+// A non-finite running sum (inf, NaN) stays non-finite from then on and its correction is
+// meaningless, so it is returned as plain IEEE arithmetic would give it.
+inline double finish(double s, double c) noexcept { return std::isfinite(s) ? s + c : s; }
+
+// share = value / total; where the total is 0 the share is `fill` (NaN or 0), except that a
+// missing (NaN) value keeps its NaN.
+inline double share_of(double v, double t, double fill) noexcept {
+    const double q = v / t;
+    return t == 0.0 ? (v == v ? fill : v) : q;
+}
+
+}  // namespace sharecube

@@ -1,0 +1,122 @@
+// Layout planning: turns an N-d strided array and a set of reduced axes into the few loops the
+// kernels run. No Python headers here; strides are in elements, not bytes.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdlib>
+#include <vector>
+
+namespace sharecube {
+
+using index_t = std::ptrdiff_t;
+inline constexpr std::size_t kMaxDims = 64;
+
+// One dimension of the iteration: its length and the element strides in the input (xs) and in
+// the output (os).
+struct Dim {
+    index_t n;
+    index_t xs;
+    index_t os;
+};
+
+// Orders dims outermost first (largest |x stride|), drops length-1 dims and merges neighbours
+// that a single stride walks in both arrays, so that the kernels loop over as few dims as
+// possible whatever the memory order of the caller's arrays.
+inline std::vector<Dim> coalesce(std::vector<Dim> dims) {
+    dims.erase(std::remove_if(dims.begin(), dims.end(), [](const Dim& d) { return d.n == 1; }),
+               dims.end());
+    std::stable_sort(dims.begin(), dims.end(), [](const Dim& a, const Dim& b) {
+        const index_t ax = std::abs(a.xs), bx = std::abs(b.xs);
+        return ax != bx ? ax > bx : std::abs(a.os) > std::abs(b.os);
+    });
+    std::vector<Dim> merged;
+    for (const Dim& d : dims) {
+        if (!merged.empty()) {
+            Dim& outer = merged.back();
+            if (outer.xs == d.n * d.xs && outer.os == d.n * d.os) {
+                outer = Dim{outer.n * d.n, d.xs, d.os};
+                continue;
+            }
+        }
+        merged.push_back(d);
+    }
+    return merged;
+}
+
+inline index_t count(const std::vector<Dim>& dims) {
+    index_t c = 1;
+    for (const Dim& d : dims) c *= d.n;
+    return c;
+}
+
+// The plan every kernel follows: `outer` dims are independent work items, `inner` is the kept
+// dim walked in strips (its lanes are accumulated side by side, so it should be the kept dim
+// with the smallest stride), `reduced` are the dims summed over.
+struct Layout {
+    std::vector<Dim> outer;
+    Dim inner{1, 0, 0};
+    std::vector<Dim> reduced;
+};
+
+inline Layout make_layout(std::vector<Dim> kept, std::vector<Dim> reduced, bool merge_reduced) {
+    Layout L;
+    kept = coalesce(std::move(kept));
+    if (!kept.empty()) {
+        auto it = std::min_element(kept.begin(), kept.end(), [](const Dim& a, const Dim& b) {
+            return std::abs(a.xs) < std::abs(b.xs);
+        });
+        L.inner = *it;
+        kept.erase(it);
+    }
+    L.outer = std::move(kept);
+    L.reduced = merge_reduced ? coalesce(std::move(reduced)) : std::move(reduced);
+    return L;
+}
+
+// Offsets of outer work item `index` (row-major over `dims`).
+inline void unravel(const std::vector<Dim>& dims, index_t index, index_t& xoff, index_t& ooff) {
+    xoff = 0;
+    ooff = 0;
+    for (auto k = static_cast<index_t>(dims.size()) - 1; k >= 0; --k) {
+        const Dim& d = dims[static_cast<std::size_t>(k)];
+        const index_t i = index % d.n;
+        index /= d.n;
+        xoff += i * d.xs;
+        ooff += i * d.os;
+    }
+}
+
+// Calls f(position, xoff, ooff) for every index of `dims`, row-major, where position counts
+// from 0. An odometer rather than recursion: the innermost dim is a plain loop.
+template <class F>
+inline void for_each_offset(const std::vector<Dim>& dims, F&& f) {
+    const std::size_t nd = dims.size();
+    if (nd == 0) {
+        f(index_t{0}, index_t{0}, index_t{0});
+        return;
+    }
+    for (const Dim& d : dims)
+        if (d.n == 0) return;
+    const Dim& in = dims[nd - 1];
+    std::array<index_t, kMaxDims> idx{};  // numpy caps ndim at 64
+    index_t xoff = 0, ooff = 0, pos = 0;
+    for (;;) {
+        for (index_t i = 0; i < in.n; ++i) f(pos++, xoff + i * in.xs, ooff + i * in.os);
+        std::size_t k = nd - 1;
+        for (;;) {
+            if (k == 0) return;
+            --k;
+            const Dim& d = dims[k];
+            xoff += d.xs;
+            ooff += d.os;
+            if (++idx[k] < d.n) break;
+            xoff -= d.xs * d.n;
+            ooff -= d.os * d.n;
+            idx[k] = 0;
+        }
+    }
+}
+
+}  // namespace sharecube

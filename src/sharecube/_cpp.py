@@ -1,0 +1,50 @@
+"""The C++ backend: a thin adapter from the dispatch convention to ``sharecube._core``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sharecube import _core
+from sharecube._dispatch import Groups
+
+_NO_GROUPS = np.zeros(1, dtype=np.int64)
+
+
+def _mask(axes: tuple[int, ...]) -> int:
+    m = 0
+    for a in axes:
+        m |= 1 << a
+    return m
+
+
+def shares(
+    x: NDArray[Any],
+    out: NDArray[Any],
+    axes: tuple[int, ...],
+    skipna: bool,
+    fill: float,
+    threads: int,
+) -> None:
+    _core.shares(x, out, _mask(axes), skipna, fill, threads)
+
+
+def share_sums(
+    x: NDArray[Any],
+    out: NDArray[Any],
+    axes: tuple[int, ...],
+    groups: Groups | None,
+    skipna: bool,
+    fill: float,
+    threads: int,
+) -> None:
+    if groups is None:
+        _core.share_sums(x, out, _mask(axes), -1, _NO_GROUPS, _NO_GROUPS, 0, skipna, fill, threads)
+    elif groups.count == 0:
+        return  # no groups: the result is empty
+    else:
+        _core.share_sums(
+            x, out, 0, axes[0], groups.ptr, groups.idx, groups.count, skipna, fill, threads
+        )

@@ -1,0 +1,328 @@
+"""Argument checking, backend choice and output handling, decided once per call.
+
+Every public function goes through here: it validates and normalises what the user gave
+(array, axis, groups, policies, dtype, ``out``, ``threads``, ``backend``), picks the backend and
+hands the kernels arrays they can read as they are. Kernels never validate user input, and
+nothing here loops over elements.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import operator
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+Backend = Literal["cpp", "numba", "numpy"]
+ZeroTotal = Literal["nan", "zero"]
+Axis = int | tuple[int, ...] | None
+
+BACKEND_ORDER: tuple[Backend, ...] = ("cpp", "numba", "numpy")
+_BACKEND_MODULES = {
+    "cpp": "sharecube._cpp",
+    "numba": "sharecube._numba",
+    "numpy": "sharecube._reference",
+}
+_loaded: dict[str, ModuleType | None] = {}
+_load_lock = threading.Lock()
+
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+
+
+# ---------------------------------------------------------------------------------------------
+# backends
+
+
+def _load_backend(name: str) -> ModuleType | None:
+    """Import a backend module once; None if it cannot be used here."""
+    if name in _loaded:
+        return _loaded[name]
+    with _load_lock:
+        if name not in _loaded:
+            module: ModuleType | None
+            try:
+                module = importlib.import_module(_BACKEND_MODULES[name])
+            except ImportError:
+                module = None
+            _loaded[name] = module
+    return _loaded[name]
+
+
+def _maybe_available(name: str) -> bool:
+    # numba takes a second to import: backends() answers from what is installed, and the
+    # import itself happens on first use.
+    if name == "numba" and name not in _loaded:
+        return importlib.util.find_spec("numba") is not None
+    return _load_backend(name) is not None
+
+
+def backends() -> tuple[Backend, ...]:
+    """The backends usable in this process, fastest first: a subset of ("cpp", "numba", "numpy")."""
+    return tuple(name for name in BACKEND_ORDER if _maybe_available(name))
+
+
+def resolve_backend(backend: str | None) -> ModuleType:
+    """The module implementing `backend`; None means $SHARECUBE_BACKEND, else the fastest one."""
+    source = "backend"
+    if backend is None:
+        env = os.environ.get("SHARECUBE_BACKEND")
+        if env:
+            backend, source = env, "SHARECUBE_BACKEND"
+    if backend is None:
+        for name in BACKEND_ORDER:
+            module = _load_backend(name)
+            if module is not None:
+                return module
+        raise RuntimeError("no sharecube backend could be loaded")  # numpy always loads
+    if not isinstance(backend, str) or backend not in _BACKEND_MODULES:
+        raise ValueError(
+            f"{source} must be one of {', '.join(map(repr, BACKEND_ORDER))} or None, "
+            f"got {backend!r}"
+        )
+    module = _load_backend(backend)
+    if module is None:
+        why = "numba is not installed" if backend == "numba" else "the C++ extension is not built"
+        raise ValueError(f"{source}={backend!r} is not available here: {why}")
+    return module
+
+
+# ---------------------------------------------------------------------------------------------
+# arguments
+
+
+def as_input(x: ArrayLike, name: str = "x") -> NDArray[Any]:
+    """x as an ndarray the kernels can read directly (no copy unless it is unaligned)."""
+    arr = np.asarray(x)
+    dt = arr.dtype
+    if dt.kind not in "fiub" or dt.fields is not None or dt.itemsize > 8:
+        raise TypeError(
+            f"{name} has dtype {dt}; sharecube works on float64, float32, integer and bool data"
+        )
+    if dt.kind == "f" and dt.itemsize == 2:
+        arr = arr.astype(_F32)  # no float16 kernels: widen (a copy), as numpy's sum would
+    elif not arr.flags.aligned:
+        arr = arr.copy()
+    return arr
+
+
+def normalize_axes(axis: Any, ndim: int, name: str = "axis") -> tuple[int, ...]:
+    """Sorted non-negative axes; None means every axis."""
+    if axis is None:
+        return tuple(range(ndim))
+    items = axis if isinstance(axis, tuple) else (axis,)
+    result = []
+    for a in items:
+        if isinstance(a, (bool, np.bool_)):
+            raise TypeError(f"{name} must be an int, a tuple of ints or None, got {axis!r}")
+        try:
+            a = operator.index(a)
+        except TypeError:
+            raise TypeError(
+                f"{name} must be an int, a tuple of ints or None, got {axis!r}"
+            ) from None
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(
+                f"{name}={a} is out of bounds for an array of {ndim} dimension(s)"
+            )
+        result.append(a % ndim)
+    if len(set(result)) != len(result):
+        raise ValueError(f"{name}={axis!r} repeats an axis")
+    return tuple(sorted(result))
+
+
+def normalize_axis(axis: Any, ndim: int, name: str = "axis") -> int:
+    """One axis (no tuples, no None)."""
+    if axis is None or isinstance(axis, tuple):
+        raise TypeError(f"{name} must be a single int when groups are given, got {axis!r}")
+    return normalize_axes(axis, ndim, name)[0]
+
+
+def check_flag(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def fill_value(zero_total: Any) -> float:
+    """The share where a total is zero."""
+    if zero_total == "nan" and isinstance(zero_total, str):
+        return float("nan")
+    if zero_total == "zero" and isinstance(zero_total, str):
+        return 0.0
+    raise ValueError(f"zero_total must be 'nan' or 'zero', got {zero_total!r}")
+
+
+def normalize_threads(threads: Any) -> int:
+    """0 for every core this process may use, else the cap."""
+    if threads is None:
+        return 0
+    if isinstance(threads, (bool, np.bool_)):
+        raise TypeError(f"threads must be a positive int or None, got {threads!r}")
+    try:
+        n = operator.index(threads)
+    except TypeError:
+        raise TypeError(f"threads must be a positive int or None, got {threads!r}") from None
+    if n < 1:
+        raise ValueError(f"threads must be a positive int or None, got {n}")
+    return n
+
+
+def result_dtype(x_dtype: np.dtype[Any], dtype: DTypeLike | None, out: Any) -> np.dtype[Any]:
+    """float32 in gives float32 out; everything else float64, unless dtype or out says so."""
+    if dtype is not None:
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from None
+        if dt not in (_F32, _F64):
+            raise TypeError(f"dtype must be float32 or float64, got {dt}")
+        return np.dtype(dt.type)  # native byte order
+    if isinstance(out, np.ndarray) and out.dtype in (_F32, _F64) and out.dtype.isnative:
+        return out.dtype
+    return _F32 if x_dtype == _F32 else _F64
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Memberships along one axis in compressed rows: position i belongs to groups
+    ``idx[ptr[i]:ptr[i + 1]]``. Disjoint labels and overlapping blocs both come to this."""
+
+    ptr: NDArray[np.int64]
+    idx: NDArray[np.int64]
+    count: int
+
+    def membership(self) -> NDArray[np.bool_]:
+        """The (n, G) boolean membership matrix."""
+        n = self.ptr.shape[0] - 1
+        member = np.zeros((n, self.count), dtype=bool)
+        rows = np.repeat(np.arange(n), np.diff(self.ptr))
+        member[rows, self.idx] = True
+        return member
+
+
+def normalize_groups(groups: Any, n: int, ngroups: Any, axis: int) -> Groups:
+    """Labels (1-D ints, -1 for none) or a (n, G) boolean membership matrix, checked."""
+    g = np.asarray(groups)
+    if ngroups is not None:
+        if isinstance(ngroups, (bool, np.bool_)):
+            raise TypeError(f"ngroups must be a non-negative int or None, got {ngroups!r}")
+        try:
+            ngroups = operator.index(ngroups)
+        except TypeError:
+            raise TypeError(
+                f"ngroups must be a non-negative int or None, got {ngroups!r}"
+            ) from None
+        if ngroups < 0:
+            raise ValueError(f"ngroups must be a non-negative int or None, got {ngroups}")
+    if g.ndim == 1:
+        if g.dtype.kind not in "iu":
+            raise TypeError(
+                f"groups as labels must be integers (-1 for no group), got dtype {g.dtype}; "
+                "for overlapping blocs pass an (n, G) boolean membership matrix"
+            )
+        if g.shape[0] != n:
+            raise ValueError(
+                f"groups has {g.shape[0]} labels but axis {axis} has length {n}"
+            )
+        if g.size:
+            lo, hi = int(g.min()), int(g.max())
+            if lo < -1:
+                raise ValueError(f"groups contains label {lo}; labels must be >= -1 (-1: no group)")
+        else:
+            lo = hi = -1
+        if ngroups is None:
+            ngroups = hi + 1
+        elif hi >= ngroups:
+            raise ValueError(f"groups contains label {hi} but ngroups is {ngroups}")
+        labels = g.astype(np.int64, copy=False)
+        member = labels >= 0
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(member, out=ptr[1:])
+        idx = np.ascontiguousarray(labels[member])
+        return Groups(ptr, idx, int(ngroups))
+    if g.ndim == 2:
+        if g.dtype != np.bool_:
+            raise TypeError(
+                f"groups as a membership matrix must be boolean, got dtype {g.dtype}"
+            )
+        if g.shape[0] != n:
+            raise ValueError(
+                f"groups has shape {g.shape} but axis {axis} has length {n}; "
+                f"a membership matrix must be ({n}, G)"
+            )
+        if ngroups is not None and ngroups != g.shape[1]:
+            raise ValueError(f"ngroups is {ngroups} but groups has {g.shape[1]} columns")
+        rows, cols = np.nonzero(g)
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=ptr[1:])
+        return Groups(ptr, cols.astype(np.int64), int(g.shape[1]))
+    raise ValueError(
+        f"groups must be 1-D labels or a 2-D membership matrix, got {g.ndim} dimensions"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# output
+
+
+def _same_layout(a: NDArray[Any], b: NDArray[Any]) -> bool:
+    return (
+        a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+        and a.strides == b.strides
+        and a.dtype == b.dtype
+    )
+
+
+def prepare_out(
+    out: Any,
+    shape: tuple[int, ...],
+    dtype: np.dtype[Any],
+    x: NDArray[Any],
+    inplace_ok: bool,
+) -> tuple[NDArray[Any], Callable[[], NDArray[Any]]]:
+    """The array the kernel writes to, and a function returning the result.
+
+    A given ``out`` is checked and written directly; where it overlaps ``x`` in a way a
+    kernel cannot handle, the result goes to a temporary first and is then copied in.
+    """
+    if out is None:
+        target = np.empty(shape, dtype=dtype)
+        return target, lambda: target
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
+    if out.shape != shape:
+        raise ValueError(f"out has shape {out.shape}, expected {shape}")
+    if out.dtype != dtype or not out.dtype.isnative:
+        raise TypeError(f"out has dtype {out.dtype}, expected {dtype}")
+    if not out.flags.writeable:
+        raise ValueError("out is read-only")
+    if not out.flags.aligned:
+        raise ValueError("out is not aligned")
+    if any(s == 0 and n > 1 for s, n in zip(out.strides, out.shape, strict=True)):
+        raise ValueError("out has a zero stride: several results would land on one element")
+    if np.may_share_memory(out, x) and not (inplace_ok and _same_layout(out, x)):
+        tmp = np.empty(shape, dtype=dtype)
+
+        def copy_back() -> NDArray[Any]:
+            np.copyto(out, tmp)
+            return out
+
+        return tmp, copy_back
+    return out, lambda: out
+
+
+def grouped_shape(shape: Sequence[int], axis: int, ngroups: int) -> tuple[int, ...]:
+    return (*shape[:axis], ngroups, *shape[axis + 1 :])
+
+
+def removed_shape(shape: Sequence[int], axes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(n for d, n in enumerate(shape) if d not in axes)

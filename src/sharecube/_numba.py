@@ -1,0 +1,195 @@
+"""The numba backend: the same strip algorithm as the C++ kernels, as plain loops.
+
+Arrays are brought to a 3-D (outer, reduced, inner) view first; where a layout cannot be
+viewed that way (or has non-native byte order, which numba cannot read) a copy is made.
+Compiled functions are cached on disk, so later processes skip the compilation.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numba
+import numpy as np
+from numba import njit, prange
+from numpy.typing import NDArray
+
+from sharecube._dispatch import Groups
+
+_LANES = 64
+# numba's default threading layer is not safe for concurrent parallel calls from several
+# Python threads, and the thread count is process-wide state: one call at a time.
+_lock = threading.Lock()
+
+
+@njit(cache=True, inline="always")
+def _two_sum(s: Any, c: Any, i: int, v: float) -> None:
+    t = s[i] + v
+    z = t - s[i]
+    c[i] += (s[i] - (t - z)) + (v - z)
+    s[i] = t
+
+
+@njit(cache=True, inline="always")
+def _finish(s: float, c: float) -> float:
+    return s + c if np.isfinite(s) else s
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _shares3(x: Any, out: Any, skipna: bool, fill: float) -> None:  # pragma: no cover - jitted
+    n_outer, n_red, m = x.shape
+    nstrips = (m + _LANES - 1) // _LANES
+    for item in prange(n_outer * nstrips):
+        o = item // nstrips
+        j0 = (item % nstrips) * _LANES
+        w = min(_LANES, m - j0)
+        s = np.zeros(w)
+        c = np.zeros(w)
+        for r in range(n_red):
+            for j in range(w):
+                v = np.float64(x[o, r, j0 + j])
+                if skipna and v != v:
+                    v = 0.0
+                _two_sum(s, c, j, v)
+        for j in range(w):
+            s[j] = _finish(s[j], c[j])
+        for r in range(n_red):
+            for j in range(w):
+                v = np.float64(x[o, r, j0 + j])
+                t = s[j]
+                if t == 0.0:
+                    q = fill if v == v else v
+                else:
+                    q = v / t
+                out[o, r, j0 + j] = q
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _share_sums3(
+    x: Any, out: Any, ptr: Any, idx: Any, ngroups: int, skipna: bool, fill: float
+) -> None:  # pragma: no cover - jitted
+    # ngroups == 0: out[o, 0, j] = total / total.
+    n_outer, n_red, m = x.shape
+    nstrips = (m + _LANES - 1) // _LANES
+    for item in prange(n_outer * nstrips):
+        o = item // nstrips
+        j0 = (item % nstrips) * _LANES
+        w = min(_LANES, m - j0)
+        s = np.zeros(w)
+        c = np.zeros(w)
+        gs = np.zeros((max(ngroups, 1), w))
+        gc = np.zeros((max(ngroups, 1), w))
+        for r in range(n_red):
+            for j in range(w):
+                v = np.float64(x[o, r, j0 + j])
+                if skipna and v != v:
+                    v = 0.0
+                _two_sum(s, c, j, v)
+                for e in range(ptr[r], ptr[r + 1]):
+                    _two_sum(gs[idx[e]], gc[idx[e]], j, v)
+        for j in range(w):
+            t = _finish(s[j], c[j])
+            if ngroups == 0:
+                out[o, 0, j0 + j] = fill if t == 0.0 else t / t
+            for k in range(ngroups):
+                q = _finish(gs[k, j], gc[k, j]) / t
+                out[o, k, j0 + j] = fill if t == 0.0 else q
+
+
+def _order(x: NDArray[Any], axes: tuple[int, ...]) -> tuple[list[int], list[int], list[int]]:
+    """Axes as (outer kept, reduced, inner kept): kept axes with smaller strides than every
+    reduced axis go inside, so that the strips run along memory."""
+    by_stride = sorted(range(x.ndim), key=lambda a: (-abs(x.strides[a]), a))
+    reduced = [a for a in by_stride if a in axes]
+    last = max((by_stride.index(a) for a in reduced), default=-1)
+    outer = [a for a in by_stride[:last] if a not in axes]
+    inner = [a for a in by_stride[last + 1 :] if a not in axes]
+    return outer, reduced, inner
+
+
+def _size(shape: tuple[int, ...], axes: list[int]) -> int:
+    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+
+
+def _view3(a: NDArray[Any], perm: list[int], shape3: tuple[int, int, int]) -> NDArray[Any] | None:
+    """A 3-D view of a, or None where only a copy would do."""
+    try:
+        return a.transpose(perm).reshape(shape3, copy=False)
+    except ValueError:
+        return None
+
+
+def _readable(x: NDArray[Any]) -> NDArray[Any]:
+    return x if x.dtype.isnative else x.astype(x.dtype.newbyteorder("="))
+
+
+def _run(fn: Any, threads: int, *args: Any) -> None:
+    limit = numba.config.NUMBA_NUM_THREADS
+    n = limit if threads == 0 else min(threads, limit)
+    with _lock:
+        previous = numba.get_num_threads()
+        numba.set_num_threads(n)
+        try:
+            fn(*args)
+        finally:
+            numba.set_num_threads(previous)
+
+
+def shares(
+    x: NDArray[Any],
+    out: NDArray[Any],
+    axes: tuple[int, ...],
+    skipna: bool,
+    fill: float,
+    threads: int,
+) -> None:
+    if x.size == 0:
+        return
+    outer, reduced, inner = _order(x, axes)
+    perm = outer + reduced + inner
+    shape3 = (_size(x.shape, outer), _size(x.shape, reduced), _size(x.shape, inner))
+    xv = _view3(x, perm, shape3)
+    if xv is None:
+        xv = np.ascontiguousarray(x.transpose(perm)).reshape(shape3)
+    ov = _view3(out, perm, shape3)
+    target = ov if ov is not None else np.empty(shape3, dtype=out.dtype)
+    _run(_shares3, threads, _readable(xv), target, skipna, fill)
+    if ov is None:
+        out[...] = target.reshape([x.shape[a] for a in perm]).transpose(np.argsort(perm))
+
+
+def share_sums(
+    x: NDArray[Any],
+    out: NDArray[Any],
+    axes: tuple[int, ...],
+    groups: Groups | None,
+    skipna: bool,
+    fill: float,
+    threads: int,
+) -> None:
+    if out.size == 0:
+        return
+    outer, reduced, inner = _order(x, axes)
+    n_outer, n_inner = _size(x.shape, outer), _size(x.shape, inner)
+    shape3 = (n_outer, _size(x.shape, reduced), n_inner)
+    xv = _view3(x, outer + reduced + inner, shape3)
+    if xv is None:
+        xv = np.ascontiguousarray(x.transpose(outer + reduced + inner)).reshape(shape3)
+    if groups is None:
+        kept = [a for a in range(x.ndim) if a not in axes]
+        out_axes = [kept.index(a) for a in outer + inner]
+        ptr = idx = np.zeros(1, dtype=np.int64)
+        ngroups, oshape3 = 0, (n_outer, 1, n_inner)
+        full_shape = [x.shape[a] for a in outer + inner]
+    else:
+        out_axes = outer + reduced + inner
+        ptr, idx, ngroups = groups.ptr, groups.idx, groups.count
+        oshape3 = (n_outer, ngroups, n_inner)
+        full_shape = [out.shape[a] for a in out_axes]
+    ov = _view3(out, out_axes, oshape3)
+    target = ov if ov is not None else np.empty(oshape3, dtype=out.dtype)
+    _run(_share_sums3, threads, _readable(xv), target, ptr, idx, ngroups, skipna, fill)
+    if ov is None:
+        out[...] = target.reshape(full_shape).transpose(np.argsort(out_axes))
+

@@ -1,0 +1,155 @@
+"""Shares of the world and bloc share sums: the two core computations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+from sharecube import _dispatch as d
+from sharecube._dispatch import Axis, ZeroTotal
+
+_ACCURACY = """
+    Accuracy: every total and group sum is accumulated in float64 with compensated (TwoSum)
+    summation in the cpp and numba backends, so on finite data spanning many orders of
+    magnitude it is within an ulp or two of the exactly rounded sum (``math.fsum``), and every
+    share is ``value / total`` rounded once (IEEE division). The numpy backend is the
+    reference definition and uses numpy's own (pairwise) sums.
+"""
+
+
+def shares(
+    x: ArrayLike,
+    axis: Axis = 0,
+    *,
+    skipna: bool = True,
+    zero_total: ZeroTotal = "nan",
+    dtype: DTypeLike | None = None,
+    out: NDArray[Any] | None = None,
+    backend: str | None = None,
+    threads: int | None = None,
+) -> NDArray[np.floating[Any]]:
+    """Each element's share of its slice total: ``x / sum(x, axis)``.
+
+    For a country x sector x year cube and ``axis=0`` this is every country's share of the
+    world in each sector and year: ``s[i, k, t] = x[i, k, t] / sum_j x[j, k, t]``.
+
+    Parameters
+    ----------
+    x : array_like
+        float64, float32, integer or bool data of any shape and memory layout (C, Fortran,
+        strided, transposed, read-only, either byte order), read without copying.
+    axis : int, tuple of ints or None
+        The axis (or axes) summed for the total; None sums over all axes. Negative values count
+        from the end.
+    skipna : bool
+        True: NaN is missing data, left out of every total; its own share is NaN.
+        False: a NaN anywhere in a slice makes the whole slice NaN.
+    zero_total : {"nan", "zero"}
+        The share where a slice total is 0 (an empty slice too). No warning is raised.
+        Negative values are allowed; infinities follow IEEE arithmetic.
+    dtype : float32 or float64, optional
+        The result's dtype. Default: float32 for float32 input, else float64 (or ``out``'s).
+    out : ndarray, optional
+        Where to write the result, of x's shape and the result dtype; may be ``x`` itself.
+    backend : {"cpp", "numba", "numpy"}, optional
+        Default: ``$SHARECUBE_BACKEND``, else the fastest available (see ``backends()``).
+    threads : int, optional
+        Cap on the threads used; default every core this process may run on. The result is
+        bit-for-bit the same for any number of threads.
+
+    Returns
+    -------
+    ndarray of x's shape.
+    {accuracy}
+    Examples
+    --------
+    >>> import sharecube as sc
+    >>> sc.shares([[1.0, 2.0], [3.0, 6.0]], axis=0)
+    array([[0.25, 0.25],
+           [0.75, 0.75]])
+    """
+    arr = d.as_input(x)
+    axes = d.normalize_axes(axis, arr.ndim)
+    skip = d.check_flag(skipna, "skipna")
+    fill = d.fill_value(zero_total)
+    rdt = d.result_dtype(arr.dtype, dtype, out)
+    nthreads = d.normalize_threads(threads)
+    impl = d.resolve_backend(backend)
+    target, result = d.prepare_out(out, arr.shape, rdt, arr, inplace_ok=True)
+    impl.shares(arr, target, axes, skip, fill, nthreads)
+    return result()
+
+
+def share_sums(
+    x: ArrayLike,
+    groups: ArrayLike | None = None,
+    axis: Axis = 0,
+    *,
+    ngroups: int | None = None,
+    skipna: bool = True,
+    zero_total: ZeroTotal = "nan",
+    dtype: DTypeLike | None = None,
+    out: NDArray[Any] | None = None,
+    backend: str | None = None,
+    threads: int | None = None,
+) -> NDArray[np.floating[Any]]:
+    """Each group's (bloc's) share of the slice total: ``sum_{i in k} x_i / sum_i x_i``.
+
+    The total over the whole axis and every group's sum come from one pass over ``x``.
+
+    Parameters
+    ----------
+    x : array_like
+        As in :func:`shares`.
+    groups : array_like, optional
+        - None: the sum of all shares along ``axis`` (1 wherever the total is non-zero and
+          finite); ``axis`` (an int, a tuple or None) is removed.
+        - 1-D integer labels, one per position along ``axis``: group ``k`` holds the positions
+          labelled ``k``; ``-1`` puts a position in no group (it still counts in the total).
+        - 2-D boolean membership matrix of shape ``(n, G)``: overlapping blocs (a country in the
+          EU, the OECD and the G20 at once).
+        With groups, ``axis`` is one int, replaced in place by a group axis of length G.
+    ngroups : int, optional
+        Number of groups for labels (default: largest label + 1).
+    skipna, zero_total, dtype, out, backend, threads
+        As in :func:`shares`. A group with no members has share 0.
+
+    Returns
+    -------
+    ndarray: x's shape with ``axis`` replaced by the group axis (or removed).
+    {accuracy}
+    Examples
+    --------
+    >>> import numpy as np, sharecube as sc
+    >>> x = np.array([[1.0, 2.0], [3.0, 6.0], [4.0, 2.0]])   # 3 countries x 2 sectors
+    >>> sc.share_sums(x, groups=[0, 0, -1], axis=0)              # bloc 0: countries 0 and 1
+    array([[0.5, 0.8]])
+    >>> sc.share_sums(x, groups=np.array([[1, 0], [1, 1], [0, 1]], dtype=bool))
+    array([[0.5, 0.8],
+           [0.875, 0.8]])
+    """
+    arr = d.as_input(x)
+    spec: d.Groups | None
+    if groups is None:
+        axes = d.normalize_axes(axis, arr.ndim)
+        spec = None
+        shape = d.removed_shape(arr.shape, axes)
+    else:
+        ax = d.normalize_axis(axis, arr.ndim)
+        axes = (ax,)
+        spec = d.normalize_groups(groups, arr.shape[ax], ngroups, ax)
+        shape = d.grouped_shape(arr.shape, ax, spec.count)
+    skip = d.check_flag(skipna, "skipna")
+    fill = d.fill_value(zero_total)
+    rdt = d.result_dtype(arr.dtype, dtype, out)
+    nthreads = d.normalize_threads(threads)
+    impl = d.resolve_backend(backend)
+    target, result = d.prepare_out(out, shape, rdt, arr, inplace_ok=False)
+    impl.share_sums(arr, target, axes, spec, skip, fill, nthreads)
+    return result()
+
+
+for _f in (shares, share_sums):
+    _f.__doc__ = (_f.__doc__ or "").replace("{accuracy}", _ACCURACY)
