@@ -103,7 +103,7 @@ def _order(x: NDArray[Any], axes: tuple[int, ...]) -> tuple[list[int], list[int]
     by_stride = sorted(range(x.ndim), key=lambda a: (-abs(x.strides[a]), a))
     reduced = [a for a in by_stride if a in axes]
     last = max((by_stride.index(a) for a in reduced), default=-1)
-    outer = [a for a in by_stride[:last] if a not in axes]
+    outer = [a for a in by_stride[: max(last, 0)] if a not in axes]
     inner = [a for a in by_stride[last + 1 :] if a not in axes]
     return outer, reduced, inner
 
@@ -121,7 +121,11 @@ def _view3(a: NDArray[Any], perm: list[int], shape3: tuple[int, int, int]) -> ND
 
 
 def _readable(x: NDArray[Any]) -> NDArray[Any]:
-    return x if x.dtype.isnative else x.astype(x.dtype.newbyteorder("="))
+    """x in native byte order, as a read-only view: numba compiles once per array type, and
+    read-only is a type of its own."""
+    view = (x if x.dtype.isnative else x.astype(x.dtype.newbyteorder("="))).view()
+    view.flags.writeable = False
+    return view
 
 
 def _run(fn: Any, threads: int, *args: Any) -> None:
@@ -179,7 +183,8 @@ def share_sums(
     if groups is None:
         kept = [a for a in range(x.ndim) if a not in axes]
         out_axes = [kept.index(a) for a in outer + inner]
-        ptr = idx = np.zeros(1, dtype=np.int64)
+        ptr = np.zeros(shape3[1] + 1, dtype=np.int64)  # nobody in any group
+        idx = ptr[:0]
         ngroups, oshape3 = 0, (n_outer, 1, n_inner)
         full_shape = [x.shape[a] for a in outer + inner]
     else:

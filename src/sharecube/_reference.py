@@ -17,9 +17,10 @@ from sharecube._dispatch import Groups
 def totals(x: NDArray[Any], axes: tuple[int, ...], skipna: bool) -> NDArray[np.float64]:
     """Slice totals in float64, keeping the reduced axes (length 1)."""
     xf = x.astype(np.float64)
-    if skipna:
-        return np.nansum(xf, axis=axes, keepdims=True)
-    return np.sum(xf, axis=axes, keepdims=True)
+    with np.errstate(all="ignore"):  # inf - inf is NaN, as IEEE says; no warning
+        if skipna:
+            return np.nansum(xf, axis=axes, keepdims=True)
+        return np.sum(xf, axis=axes, keepdims=True)
 
 
 def _divide(num: NDArray[Any], tot: NDArray[Any], fill: float) -> NDArray[np.float64]:
@@ -64,6 +65,9 @@ def share_sums(
         xf = np.where(np.isnan(xf), 0.0, xf)
     member = groups.membership()
     # One sum per group over its members (not a matrix product: 0 * inf would be NaN).
-    sums = np.stack([xf[..., member[:, k]].sum(axis=-1) for k in range(groups.count)], axis=-1)
+    with np.errstate(all="ignore"):
+        sums = np.stack(
+            [xf[..., member[:, k]].sum(axis=-1) for k in range(groups.count)], axis=-1
+        )
     res = _divide(sums, np.moveaxis(tot, axis, -1), fill)
     np.copyto(out, np.moveaxis(res, -1, axis), casting="same_kind")

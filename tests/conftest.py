@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sharecube
+
+FAST_BACKENDS = [b for b in ("cpp", "numba") if b in sharecube.backends()]
+
+
+@pytest.fixture(params=FAST_BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each non-reference backend available here."""
+    return request.param
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(12345)

@@ -1,0 +1,92 @@
+"""Every backend against the numpy reference on the generated inputs (tests/cases.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from cases import DTYPES, POLICIES, arrays, axis_specs, labels_for, memberships_for
+
+import sharecube as sc
+
+
+def _outcome(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs), None
+    except (ValueError, TypeError) as e:
+        return None, e
+
+
+def assert_same(fn, backend: str, label: str, *args, **kwargs) -> None:
+    """Both raise the same error or neither does; results equal bit for bit (NaN == NaN)."""
+    want, want_err = _outcome(fn, *args, backend="numpy", **kwargs)
+    got, got_err = _outcome(fn, *args, backend=backend, **kwargs)
+    if want_err or got_err:
+        assert type(want_err) is type(got_err) and str(want_err) == str(got_err), (
+            f"{label}: numpy raised {want_err!r}, {backend} raised {got_err!r}"
+        )
+        return
+    assert got.dtype == want.dtype and got.shape == want.shape, label
+    np.testing.assert_array_equal(got, want, err_msg=f"{label} backend={backend}", strict=True)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda t: np.dtype(t).name)
+def test_shares_match_reference(backend: str, dtype: type) -> None:
+    for name, x in arrays([dtype]):
+        for axis in axis_specs(x.ndim):
+            for skipna, zt in POLICIES:
+                label = f"{name} axis={axis} skipna={skipna} zero_total={zt}"
+                assert_same(sc.shares, backend, label, x, axis, skipna=skipna, zero_total=zt)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda t: np.dtype(t).name)
+def test_share_sums_without_groups_match_reference(backend: str, dtype: type) -> None:
+    for name, x in arrays([dtype]):
+        for axis in axis_specs(x.ndim):
+            for skipna, zt in POLICIES:
+                label = f"{name} axis={axis} skipna={skipna} zero_total={zt}"
+                assert_same(sc.share_sums, backend, label, x, None, axis, skipna=skipna,
+                            zero_total=zt)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda t: np.dtype(t).name)
+def test_grouped_share_sums_match_reference(backend: str, dtype: type) -> None:
+    rng = np.random.default_rng(7)
+    for name, x in arrays([dtype]):
+        for axis in range(x.ndim):
+            n = x.shape[axis]
+            for groups in labels_for(n, rng) + memberships_for(n, rng):
+                for skipna, zt in POLICIES:
+                    label = f"{name} axis={axis} groups={groups.tolist()} skipna={skipna} {zt}"
+                    assert_same(sc.share_sums, backend, label, x, groups, axis,
+                                skipna=skipna, zero_total=zt)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+def test_random_reals_match_reference_closely(backend: str, dtype: type, rng) -> None:
+    # Sums of random reals round, and the fast backends round less than numpy's pairwise
+    # sums (off by up to ~log2(n) ulp): compare within that. Accuracy is tested against
+    # math.fsum in test_accuracy.py.
+    x = rng.random((30, 40, 5)).astype(dtype)
+    x[rng.random(x.shape) < 0.05] = np.nan
+    groups = rng.integers(-1, 6, size=30)
+    rtol = 4 * np.finfo(dtype).eps if dtype == np.float32 else 1e-13
+    for axis in [0, 1, 2, (0, 1), (0, 2), None]:
+        want = sc.shares(x, axis, backend="numpy")
+        np.testing.assert_allclose(sc.shares(x, axis, backend=backend), want, rtol=rtol)
+    for axis in range(3):
+        g = np.resize(groups, x.shape[axis])
+        want = sc.share_sums(x, g, axis, backend="numpy")
+        np.testing.assert_allclose(sc.share_sums(x, g, axis, backend=backend), want, rtol=rtol)
+
+
+def test_dtype_and_out_conventions(backend: str) -> None:
+    x32 = np.arange(12, dtype=np.float32).reshape(3, 4)
+    assert sc.shares(x32, backend=backend).dtype == np.float32
+    assert sc.shares(x32, dtype=np.float64, backend=backend).dtype == np.float64
+    assert sc.shares(x32.astype(np.int16), backend=backend).dtype == np.float64
+    assert sc.shares(x32.astype(np.float16), backend=backend).dtype == np.float32
+    assert sc.shares(x32.astype(np.int64), dtype="float32", backend=backend).dtype == np.float32
+    out = np.empty((3, 4), dtype=np.float32)
+    res = sc.shares(x32.astype(np.float64), out=out, backend=backend)
+    assert res is out
+    np.testing.assert_array_equal(out, (x32 / x32.sum(0)).astype(np.float32))
