@@ -127,8 +127,8 @@ def share_sums(
     >>> sc.share_sums(x, groups=[0, 0, -1], axis=0)              # bloc 0: countries 0 and 1
     array([[0.5, 0.8]])
     >>> sc.share_sums(x, groups=np.array([[1, 0], [1, 1], [0, 1]], dtype=bool))
-    array([[0.5, 0.8],
-           [0.875, 0.8]])
+    array([[0.5  , 0.8  ],
+           [0.875, 0.8  ]])
     """
     arr = d.as_input(x)
     spec: d.Groups | None

@@ -1,0 +1,68 @@
+"""Totals are compensated: shares match value / math.fsum(slice) to within a few ulp."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import sharecube as sc
+
+
+def _adversarial(rng: np.random.Generator, n: int, m: int) -> np.ndarray:
+    """Values over 20 orders of magnitude with both signs, but totals kept well away from 0."""
+    mag = 10.0 ** rng.uniform(-10, 10, size=(n, m))
+    sign = np.where(rng.random((n, m)) < 0.3, -1.0, 1.0)
+    x = mag * sign
+    x[0] = np.abs(x).sum(axis=0) * 1e-6 + 1e9  # a dominant positive term keeps totals > 0
+    return x
+
+
+def _ulps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.abs(a - b) / np.spacing(np.abs(b))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_shares_within_few_ulp_of_fsum(backend: str, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    x = _adversarial(rng, 2000, 64)
+    exact = np.array([math.fsum(x[:, j]) for j in range(x.shape[1])])
+    want = x / exact
+    got = sc.shares(x, axis=0, backend=backend)
+    assert _ulps(got, want).max() <= 2
+    # and along a last (contiguous) axis, the other kernel path
+    got_t = sc.shares(np.ascontiguousarray(x.T), axis=1, backend=backend)
+    assert _ulps(got_t, want.T).max() <= 2
+
+
+def test_numpy_sum_is_less_accurate_than_the_kernels(backend: str) -> None:
+    # Cancellation that numpy's pairwise sum gets wrong by far more than an ulp.
+    x = np.array([1e16, 1.0, -1e16, 3.0, 1e-3] * 40)[:, None]
+    exact = math.fsum(x[:, 0])
+    got = sc.share_sums(x, np.zeros(x.shape[0], dtype=int), axis=0, backend=backend)
+    assert got[0, 0] == 1.0
+    s = sc.shares(x, axis=0, backend=backend)
+    np.testing.assert_array_max_ulp(s[:, 0], x[:, 0] / exact, maxulp=2)
+    assert abs(np.sum(x[:, 0]) - exact) > 1.0  # the reason for compensation
+
+
+def test_float32_input_accumulates_in_float64(backend: str) -> None:
+    rng = np.random.default_rng(5)
+    x = rng.random((100_000, 2)).astype(np.float32)
+    exact = np.array([math.fsum(x[:, j].astype(np.float64)) for j in range(2)])
+    want = (x.astype(np.float64) / exact).astype(np.float32)  # correctly rounded float32
+    got = sc.shares(x, axis=0, backend=backend)
+    assert got.dtype == np.float32
+    np.testing.assert_array_max_ulp(got, want, maxulp=1)
+
+
+def test_group_sums_within_few_ulp_of_fsum(backend: str) -> None:
+    rng = np.random.default_rng(9)
+    x = _adversarial(rng, 1000, 16)
+    labels = rng.integers(-1, 4, size=1000)
+    total = np.array([math.fsum(x[:, j]) for j in range(16)])
+    got = sc.share_sums(x, labels, axis=0, backend=backend)
+    for k in range(4):
+        part = np.array([math.fsum(x[labels == k, j]) for j in range(16)])
+        assert _ulps(got[k], part / total).max() <= 4

@@ -1,0 +1,130 @@
+"""The API's conventions: out=, in-place, overlap, backend choice, docs."""
+
+from __future__ import annotations
+
+import doctest
+import os
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import sharecube as sc
+import sharecube.share
+
+
+def test_backends_lists_what_is_here() -> None:
+    names = sc.backends()
+    assert names[-1] == "numpy"
+    assert list(names) == [b for b in ("cpp", "numba", "numpy") if b in names]
+
+
+@pytest.mark.skipif(os.environ.get("SHARECUBE_REQUIRE_CPP") != "1", reason="CI-only check")
+def test_ci_has_every_backend() -> None:
+    # .ci/run sets SHARECUBE_REQUIRE_CPP=1: a failed C++ build must fail CI, not fall back.
+    assert sc.backends() == ("cpp", "numba", "numpy")
+
+
+def test_default_backend_is_the_fastest(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sharecube import _dispatch
+
+    monkeypatch.delenv("SHARECUBE_BACKEND", raising=False)
+    assert _dispatch.resolve_backend(None).__name__.endswith(
+        {"cpp": "_cpp", "numba": "_numba", "numpy": "_reference"}[sc.backends()[0]]
+    )
+    monkeypatch.setenv("SHARECUBE_BACKEND", "numpy")
+    assert _dispatch.resolve_backend(None).__name__ == "sharecube._reference"
+    assert _dispatch.resolve_backend("cpp" if "cpp" in sc.backends() else "numpy") is not None
+
+
+def test_in_place(backend: str) -> None:
+    x = np.arange(1.0, 13.0).reshape(3, 4)
+    want = x / x.sum(axis=1, keepdims=True)
+    res = sc.shares(x, axis=1, out=x, backend=backend)
+    assert res is x
+    np.testing.assert_allclose(x, want, rtol=1e-15)
+
+
+def test_overlapping_out_is_not_corrupted(backend: str) -> None:
+    # out overlaps x shifted by one element: the result must be as if out were separate.
+    buf = np.arange(1.0, 14.0)
+    x, out = buf[:12].reshape(3, 4), buf[1:13].reshape(3, 4)
+    want = x / x.sum(axis=0)
+    sc.shares(x, axis=0, out=out, backend=backend)
+    np.testing.assert_allclose(out, want, rtol=1e-15)
+    x2 = np.arange(1.0, 13.0).reshape(3, 4)
+    res = sc.share_sums(x2, [0, 1, 0], axis=0, out=x2[:2], backend=backend)
+    np.testing.assert_allclose(res, [[(1 + 9) / 15, (2 + 10) / 18, (3 + 11) / 21, (4 + 12) / 24],
+                                     [5 / 15, 6 / 18, 7 / 21, 8 / 24]], rtol=1e-15)
+
+
+def test_zero_totals_and_no_warnings(backend: str) -> None:
+    x = np.array([[0.0, 1.0, np.nan], [0.0, -1.0, np.nan]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s_nan = sc.shares(x, axis=0, backend=backend)
+        s_zero = sc.shares(x, axis=0, zero_total="zero", backend=backend)
+        g = sc.share_sums(x, [0, -1], axis=0, zero_total="zero", backend=backend)
+    np.testing.assert_array_equal(s_nan, np.full((2, 3), np.nan))
+    np.testing.assert_array_equal(s_zero, [[0.0, 0.0, np.nan], [0.0, 0.0, np.nan]])
+    np.testing.assert_array_equal(g, [[0.0, 0.0, 0.0]])
+
+
+def test_skipna_policies(backend: str) -> None:
+    x = np.array([[1.0, 1.0], [np.nan, 1.0], [3.0, 2.0]])
+    np.testing.assert_array_equal(
+        sc.shares(x, axis=0, backend=backend), [[0.25, 0.25], [np.nan, 0.25], [0.75, 0.5]]
+    )
+    np.testing.assert_array_equal(
+        sc.shares(x, axis=0, skipna=False, backend=backend),
+        [[np.nan, 0.25], [np.nan, 0.25], [np.nan, 0.5]],
+    )
+    np.testing.assert_array_equal(
+        sc.share_sums(x, [0, 0, 1], axis=0, skipna=False, backend=backend),
+        [[np.nan, 0.5], [np.nan, 0.5]],
+    )
+
+
+def test_shapes_of_results(backend: str) -> None:
+    x = np.ones((4, 5, 6))
+    assert sc.shares(x, (0, 2), backend=backend).shape == (4, 5, 6)
+    assert sc.share_sums(x, None, (0, 2), backend=backend).shape == (5,)
+    assert sc.share_sums(x, None, None, backend=backend).shape == ()
+    assert sc.share_sums(x, [0, 2, 2, 2, 2], 1, backend=backend).shape == (4, 3, 6)
+    assert sc.share_sums(x, [0, 2, 2, 2, 2], 1, ngroups=7, backend=backend).shape == (4, 7, 6)
+    assert sc.share_sums(x, [-1] * 5, 1, backend=backend).shape == (4, 0, 6)
+    assert sc.share_sums(x, np.ones((6, 3), bool), -1, backend=backend).shape == (4, 5, 3)
+    np.testing.assert_array_equal(sc.share_sums(x, None, (0, 2), backend=backend), np.ones(5))
+    assert sc.shares(5.0, None, backend=backend) == 1.0
+    assert sc.shares([1, 3], backend=backend).tolist() == [0.25, 0.75]
+
+
+def test_docstring_examples() -> None:
+    failures, tried = doctest.testmod(sharecube.share, verbose=False)
+    assert tried >= 3 and failures == 0
+
+
+def test_works_without_numba(tmp_path) -> None:
+    # As if numba were not installed: the package imports, numba is not offered, results agree.
+    code = (
+        "import sys; sys.modules['numba'] = None\n"
+        "import numpy as np, sharecube as sc\n"
+        "assert 'numba' not in sc.backends(), sc.backends()\n"
+        "x = np.arange(24.0).reshape(2, 3, 4)\n"
+        "try:\n"
+        "    sc.shares(x, backend='numba')\n"
+        "except ValueError as e:\n"
+        "    assert 'numba is not installed' in str(e)\n"
+        "else:\n"
+        "    raise AssertionError('numba backend should be unavailable')\n"
+        "np.save(sys.argv[1], np.concatenate([sc.shares(x, 1).ravel(),\n"
+        "        sc.share_sums(x, [0, 1, 0], 1).ravel()]))\n"
+    )
+    path = tmp_path / "r.npy"
+    env = {k: v for k, v in os.environ.items() if k != "SHARECUBE_BACKEND"}
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True, env=env)
+    x = np.arange(24.0).reshape(2, 3, 4)
+    want = np.concatenate([sc.shares(x, 1).ravel(), sc.share_sums(x, [0, 1, 0], 1).ravel()])
+    np.testing.assert_array_equal(np.load(path), want)
