@@ -2,24 +2,21 @@
 // argument; here arrays are only read for their dtype, shape and strides.
 #include "pybind11.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
 #include <vector>
 
-#include "sharecube/shares.hpp"
+#include "sharecube/kernel_api.hpp"
+#include "sharecube/parallel.hpp"
 
 namespace {
 
+using sharecube::Call;
 using sharecube::Dim;
+using sharecube::Elem;
 using sharecube::index_t;
-using sharecube::Layout;
-
-template <class T>
-struct Tag {
-    using type = T;
-};
 
 bool non_native(const py::dtype& dt) {
     const char bo = dt.byteorder();
@@ -30,43 +27,98 @@ bool non_native(const py::dtype& dt) {
 #endif
 }
 
-// Calls f(Tag<T>, std::bool_constant<Swap>) for the element type of x.
-template <class F>
-void visit_input(const py::array& x, F&& f) {
-    const py::dtype dt = x.dtype();
-    const bool swap = non_native(dt);
+Elem element_type(const py::dtype& dt) {
     const char kind = dt.kind();
     const auto size = dt.itemsize();
-    auto go = [&](auto tag) {
-        if (swap)
-            f(tag, std::true_type{});
-        else
-            f(tag, std::false_type{});
-    };
-    if (kind == 'f' && size == 8) return go(Tag<double>{});
-    if (kind == 'f' && size == 4) return go(Tag<float>{});
-    if ((kind == 'u' || kind == 'b') && size == 1) return f(Tag<std::uint8_t>{}, std::false_type{});
-    if (kind == 'i' && size == 1) return f(Tag<std::int8_t>{}, std::false_type{});
-    if (kind == 'u' && size == 2) return go(Tag<std::uint16_t>{});
-    if (kind == 'i' && size == 2) return go(Tag<std::int16_t>{});
-    if (kind == 'u' && size == 4) return go(Tag<std::uint32_t>{});
-    if (kind == 'i' && size == 4) return go(Tag<std::int32_t>{});
-    if (kind == 'u' && size == 8) return go(Tag<std::uint64_t>{});
-    if (kind == 'i' && size == 8) return go(Tag<std::int64_t>{});
+    if (kind == 'f' && size == 8) return Elem::f64;
+    if (kind == 'f' && size == 4) return Elem::f32;
+    if ((kind == 'u' || kind == 'b') && size == 1) return Elem::u8;
+    if (kind == 'i' && size == 1) return Elem::i8;
+    if (kind == 'u' && size == 2) return Elem::u16;
+    if (kind == 'i' && size == 2) return Elem::i16;
+    if (kind == 'u' && size == 4) return Elem::u32;
+    if (kind == 'i' && size == 4) return Elem::i32;
+    if (kind == 'u' && size == 8) return Elem::u64;
+    if (kind == 'i' && size == 8) return Elem::i64;
     throw std::invalid_argument("sharecube._core: unsupported input dtype " +
                                 std::string(py::str(py::object(dt))));
 }
 
-// Calls f(Tag<O>) for the (native float32 or float64) element type of out.
-template <class F>
-void visit_output(const py::array& out, F&& f) {
-    const py::dtype dt = out.dtype();
-    if (dt.kind() == 'f' && !non_native(dt)) {
-        if (dt.itemsize() == 8) return f(Tag<double>{});
-        if (dt.itemsize() == 4) return f(Tag<float>{});
-    }
-    throw std::invalid_argument("sharecube._core: out must be native float32 or float64, got " +
-                                std::string(py::str(py::object(out.dtype()))));
+Call make_call(const py::array& x, py::array& out, bool skipna, double fill, int threads) {
+    const py::dtype odt = out.dtype();
+    if (odt.kind() != 'f' || non_native(odt) || (odt.itemsize() != 8 && odt.itemsize() != 4))
+        throw std::invalid_argument("sharecube._core: out must be native float32 or float64, got " +
+                                    std::string(py::str(py::object(odt))));
+    Call c;
+    c.x = x.data();
+    c.out = out.mutable_data();
+    c.in = element_type(x.dtype());
+    c.swap = non_native(x.dtype());
+    c.out_f64 = odt.itemsize() == 8;
+    c.skipna = skipna;
+    c.fill = fill;
+    c.threads = threads;
+    return c;
+}
+
+// The instruction sets compiled in, best first, and the one in use.
+struct Isa {
+    const char* name;
+    void (*shares)(const Call&);
+    void (*share_sums)(const Call&);
+    bool supported;
+};
+
+std::vector<Isa> compiled_isas() {
+    std::vector<Isa> v;
+#if defined(SHARECUBE_HAVE_X86_ISAS)
+    __builtin_cpu_init();
+    v.push_back({"avx512", &sharecube::isa_avx512::shares, &sharecube::isa_avx512::share_sums,
+                 __builtin_cpu_supports("x86-64-v4") != 0});
+    v.push_back({"avx2", &sharecube::isa_avx2::shares, &sharecube::isa_avx2::share_sums,
+                 __builtin_cpu_supports("x86-64-v3") != 0});
+#endif
+    v.push_back({"baseline", &sharecube::isa_baseline::shares, &sharecube::isa_baseline::share_sums,
+                 true});
+    return v;
+}
+
+const std::vector<Isa>& isas() {
+    static const std::vector<Isa> v = compiled_isas();
+    return v;
+}
+
+std::atomic<const Isa*> active_isa{nullptr};
+
+const Isa& current_isa() {
+    const Isa* isa = active_isa.load(std::memory_order_acquire);
+    if (isa != nullptr) return *isa;
+    for (const Isa& candidate : isas())
+        if (candidate.supported) {
+            active_isa.store(&candidate, std::memory_order_release);
+            return candidate;
+        }
+    return isas().back();
+}
+
+std::string get_isa() { return current_isa().name; }
+
+void set_isa(const std::string& name) {
+    for (const Isa& candidate : isas())
+        if (name == candidate.name) {
+            if (!candidate.supported)
+                throw std::invalid_argument("sharecube._core: this CPU lacks " + name);
+            active_isa.store(&candidate, std::memory_order_release);
+            return;
+        }
+    throw std::invalid_argument("sharecube._core: no instruction set named " + name);
+}
+
+std::vector<std::string> supported_isas() {
+    std::vector<std::string> names;
+    for (const Isa& candidate : isas())
+        if (candidate.supported) names.emplace_back(candidate.name);
+    return names;
 }
 
 index_t element_stride(const py::array& a, py::ssize_t axis) {
@@ -95,20 +147,13 @@ void shares(const py::array& x, py::array& out, std::uint64_t reduce_mask, bool 
         const Dim dim{x.shape(d), element_stride(x, d), element_stride(out, d)};
         (in_mask(reduce_mask, d) ? reduced : kept).push_back(dim);
     }
-    const Layout L = sharecube::make_layout(std::move(kept), std::move(reduced), true);
-    const void* xp = x.data();
-    void* op = out.mutable_data();
-    visit_input(x, [&](auto in, auto swap) {
-        using T = typename decltype(in)::type;
-        visit_output(out, [&](auto o) {
-            using O = typename decltype(o)::type;
-            // Safe without the GIL: x and out are kept alive by the caller for the whole call,
-            // and the kernel touches only their raw buffers, never a Python object.
-            py::gil_scoped_release release;
-            sharecube::shares_along<T, decltype(swap)::value, O>(
-                static_cast<const T*>(xp), static_cast<O*>(op), L, skipna, fill, threads);
-        });
-    });
+    Call c = make_call(x, out, skipna, fill, threads);
+    c.layout = sharecube::make_layout(std::move(kept), std::move(reduced), true);
+    const Isa& isa = current_isa();
+    // Safe without the GIL: x and out are kept alive by the caller for the whole call, and the
+    // kernel touches only their raw buffers, never a Python object.
+    py::gil_scoped_release release;
+    isa.shares(c);
 }
 
 // groups: (ptr, idx) in compressed rows along `axis`, ngroups > 0; or ngroups == 0 with
@@ -119,7 +164,8 @@ void share_sums(const py::array& x, py::array& out, std::uint64_t reduce_mask, p
                 bool skipna, double fill, int threads) {
     check_ndim(x);
     std::vector<Dim> kept, reduced;
-    sharecube::Groups g;
+    Call c = make_call(x, out, skipna, fill, threads);
+    sharecube::Groups& g = c.groups;
     g.count = ngroups;
     if (ngroups > 0) {
         if (axis < 0 || axis >= x.ndim() || out.ndim() != x.ndim())
@@ -152,19 +198,11 @@ void share_sums(const py::array& x, py::array& out, std::uint64_t reduce_mask, p
         }
         if (od != out.ndim()) throw std::invalid_argument("sharecube._core: out ndim differs");
     }
-    const Layout L = sharecube::make_layout(std::move(kept), std::move(reduced), ngroups == 0);
-    const void* xp = x.data();
-    void* op = out.mutable_data();
-    visit_input(x, [&](auto in, auto swap) {
-        using T = typename decltype(in)::type;
-        visit_output(out, [&](auto o) {
-            using O = typename decltype(o)::type;
-            // Safe without the GIL: as in shares(); ptr and idx are owned by the caller too.
-            py::gil_scoped_release release;
-            sharecube::share_sums_along<T, decltype(swap)::value, O>(
-                static_cast<const T*>(xp), static_cast<O*>(op), L, g, skipna, fill, threads);
-        });
-    });
+    c.layout = sharecube::make_layout(std::move(kept), std::move(reduced), ngroups == 0);
+    const Isa& isa = current_isa();
+    // Safe without the GIL: as in shares(); ptr and idx are owned by the caller too.
+    py::gil_scoped_release release;
+    isa.share_sums(c);
 }
 
 }  // namespace
@@ -179,4 +217,7 @@ void register_shares(py::module_& m) {
           "Fill out with each group's share sum along axis (or total/total if ngroups == 0).");
     m.def("available_cores", &sharecube::available_cores,
           "Cores this process may run on (its CPU affinity).");
+    m.def("isa", &get_isa, "The instruction set the kernels run with.");
+    m.def("supported_isas", &supported_isas, "Compiled-in instruction sets this CPU runs, best first.");
+    m.def("_set_isa", &set_isa, py::arg("name"), "Run the kernels with another instruction set (for tests).");
 }

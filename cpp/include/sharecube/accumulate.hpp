@@ -1,6 +1,8 @@
 // Element loads (any integer or float type, either byte order) and compensated strip sums.
 #pragma once
 
+#include "sharecube/isa.hpp"
+
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -8,6 +10,7 @@
 #include <type_traits>
 
 namespace sharecube {
+namespace SHARECUBE_ISA {
 
 using index_t = std::ptrdiff_t;
 
@@ -33,7 +36,8 @@ inline double load(const T* p) noexcept {
 // Loads w elements (stride in elements) as doubles; with skipna, NaN becomes 0 so that it drops
 // out of every sum. The stride-1 branch is what the compiler vectorises.
 template <class T, bool Swap>
-inline void load_strip(const T* p, index_t stride, index_t w, bool skipna, double* vals) noexcept {
+inline void load_strip(const T* p, index_t stride, index_t w, bool skipna,
+                       double* __restrict vals) noexcept {
     if (stride == 1) {
         if (skipna) {
             for (index_t j = 0; j < w; ++j) {
@@ -58,7 +62,8 @@ inline void load_strip(const T* p, index_t stride, index_t w, bool skipna, doubl
 // Knuth's TwoSum on each lane: s + c carries the running sum to about twice double precision,
 // which keeps totals within an ulp or two of the exactly rounded sum. Branch-free, so it
 // vectorises across lanes; it needs IEEE arithmetic (no -ffast-math, no reassociation).
-inline void two_sum_lanes(double* s, double* c, const double* v, index_t w) noexcept {
+inline void two_sum_lanes(double* __restrict s, double* __restrict c, const double* __restrict v,
+                          index_t w) noexcept {
     for (index_t j = 0; j < w; ++j) {
         const double t = s[j] + v[j];
         const double z = t - s[j];
@@ -78,4 +83,18 @@ inline double share_of(double v, double t, double fill) noexcept {
     return t == 0.0 ? (v == v ? fill : v) : q;
 }
 
+// q[j] = share_of(x[j], tot[j]) for a strip. Writes only to q (a private buffer), so the
+// compiler can vectorise it even when x is the caller's out array (in-place use).
+template <class T, bool Swap, class O>
+inline void divide_strip(const T* p, index_t stride, index_t w, const double* __restrict tot,
+                         double fill, O* __restrict q) noexcept {
+    if (stride == 1) {
+        for (index_t j = 0; j < w; ++j) q[j] = static_cast<O>(share_of(load<T, Swap>(p + j), tot[j], fill));
+    } else {
+        for (index_t j = 0; j < w; ++j)
+            q[j] = static_cast<O>(share_of(load<T, Swap>(p + j * stride), tot[j], fill));
+    }
+}
+
+}  // namespace SHARECUBE_ISA
 }  // namespace sharecube

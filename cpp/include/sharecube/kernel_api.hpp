@@ -1,0 +1,48 @@
+// The boundary between the bindings and the kernels: one plain struct per call, and one set of
+// entry points per instruction set. The kernels are compiled once per instruction set
+// (cpp/kernels.cpp) and the bindings pick the best one the CPU supports at run time.
+#pragma once
+
+#include "sharecube/layout.hpp"
+
+#include <cstdint>
+
+namespace sharecube {
+
+enum class Elem { f64, f32, i8, i16, i32, i64, u8, u16, u32, u64 };
+
+// Group memberships along the reduced axis in compressed rows: position r belongs to groups
+// idx[ptr[r]] .. idx[ptr[r+1]-1]. Disjoint labels and overlapping blocs are the same thing here.
+struct Groups {
+    const std::int64_t* ptr = nullptr;
+    const std::int64_t* idx = nullptr;
+    index_t count = 0;  // G; 0 means "the sum of all shares", written without a group axis
+    index_t out_stride = 0;
+};
+
+struct Call {
+    const void* x = nullptr;
+    void* out = nullptr;
+    Elem in = Elem::f64;
+    bool swap = false;     // x has non-native byte order
+    bool out_f64 = true;   // else float32
+    Layout layout;
+    Groups groups;
+    bool skipna = true;
+    double fill = 0.0;
+    int threads = 0;       // <= 0: every available core
+};
+
+#define SHARECUBE_DECLARE_ISA(ns)              \
+    namespace ns {                             \
+    void shares(const Call& call);             \
+    void share_sums(const Call& call);         \
+    }
+
+SHARECUBE_DECLARE_ISA(isa_baseline)
+#if defined(SHARECUBE_HAVE_X86_ISAS)
+SHARECUBE_DECLARE_ISA(isa_avx2)
+SHARECUBE_DECLARE_ISA(isa_avx512)
+#endif
+
+}  // namespace sharecube

@@ -1,0 +1,69 @@
+// Non-temporal (streaming) stores for large outputs: written lines go straight to memory
+// instead of being read first and evicting the input from cache. Only worth it when the output
+// is far larger than the caches; on small outputs they cost more than they save.
+#pragma once
+
+#include "sharecube/isa.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
+namespace sharecube {
+namespace SHARECUBE_ISA {
+
+inline constexpr std::ptrdiff_t kStreamMinBytes = std::ptrdiff_t{16} << 20;
+
+inline bool wants_streaming(std::ptrdiff_t out_bytes) { return out_bytes >= kStreamMinBytes; }
+
+// Copies n elements from src (a small cached buffer) to dst with streaming stores where dst is
+// vector-aligned; the unaligned head and tail are stored normally.
+template <class O>
+inline void stream_store(O* dst, const O* src, std::ptrdiff_t n) noexcept {
+    char* d = reinterpret_cast<char*>(dst);
+    const char* s = reinterpret_cast<const char*>(src);
+    std::size_t bytes = static_cast<std::size_t>(n) * sizeof(O);
+#if defined(__AVX512F__)
+    constexpr std::size_t V = 64;
+#elif defined(__AVX__)
+    constexpr std::size_t V = 32;
+#elif defined(__SSE2__)
+    constexpr std::size_t V = 16;
+#else
+    constexpr std::size_t V = 0;
+#endif
+    if constexpr (V > 0) {
+        std::size_t head = (V - reinterpret_cast<std::uintptr_t>(d) % V) % V;
+        if (head > bytes) head = bytes;
+        std::memcpy(d, s, head);
+        d += head;
+        s += head;
+        bytes -= head;
+        for (; bytes >= V; bytes -= V, d += V, s += V) {
+#if defined(__AVX512F__)
+            _mm512_stream_si512(reinterpret_cast<__m512i*>(d), _mm512_loadu_si512(s));
+#elif defined(__AVX__)
+            _mm256_stream_si256(reinterpret_cast<__m256i*>(d),
+                                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s)));
+#elif defined(__SSE2__)
+            _mm_stream_si128(reinterpret_cast<__m128i*>(d),
+                             _mm_loadu_si128(reinterpret_cast<const __m128i*>(s)));
+#endif
+        }
+    }
+    std::memcpy(d, s, bytes);
+}
+
+// Orders this thread's streaming stores before anything it does next (joining the caller).
+inline void stream_fence() noexcept {
+#if defined(__SSE2__)
+    _mm_sfence();
+#endif
+}
+
+}  // namespace SHARECUBE_ISA
+}  // namespace sharecube
