@@ -49,6 +49,142 @@ inline void sum_strip(const T* x, const Layout& L, index_t w, index_t next, bool
     });
 }
 
+// Sums lanes [j, j + kBlock) of a contiguous strip over every reduced position with the running
+// sums held in registers (a strip's sums kept in memory cost a load and a store per element).
+// Written with GCC vector types so that it is the same code for every instruction set: two
+// independent 8-lane chains per row keep the adders busy while the loads stream in.
+#if defined(__AVX512F__)
+inline constexpr index_t kVec = 8;
+#elif defined(__AVX__)
+inline constexpr index_t kVec = 4;
+#else
+inline constexpr index_t kVec = 2;
+#endif
+inline constexpr index_t kBlock = 2 * kVec;
+typedef double vd __attribute__((vector_size(kVec * sizeof(double))));
+
+// kVec elements of type T as a GCC vector (the attribute cannot take a dependent type).
+template <class T> struct VecOf;
+#define SHARECUBE_VECOF(T) \
+    template <> struct VecOf<T> { typedef T type __attribute__((vector_size(kVec * sizeof(T)))); }
+SHARECUBE_VECOF(double);
+SHARECUBE_VECOF(float);
+SHARECUBE_VECOF(std::int8_t);
+SHARECUBE_VECOF(std::uint8_t);
+SHARECUBE_VECOF(std::int16_t);
+SHARECUBE_VECOF(std::uint16_t);
+SHARECUBE_VECOF(std::int32_t);
+SHARECUBE_VECOF(std::uint32_t);
+SHARECUBE_VECOF(std::int64_t);
+SHARECUBE_VECOF(std::uint64_t);
+#undef SHARECUBE_VECOF
+
+// kVec elements p[0], p[xs], p[2 xs], ... (a gather when xs != 1).
+template <class T, bool Swap>
+inline vd loadv_strided(const T* p, index_t xs) noexcept {
+    vd v;
+    for (index_t k = 0; k < kVec; ++k) v[k] = load<T, Swap>(p + k * xs);
+    return v;
+}
+
+template <class T, bool Swap>
+inline vd loadv(const T* p) noexcept {
+    if constexpr (Swap && sizeof(T) > 1) {
+        vd v;
+        for (index_t k = 0; k < kVec; ++k) v[k] = load<T, Swap>(p + k);
+        return v;
+    } else {
+        typename VecOf<T>::type raw;
+        std::memcpy(&raw, p, sizeof(raw));
+        return __builtin_convertvector(raw, vd);
+    }
+}
+
+inline void two_sumv(vd& s, vd& c, vd v) noexcept {
+    const vd t = s + v;
+    const vd z = t - s;
+    c += (s - (t - z)) + (v - z);
+    s = t;
+}
+
+template <class T, bool Swap, bool SkipNa, bool Contiguous>
+inline void sum_block(const T* x, const Layout& L, index_t next, double* __restrict S,
+                      double* __restrict C) {
+    const vd zero = {};
+    const index_t xs = L.inner.xs;
+    vd s0 = zero, s1 = zero, c0 = zero, c1 = zero;
+    for_each_offset(L.reduced, [&](index_t, index_t xr, index_t) {
+        const T* p = x + xr;
+        vd a, b;
+        if constexpr (Contiguous) {
+            if (next != 0) __builtin_prefetch(reinterpret_cast<const char*>(p + next), 0, 3);
+            a = loadv<T, Swap>(p);
+            b = loadv<T, Swap>(p + kVec);
+        } else {
+            a = loadv_strided<T, Swap>(p, xs);
+            b = loadv_strided<T, Swap>(p + kVec * xs, xs);
+        }
+        if constexpr (SkipNa) {
+            a = a == a ? a : zero;
+            b = b == b ? b : zero;
+        }
+        two_sumv(s0, c0, a);
+        two_sumv(s1, c1, b);
+    });
+    std::memcpy(S, &s0, sizeof(vd));
+    std::memcpy(S + kVec, &s1, sizeof(vd));
+    std::memcpy(C, &c0, sizeof(vd));
+    std::memcpy(C + kVec, &c1, sizeof(vd));
+}
+
+// Totals of a strip of w lanes: whole blocks with their sums in registers, the rest lane-wise.
+template <class T, bool Swap>
+inline void sum_strip_blocked(const T* x, const Layout& L, index_t w, bool prefetch,
+                              bool skipna, double* s, double* c, double* vals) {
+    const index_t xs = L.inner.xs;
+    const index_t next = prefetch ? strip_lanes<T>() : 0;
+    index_t j = 0;
+    for (; j + kBlock <= w; j += kBlock) {
+        if (xs == 1) {
+            if (skipna)
+                sum_block<T, Swap, true, true>(x + j, L, next, s + j, c + j);
+            else
+                sum_block<T, Swap, false, true>(x + j, L, next, s + j, c + j);
+        } else {
+            if (skipna)
+                sum_block<T, Swap, true, false>(x + j * xs, L, 0, s + j, c + j);
+            else
+                sum_block<T, Swap, false, false>(x + j * xs, L, 0, s + j, c + j);
+        }
+    }
+    if (j < w) {
+        std::fill(s + j, s + w, 0.0);
+        std::fill(c + j, c + w, 0.0);
+        sum_strip<T, Swap>(x + j * xs, L, w - j, 0, skipna, s + j, c + j, vals,
+                           [](index_t, const double*) {});
+    }
+}
+
+// The write pass where the reduced dims end in one contiguous in x and out (shares along the
+// last axis of a C array): lane by lane, each run of the reduced dim is one vectorised loop.
+template <class T, bool Swap, class O>
+inline void divide_rows(const T* x, O* out, const Layout& L, index_t w, const double* tot,
+                        double fill) {
+    const Dim& run = L.reduced.back();
+    const std::vector<Dim> rest(L.reduced.begin(), L.reduced.end() - 1);
+    for (index_t j = 0; j < w; ++j) {
+        const double t = tot[j];
+        const T* xj = x + j * L.inner.xs;
+        O* oj = out + j * L.inner.os;
+        for_each_offset(rest, [&](index_t, index_t xr, index_t orr) {
+            const T* px = xj + xr;
+            O* po = oj + orr;
+            for (index_t r = 0; r < run.n; ++r)
+                po[r] = static_cast<O>(share_of(load<T, Swap>(px + r), t, fill));
+        });
+    }
+}
+
 // out = x / sum(x over the reduced dims), with L.reduced's out strides giving each element's
 // place in out (same shape as x). out may be x itself: each row of a strip is read into a
 // private buffer before it is written, and only after its slice totals are known.
@@ -61,6 +197,8 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
     const index_t elements = count(L.outer) * m * count(L.reduced);
     const bool contiguous = L.inner.xs == 1 && L.inner.os == 1;
     const bool stream = contiguous && wants_streaming(elements * index_t(sizeof(O)));
+    const bool rows = L.inner.os != 1 && !L.reduced.empty() && L.reduced.back().xs == 1 &&
+                      L.reduced.back().os == 1;
     // By value: through a reference the compiler must assume stores to out may change it.
     parallel_for(items, threads, elements, [&, fill, skipna](index_t begin, index_t end) {
         std::vector<double> buf(static_cast<std::size_t>(4 * lanes));
@@ -78,12 +216,13 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
             unravel(L.outer, item / nstrips, xo, oo);
             xo += j0 * L.inner.xs;
             oo += j0 * L.inner.os;
-            std::fill(s, s + 2 * lanes, 0.0);
-            const index_t next = contiguous && strip + 1 < nstrips ? lanes : 0;
-            sum_strip<T, Swap>(x + xo, L, w, next, skipna, s, c, vals,
-                               [](index_t, const double*) {});
+            sum_strip_blocked<T, Swap>(x + xo, L, w, strip + 1 < nstrips, skipna, s, c, vals);
             for (index_t j = 0; j < w; ++j) tot[j] = finish(s[j], c[j]);
             const index_t xs = L.inner.xs, os = L.inner.os;
+            if (rows) {
+                divide_rows<T, Swap>(x + xo, out + oo, L, w, tot, fill);
+                continue;
+            }
             for_each_offset(L.reduced, [&](index_t, index_t xr, index_t orr) {
                 divide_strip<T, Swap>(x + xo + xr, xs, w, tot, fill, q);
                 O* po = out + oo + orr;
