@@ -90,3 +90,18 @@ def test_dtype_and_out_conventions(backend: str) -> None:
     res = sc.shares(x32.astype(np.float64), out=out, backend=backend)
     assert res is out
     np.testing.assert_array_equal(out, (x32 / x32.sum(0)).astype(np.float32))
+
+
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_large_outputs_match_reference(backend: str, layout: str) -> None:
+    # Outputs over 16 MB take the C++ kernel's streaming-store path.
+    rng = np.random.default_rng(2)
+    x = rng.integers(-2, 50, size=(48, 500, 90)).astype(np.float64)
+    x[rng.random(x.shape) < 0.001] = np.nan
+    x = np.asarray(x, order=layout)
+    for axis in (0, 1, 2):
+        want = sc.shares(x, axis, backend="numpy")
+        np.testing.assert_array_equal(sc.shares(x, axis, backend=backend), want)
+        inplace = x.copy(order="K")
+        sc.shares(inplace, axis, out=inplace, backend=backend)
+        np.testing.assert_array_equal(inplace, want)
