@@ -238,6 +238,51 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
     });
 }
 
+// Group sums for lanes [j, j + kBlock): the total's running sums in registers, each group's in
+// `scratch` (4 vectors a group, in L1), then written to the strip's arrays: total in (S, C),
+// group k in gs[2k lanes + j] (sums) and gs[(2k + 1) lanes + j] (corrections).
+template <class T, bool Swap, bool SkipNa, bool Contiguous>
+inline void group_sum_block(const T* x, const Layout& L, const Groups& g, index_t next,
+                            index_t lanes, index_t j, double* __restrict S, double* __restrict C,
+                            double* __restrict gs, vd* __restrict scratch) {
+    const vd zero = {};
+    const index_t xs = L.inner.xs;
+    for (index_t k = 0; k < 4 * g.count; ++k) scratch[k] = zero;
+    vd s0 = zero, s1 = zero, c0 = zero, c1 = zero;
+    for_each_offset(L.reduced, [&](index_t r, index_t xr, index_t) {
+        const T* p = x + xr;
+        vd a, b;
+        if constexpr (Contiguous) {
+            if (next != 0) __builtin_prefetch(reinterpret_cast<const char*>(p + next), 0, 3);
+            a = loadv<T, Swap>(p);
+            b = loadv<T, Swap>(p + kVec);
+        } else {
+            a = loadv_strided<T, Swap>(p, xs);
+            b = loadv_strided<T, Swap>(p + kVec * xs, xs);
+        }
+        if constexpr (SkipNa) {
+            a = a == a ? a : zero;
+            b = b == b ? b : zero;
+        }
+        two_sumv(s0, c0, a);
+        two_sumv(s1, c1, b);
+        for (std::int64_t e = g.ptr[r]; e < g.ptr[r + 1]; ++e) {
+            vd* acc = scratch + 4 * g.idx[e];
+            two_sumv(acc[0], acc[2], a);
+            two_sumv(acc[1], acc[3], b);
+        }
+    });
+    std::memcpy(S + j, &s0, sizeof(vd));
+    std::memcpy(S + j + kVec, &s1, sizeof(vd));
+    std::memcpy(C + j, &c0, sizeof(vd));
+    std::memcpy(C + j + kVec, &c1, sizeof(vd));
+    for (index_t k = 0; k < g.count; ++k) {
+        double* gk = gs + 2 * k * lanes + j;
+        std::memcpy(gk, &scratch[4 * k], 2 * sizeof(vd));
+        std::memcpy(gk + lanes, &scratch[4 * k + 2], 2 * sizeof(vd));
+    }
+}
+
 // Lanes per strip for G groups: the accumulators (2 doubles a lane per group and the total) are
 // kept within about 64 KB so that they stay in L1/L2 next to the strip.
 template <class T>
@@ -262,6 +307,7 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& g, bool
     // By value: through a reference the compiler must assume stores to out may change it.
     parallel_for(items, threads, elements, [&, fill, skipna](index_t begin, index_t end) {
         std::vector<double> buf(static_cast<std::size_t>((2 * G + 4) * lanes));
+        std::vector<vd> scratch(static_cast<std::size_t>(4 * G + 1));
         double* s = buf.data();
         double* c = s + lanes;
         double* vals = c + lanes;
@@ -275,17 +321,40 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& g, bool
             unravel(L.outer, item / nstrips, xo, oo);
             xo += j0 * L.inner.xs;
             oo += j0 * L.inner.os;
-            std::fill(s, s + 2 * lanes, 0.0);
-            std::fill(gs, gs + 2 * G * lanes, 0.0);
-            const index_t next = L.inner.xs == 1 && strip + 1 < nstrips ? lanes : 0;
-            sum_strip<T, Swap>(x + xo, L, w, next, skipna, s, c, vals,
-                               [&](index_t r, const double* v) {
-                                   if (G == 0) return;
-                                   for (std::int64_t e = g.ptr[r]; e < g.ptr[r + 1]; ++e) {
-                                       double* gk = gs + 2 * g.idx[e] * lanes;
-                                       two_sum_lanes(gk, gk + lanes, v, w);
-                                   }
-                               });
+            const index_t xs = L.inner.xs;
+            const index_t next = xs == 1 && strip + 1 < nstrips ? lanes : 0;
+            index_t j = 0;
+            for (; j + kBlock <= w; j += kBlock) {
+                const T* xj = x + xo + j * xs;
+                if (xs == 1 && skipna)
+                    group_sum_block<T, Swap, true, true>(xj, L, g, next, lanes, j, s, c, gs,
+                                                         scratch.data());
+                else if (xs == 1)
+                    group_sum_block<T, Swap, false, true>(xj, L, g, next, lanes, j, s, c, gs,
+                                                          scratch.data());
+                else if (skipna)
+                    group_sum_block<T, Swap, true, false>(xj, L, g, 0, lanes, j, s, c, gs,
+                                                          scratch.data());
+                else
+                    group_sum_block<T, Swap, false, false>(xj, L, g, 0, lanes, j, s, c, gs,
+                                                           scratch.data());
+            }
+            if (j < w) {  // the ragged tail, lane by lane
+                const index_t tw = w - j;
+                std::fill(s + j, s + w, 0.0);
+                std::fill(c + j, c + w, 0.0);
+                for (index_t k = 0; k < G; ++k) {
+                    std::fill(gs + 2 * k * lanes + j, gs + 2 * k * lanes + w, 0.0);
+                    std::fill(gs + (2 * k + 1) * lanes + j, gs + (2 * k + 1) * lanes + w, 0.0);
+                }
+                sum_strip<T, Swap>(x + xo + j * xs, L, tw, 0, skipna, s + j, c + j, vals,
+                                   [&](index_t r, const double* v) {
+                                       for (std::int64_t e = g.ptr[r]; e < g.ptr[r + 1]; ++e) {
+                                           double* gk = gs + 2 * g.idx[e] * lanes + j;
+                                           two_sum_lanes(gk, gk + lanes, v, tw);
+                                       }
+                                   });
+            }
             for (index_t j = 0; j < w; ++j) tot[j] = finish(s[j], c[j]);
             const index_t os = L.inner.os;
             if (G == 0) {
