@@ -266,6 +266,7 @@ inline void group_sum_block(const T* x, const Layout& L, const Groups& g, index_
         }
         two_sumv(s0, c0, a);
         two_sumv(s1, c1, b);
+        if (g.count == 0) return;  // totals only: no memberships to read
         for (std::int64_t e = g.ptr[r]; e < g.ptr[r + 1]; ++e) {
             vd* acc = scratch + 4 * g.idx[e];
             two_sumv(acc[0], acc[2], a);
@@ -349,6 +350,7 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& g, bool
                 }
                 sum_strip<T, Swap>(x + xo + j * xs, L, tw, 0, skipna, s + j, c + j, vals,
                                    [&](index_t r, const double* v) {
+                                       if (G == 0) return;
                                        for (std::int64_t e = g.ptr[r]; e < g.ptr[r + 1]; ++e) {
                                            double* gk = gs + 2 * g.idx[e] * lanes + j;
                                            two_sum_lanes(gk, gk + lanes, v, tw);
