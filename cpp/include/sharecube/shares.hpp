@@ -141,6 +141,54 @@ inline void sum_block(const T* x, const Layout& L, index_t next, double* __restr
     std::memcpy(C + kVec, &c1, sizeof(vd));
 }
 
+#if defined(__FMA__) && defined(__AVX__)
+// Division at multiply speed, bit-identical to IEEE division: q0 = x * RN(1/t), then one FMA
+// correction (Markstein): rem = x - q0 t is exact and RN(q0 + rem / t) is the correctly
+// rounded quotient. The proof needs every value far from overflow and underflow, so lanes
+// outside [2^-900, 2^900], zeros of the wrong sign, and unusual totals (rcp set to NaN) fall
+// back to the division. On these CPUs vdivpd limits a core to about 1 double a cycle.
+#define SHARECUBE_FAST_DIVIDE 1
+inline double fast_reciprocal(double t) noexcept {
+    const double a = t < 0 ? -t : t;
+    return a >= 0x1p-900 && a <= 0x1p900 ? 1.0 / t : __builtin_nan("");
+}
+
+template <class T, bool Swap, class O>
+inline void divide_strip_fast(const T* p, index_t w, const double* __restrict tot,
+                              const double* __restrict rcp, double fill, O* __restrict q) noexcept {
+    const __m256d lo = _mm256_set1_pd(0x1p-900), hi = _mm256_set1_pd(0x1p900);
+    const __m256d sign = _mm256_set1_pd(-0.0), zero = _mm256_setzero_pd();
+    index_t j = 0;
+    for (; j + 4 <= w; j += 4) {
+        const __m256d v = (__m256d)loadv<T, Swap>(p + j);
+        const __m256d t = _mm256_loadu_pd(tot + j);
+        const __m256d r = _mm256_loadu_pd(rcp + j);
+        const __m256d q0 = _mm256_mul_pd(v, r);
+        const __m256d rem = _mm256_fnmadd_pd(q0, t, v);
+        __m256d q1 = _mm256_fmadd_pd(rem, r, q0);
+        const __m256d is_zero = _mm256_cmp_pd(v, zero, _CMP_EQ_OQ);
+        q1 = _mm256_blendv_pd(q1, q0, is_zero);  // 0 * r has the quotient's sign of zero
+        const __m256d av = _mm256_andnot_pd(sign, v), aq = _mm256_andnot_pd(sign, q1);
+        const __m256d in_range = _mm256_and_pd(
+            _mm256_and_pd(_mm256_cmp_pd(av, lo, _CMP_GE_OQ), _mm256_cmp_pd(av, hi, _CMP_LE_OQ)),
+            _mm256_and_pd(_mm256_cmp_pd(aq, lo, _CMP_GE_OQ), _mm256_cmp_pd(aq, hi, _CMP_LE_OQ)));
+        const __m256d ok = _mm256_and_pd(_mm256_cmp_pd(r, r, _CMP_ORD_Q),
+                                         _mm256_or_pd(is_zero, in_range));
+        if constexpr (std::is_same_v<O, double>)
+            _mm256_storeu_pd(q + j, q1);
+        else
+            _mm_storeu_ps(q + j, _mm256_cvtpd_ps(q1));
+        const int good = _mm256_movemask_pd(ok);
+        if (good != 0xF) {
+            for (int k = 0; k < 4; ++k)
+                if (!(good >> k & 1))
+                    q[j + k] = static_cast<O>(share_of(load<T, Swap>(p + j + k), tot[j + k], fill));
+        }
+    }
+    for (; j < w; ++j) q[j] = static_cast<O>(share_of(load<T, Swap>(p + j), tot[j], fill));
+}
+#endif
+
 // Totals of a strip of w lanes: whole blocks with their sums in registers, the rest lane-wise.
 // While a block is summed down every row, the next block of each row is prefetched (hardware
 // prefetchers do not follow hundreds of rows at once); `ahead` lanes exist from x on.
@@ -207,12 +255,13 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
                       L.reduced.back().os == 1;
     // By value: through a reference the compiler must assume stores to out may change it.
     parallel_for(items, threads, elements, [&, fill, skipna](index_t begin, index_t end) {
-        std::vector<double> buf(static_cast<std::size_t>(4 * lanes));
+        std::vector<double> buf(static_cast<std::size_t>(5 * lanes));
         std::vector<O> qbuf(static_cast<std::size_t>(lanes));
         double* s = buf.data();
         double* c = s + lanes;
         double* vals = c + lanes;
         double* tot = vals + lanes;
+        [[maybe_unused]] double* rcp = tot + lanes;
         O* q = qbuf.data();
         for (index_t item = begin; item < end; ++item) {
             const index_t strip = item % nstrips;
@@ -229,8 +278,18 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
                 divide_rows<T, Swap>(x + xo, out + oo, L, w, tot, fill);
                 continue;
             }
+#if defined(SHARECUBE_FAST_DIVIDE)
+            for (index_t j = 0; j < w; ++j) rcp[j] = fast_reciprocal(tot[j]);
+#endif
             for_each_offset(L.reduced, [&](index_t, index_t xr, index_t orr) {
+#if defined(SHARECUBE_FAST_DIVIDE)
+                if (xs == 1)
+                    divide_strip_fast<T, Swap>(x + xo + xr, w, tot, rcp, fill, q);
+                else
+                    divide_strip<T, Swap>(x + xo + xr, xs, w, tot, fill, q);
+#else
                 divide_strip<T, Swap>(x + xo + xr, xs, w, tot, fill, q);
+#endif
                 O* po = out + oo + orr;
                 if (stream)
                     stream_store(po, q, w);
