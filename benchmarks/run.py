@@ -1,7 +1,9 @@
-"""Run the benchmarks and print one table: per case, each route's median time, its speed-up
-over idiomatic numpy and over numpy's best route (measured in the same run), and peak memory.
+"""Run the benchmarks and print one table: per case, each route's median time, its ratio to
+the bandwidth floor, its speed-up over idiomatic numpy and over numpy's best route (all
+measured in the same run), and the peak memory of one call. Then thread scaling and the numba
+backend's first call in a fresh process (compiled functions cached on disk).
 
-    python benchmarks/run.py [--cube-shape 200,5000,30] [-k filter]
+    python benchmarks/run.py [--cube-shape 200,5000,30] [-k filter] [--markdown]
 """
 
 from __future__ import annotations
@@ -16,11 +18,36 @@ import tempfile
 from collections import defaultdict
 
 
+def _cpu() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _numba_first_call() -> str:
+    code = (
+        "import time; t = time.perf_counter()\n"
+        "import numpy as np, sharecube as sc\n"
+        "x = np.ones((3, 4))\n"
+        "sc.shares(x, backend='numba'); sc.share_sums(x, [0, 1, 0], backend='numba')\n"
+        "print(f'{time.perf_counter() - t:.3f}')\n"
+    )
+    times = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout.strip() for _ in range(3)]
+    return ", ".join(f"{t} s" for t in times)
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--cube-shape", default="200,5000,30")
     parser.add_argument("-k", default=None, help="pytest -k expression")
     parser.add_argument("--json", default=None, help="keep pytest-benchmark's JSON here")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     args = parser.parse_args()
     here = os.path.dirname(os.path.abspath(__file__))
     path = args.json or os.path.join(tempfile.mkdtemp(), "bench.json")
@@ -36,16 +63,48 @@ def main() -> int:
     for b in data["benchmarks"]:
         info = b["extra_info"]
         by_case[info["case"]][info["route"]] = (b["stats"]["median"], info["peak_mb"])
-    print(f"\nmachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-          f"cube {args.cube_shape}; median of 7 rounds")
-    print(f"{'case':<30}{'route':<13}{'median ms':>10}{'vs numpy':>10}{'vs best':>9}{'peak MB':>9}")
+
+    import sharecube
+
+    try:
+        from sharecube import _core
+
+        isa = _core.isa()
+    except ImportError:
+        isa = "-"
+    print(f"\n{_cpu()}, {os.cpu_count()} cores; sharecube {sharecube.__version__}, kernels {isa}; "
+          f"cube {args.cube_shape}; medians")
+    sep = " | " if args.markdown else " "
+    head = ["case", "route", "median ms", "x floor", "vs numpy", "vs best", "peak MB"]
+    widths = [28, 12, 10, 8, 9, 8, 8]
+    if args.markdown:
+        print("| " + " | ".join(head) + " |")
+        print("|" + "|".join("---" for _ in head) + "|")
+    else:
+        print(sep.join(h.rjust(w) if i > 1 else h.ljust(w) for i, (h, w) in enumerate(zip(head, widths))))
+    nan = float("nan")
     for case, routes in by_case.items():
-        base = routes.get("numpy", (float("nan"),))[0]
-        best = routes.get("numpy-best", (float("nan"),))[0]
+        base = routes.get("numpy", (nan,))[0]
+        best = routes.get("numpy-best", (nan,))[0]
+        fl = routes.get("floor", (nan,))[0]
         for route, (median, peak) in sorted(routes.items(), key=lambda kv: kv[1][0]):
-            print(f"{case:<30}{route:<13}{median * 1e3:>10.3f}{base / median:>9.1f}x"
-                  f"{best / median:>8.1f}x{peak:>9.1f}")
-        print()
+            unit = 1e6 if median < 1e-3 else 1e3
+            cells = [case, route, f"{median * unit:.3f}{' us' if unit == 1e6 else ''}",
+                     f"{median / fl:.2f}", f"{base / median:.1f}x", f"{best / median:.1f}x",
+                     f"{peak:.1f}"]
+            if args.markdown:
+                print("| " + " | ".join(cells) + " |")
+            else:
+                print(sep.join(c.rjust(w) if i > 1 else c.ljust(w)
+                               for i, (c, w) in enumerate(zip(cells, widths))))
+        if not args.markdown:
+            print()
+    print("\nthread scaling (cpp, 1 thread / all threads):")
+    for case, routes in by_case.items():
+        if "cpp-1thread" in routes and "cpp" in routes:
+            print(f"  {case:<28} {routes['cpp-1thread'][0] / routes['cpp'][0]:.2f}x")
+    if "numba" in sharecube.backends():
+        print(f"\nnumba: first call in a fresh process, cache warm: {_numba_first_call()}")
     return 0
 
 

@@ -31,12 +31,23 @@ def test_default_backend_is_the_fastest(monkeypatch: pytest.MonkeyPatch) -> None
     from sharecube import _dispatch
 
     monkeypatch.delenv("SHARECUBE_BACKEND", raising=False)
-    assert _dispatch.resolve_backend(None).__name__.endswith(
-        {"cpp": "_cpp", "numba": "_numba", "numpy": "_reference"}[sc.backends()[0]]
-    )
+    _dispatch.reload_environment()
+    fastest = {"cpp": "_cpp", "numba": "_numba", "numpy": "_reference"}[sc.backends()[0]]
+    assert _dispatch.resolve_backend(None).__name__ == f"sharecube.{fastest}"
     monkeypatch.setenv("SHARECUBE_BACKEND", "numpy")
-    assert _dispatch.resolve_backend(None).__name__ == "sharecube._reference"
-    assert _dispatch.resolve_backend("cpp" if "cpp" in sc.backends() else "numpy") is not None
+    _dispatch.reload_environment()
+    try:
+        assert _dispatch.resolve_backend(None).__name__ == "sharecube._reference"
+    finally:
+        monkeypatch.undo()
+        _dispatch.reload_environment()
+
+
+def test_environment_variable_chooses_the_default_in_a_new_process() -> None:
+    code = "import sharecube._dispatch as d; print(d.resolve_backend(None).__name__)"
+    env = {**os.environ, "SHARECUBE_BACKEND": "numpy"}
+    res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert res.stdout.strip() == "sharecube._reference", res.stderr
 
 
 def test_in_place(backend: str) -> None:

@@ -109,6 +109,13 @@ def test_share_sums_bad_groups(backend: str, kwargs: dict, exc: type, match: str
 
 
 def test_unknown_backend_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sharecube import _dispatch
+
     monkeypatch.setenv("SHARECUBE_BACKEND", "fortran")
-    with pytest.raises(ValueError, match=r"SHARECUBE_BACKEND must be one of .* got 'fortran'"):
-        sc.shares(X)
+    _dispatch.reload_environment()
+    try:
+        with pytest.raises(ValueError, match=r"SHARECUBE_BACKEND must be one of .* got 'fortran'"):
+            sc.shares(X)
+    finally:
+        monkeypatch.undo()
+        _dispatch.reload_environment()

@@ -13,10 +13,17 @@ from sharecube._dispatch import Groups
 _NO_GROUPS = np.zeros(1, dtype=np.int64)
 
 
+_masks: dict[tuple[int, ...], int] = {}
+
+
 def _mask(axes: tuple[int, ...]) -> int:
-    m = 0
-    for a in axes:
-        m |= 1 << a
+    """Bit a set for each reduced axis a (cached: calls on small arrays are overhead-bound)."""
+    m = _masks.get(axes)
+    if m is None:
+        m = 0
+        for a in axes:
+            m |= 1 << a
+        _masks[axes] = m
     return m
 
 

@@ -70,19 +70,30 @@ def backends() -> tuple[Backend, ...]:
     return tuple(name for name in BACKEND_ORDER if _maybe_available(name))
 
 
-def resolve_backend(backend: str | None) -> ModuleType:
-    """The module implementing `backend`; None means $SHARECUBE_BACKEND, else the fastest one."""
-    source = "backend"
-    if backend is None:
+_default: ModuleType | None = None  # resolved default backend (None until first use)
+
+
+def reload_environment() -> None:
+    """Read $SHARECUBE_BACKEND again (it is read once, on first use, to keep calls cheap)."""
+    global _default
+    _default = None
+
+
+def _default_backend() -> ModuleType:
+    global _default
+    if _default is None:
         env = os.environ.get("SHARECUBE_BACKEND")
         if env:
-            backend, source = env, "SHARECUBE_BACKEND"
+            _default = resolve_backend(env, source="SHARECUBE_BACKEND")
+        else:
+            _default = next(m for m in map(_load_backend, BACKEND_ORDER) if m is not None)
+    return _default
+
+
+def resolve_backend(backend: str | None, source: str = "backend") -> ModuleType:
+    """The module implementing `backend`; None means $SHARECUBE_BACKEND, else the fastest one."""
     if backend is None:
-        for name in BACKEND_ORDER:
-            module = _load_backend(name)
-            if module is not None:
-                return module
-        raise RuntimeError("no sharecube backend could be loaded")  # numpy always loads
+        return _default_backend()
     if not isinstance(backend, str) or backend not in _BACKEND_MODULES:
         raise ValueError(
             f"{source} must be one of {', '.join(map(repr, BACKEND_ORDER))} or None, "
@@ -99,8 +110,13 @@ def resolve_backend(backend: str | None) -> ModuleType:
 # arguments
 
 
+_NATIVE_FAST = frozenset(np.dtype(t) for t in (np.float64, np.float32, np.int64, np.int32))
+
+
 def as_input(x: ArrayLike, name: str = "x") -> NDArray[Any]:
     """x as an ndarray the kernels can read directly (no copy unless it is unaligned)."""
+    if type(x) is np.ndarray and x.dtype in _NATIVE_FAST and x.flags.aligned:
+        return x  # the common case, fast
     arr = np.asarray(x)
     dt = arr.dtype
     if dt.kind not in "fiub" or dt.fields is not None or dt.itemsize > 8:
@@ -116,6 +132,8 @@ def as_input(x: ArrayLike, name: str = "x") -> NDArray[Any]:
 
 def normalize_axes(axis: Any, ndim: int, name: str = "axis") -> tuple[int, ...]:
     """Sorted non-negative axes; None means every axis."""
+    if type(axis) is int and -ndim <= axis < ndim:  # the common case, fast
+        return (axis % ndim,)
     if axis is None:
         return tuple(range(ndim))
     items = axis if isinstance(axis, tuple) else (axis,)
@@ -147,17 +165,20 @@ def normalize_axis(axis: Any, ndim: int, name: str = "axis") -> int:
 
 
 def check_flag(value: Any, name: str) -> bool:
+    if value is True or value is False:
+        return value
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r}")
     return bool(value)
 
 
+_FILLS = {"nan": float("nan"), "zero": 0.0}
+
+
 def fill_value(zero_total: Any) -> float:
     """The share where a total is zero."""
-    if zero_total == "nan" and isinstance(zero_total, str):
-        return float("nan")
-    if zero_total == "zero" and isinstance(zero_total, str):
-        return 0.0
+    if isinstance(zero_total, str) and zero_total in _FILLS:
+        return _FILLS[zero_total]
     raise ValueError(f"zero_total must be 'nan' or 'zero', got {zero_total!r}")
 
 
@@ -307,7 +328,9 @@ def prepare_out(
         raise ValueError("out is read-only")
     if not out.flags.aligned:
         raise ValueError("out is not aligned")
-    if any(s == 0 and n > 1 for s, n in zip(out.strides, out.shape, strict=True)):
+    if 0 in out.strides and any(
+        s == 0 and n > 1 for s, n in zip(out.strides, out.shape, strict=True)
+    ):
         raise ValueError("out has a zero stride: several results would land on one element")
     if np.may_share_memory(out, x) and not (inplace_ok and _same_layout(out, x)):
         tmp = np.empty(shape, dtype=dtype)

@@ -32,8 +32,9 @@ inline constexpr std::ptrdiff_t kParallelMinElements = std::ptrdiff_t{1} << 17;
 template <class F>
 void parallel_for(std::ptrdiff_t items, int threads, std::ptrdiff_t elements, F&& f) {
     if (items <= 0) return;
-    std::ptrdiff_t nt = threads > 0 ? threads : available_cores();
-    if (elements < kParallelMinElements) nt = 1;
+    // Small calls never ask for the affinity mask: that system call costs more than their work.
+    std::ptrdiff_t nt = 1;
+    if (elements >= kParallelMinElements) nt = threads > 0 ? threads : available_cores();
     nt = std::min(nt, items);
     if (nt <= 1) {
         f(std::ptrdiff_t{0}, items);
