@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "sharecube/kernel_api.hpp"
+#include "sharecube/indicators.hpp"
 #include "sharecube/shares.hpp"
 
 namespace sharecube {
@@ -58,6 +59,18 @@ void share_sums(const Call& c) {
         share_sums_along<T, decltype(swap)::value>(x, out, c.layout, c.groups, c.skipna, c.fill,
                                                    c.threads);
     });
+}
+
+void stats(const Call& c, const Stats& st) {
+    visit(c, [&](auto x, auto swap, auto) {
+        using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
+        stats_along<T, decltype(swap)::value>(x, st, c.layout, c.skipna, c.threads);
+    });
+}
+
+void min_sum_pairs(const double* s, double* out, index_t C, index_t R, index_t K, bool skipna,
+                   int threads) {
+    min_sum_pairs_kernel(s, out, C, R, K, skipna, threads);
 }
 
 }  // namespace SHARECUBE_ISA

@@ -8,133 +8,17 @@
 #include <string>
 #include <vector>
 
+#include "arrays.hpp"
+#include "isa_table.hpp"
 #include "sharecube/kernel_api.hpp"
 #include "sharecube/parallel.hpp"
 
 namespace {
 
+using namespace sharecube::bindings;
 using sharecube::Call;
 using sharecube::Dim;
-using sharecube::Elem;
 using sharecube::index_t;
-
-bool non_native(const py::dtype& dt) {
-    const char bo = dt.byteorder();
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    return bo == '>';
-#else
-    return bo == '<';
-#endif
-}
-
-Elem element_type(const py::dtype& dt) {
-    const char kind = dt.kind();
-    const auto size = dt.itemsize();
-    if (kind == 'f' && size == 8) return Elem::f64;
-    if (kind == 'f' && size == 4) return Elem::f32;
-    if ((kind == 'u' || kind == 'b') && size == 1) return Elem::u8;
-    if (kind == 'i' && size == 1) return Elem::i8;
-    if (kind == 'u' && size == 2) return Elem::u16;
-    if (kind == 'i' && size == 2) return Elem::i16;
-    if (kind == 'u' && size == 4) return Elem::u32;
-    if (kind == 'i' && size == 4) return Elem::i32;
-    if (kind == 'u' && size == 8) return Elem::u64;
-    if (kind == 'i' && size == 8) return Elem::i64;
-    throw std::invalid_argument("sharecube._core: unsupported input dtype " +
-                                std::string(py::str(py::object(dt))));
-}
-
-Call make_call(const py::array& x, py::array& out, bool skipna, double fill, int threads) {
-    const py::dtype odt = out.dtype();
-    if (odt.kind() != 'f' || non_native(odt) || (odt.itemsize() != 8 && odt.itemsize() != 4))
-        throw std::invalid_argument("sharecube._core: out must be native float32 or float64, got " +
-                                    std::string(py::str(py::object(odt))));
-    Call c;
-    c.x = x.data();
-    c.out = out.mutable_data();
-    c.in = element_type(x.dtype());
-    c.swap = non_native(x.dtype());
-    c.out_f64 = odt.itemsize() == 8;
-    c.skipna = skipna;
-    c.fill = fill;
-    c.threads = threads;
-    return c;
-}
-
-// The instruction sets compiled in, best first, and the one in use.
-struct Isa {
-    const char* name;
-    void (*shares)(const Call&);
-    void (*share_sums)(const Call&);
-    bool supported;
-};
-
-std::vector<Isa> compiled_isas() {
-    std::vector<Isa> v;
-#if defined(SHARECUBE_HAVE_X86_ISAS)
-    __builtin_cpu_init();
-    v.push_back({"avx512", &sharecube::isa_avx512::shares, &sharecube::isa_avx512::share_sums,
-                 __builtin_cpu_supports("x86-64-v4") != 0});
-    v.push_back({"avx2", &sharecube::isa_avx2::shares, &sharecube::isa_avx2::share_sums,
-                 __builtin_cpu_supports("x86-64-v3") != 0});
-#endif
-    v.push_back({"baseline", &sharecube::isa_baseline::shares, &sharecube::isa_baseline::share_sums,
-                 true});
-    return v;
-}
-
-const std::vector<Isa>& isas() {
-    static const std::vector<Isa> v = compiled_isas();
-    return v;
-}
-
-std::atomic<const Isa*> active_isa{nullptr};
-
-const Isa& current_isa() {
-    const Isa* isa = active_isa.load(std::memory_order_acquire);
-    if (isa != nullptr) return *isa;
-    for (const Isa& candidate : isas())
-        if (candidate.supported) {
-            active_isa.store(&candidate, std::memory_order_release);
-            return candidate;
-        }
-    return isas().back();
-}
-
-std::string get_isa() { return current_isa().name; }
-
-void set_isa(const std::string& name) {
-    for (const Isa& candidate : isas())
-        if (name == candidate.name) {
-            if (!candidate.supported)
-                throw std::invalid_argument("sharecube._core: this CPU lacks " + name);
-            active_isa.store(&candidate, std::memory_order_release);
-            return;
-        }
-    throw std::invalid_argument("sharecube._core: no instruction set named " + name);
-}
-
-std::vector<std::string> supported_isas() {
-    std::vector<std::string> names;
-    for (const Isa& candidate : isas())
-        if (candidate.supported) names.emplace_back(candidate.name);
-    return names;
-}
-
-index_t element_stride(const py::array& a, py::ssize_t axis) {
-    const auto bytes = a.strides(axis);
-    const auto size = a.itemsize();
-    if (bytes % size != 0)
-        throw std::invalid_argument("sharecube._core: stride not a multiple of the item size");
-    return bytes / size;
-}
-
-void check_ndim(const py::array& a) {
-    if (a.ndim() > static_cast<py::ssize_t>(sharecube::kMaxDims))
-        throw std::invalid_argument("sharecube._core: too many dimensions");
-}
-
-bool in_mask(std::uint64_t mask, py::ssize_t d) { return (mask >> d) & 1U; }
 
 void shares(const py::array& x, py::array& out, std::uint64_t reduce_mask, bool skipna,
             double fill, int threads) {

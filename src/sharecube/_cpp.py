@@ -55,3 +55,23 @@ def share_sums(
         _core.share_sums(
             x, out, 0, axes[0], groups.ptr, groups.idx, groups.count, skipna, fill, threads
         )
+
+
+def stats(
+    x: NDArray[Any],
+    axes: tuple[int, ...],
+    skipna: bool,
+    threads: int,
+    want: frozenset[str],
+) -> dict[str, NDArray[np.float64]]:
+    shape = tuple(n for d, n in enumerate(x.shape) if d not in axes)
+    res = {k: np.empty(shape) for k in want}
+    _core.stats(x, _mask(axes), skipna, threads, res.get("sum"), res.get("sumsq"),
+                res.get("xlogx"), res.get("count"))
+    return res
+
+
+def min_sum_pairs(s: NDArray[np.float64], skipna: bool, threads: int) -> NDArray[np.float64]:
+    out = np.empty((s.shape[0], s.shape[0], s.shape[1]))
+    _core.min_sum_pairs(s, out, skipna, threads)
+    return out

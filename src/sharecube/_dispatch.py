@@ -328,7 +328,7 @@ def prepare_out(
         raise ValueError("out is read-only")
     if not out.flags.aligned:
         raise ValueError("out is not aligned")
-    if 0 in out.strides and any(
+    if out.size and 0 in out.strides and any(
         s == 0 and n > 1 for s, n in zip(out.strides, out.shape, strict=True)
     ):
         raise ValueError("out has a zero stride: several results would land on one element")

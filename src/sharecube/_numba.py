@@ -97,6 +97,62 @@ def _share_sums3(
                 out[o, k, j0 + j] = fill if t == 0.0 else q
 
 
+@njit(cache=True, parallel=True, nogil=True)
+def _stats3(
+    x: Any, s1: Any, s2: Any, sl: Any, cnt: Any, skipna: bool, want_sq: bool, want_xl: bool
+) -> None:  # pragma: no cover - jitted
+    n_outer, n_red, m = x.shape
+    for item in prange(n_outer * m):
+        o = item // m
+        j = item % m
+        a = np.zeros(3)
+        c = np.zeros(3)
+        n = 0.0
+        for r in range(n_red):
+            v = np.float64(x[o, r, j])
+            if v == v:
+                n += 1.0
+            elif skipna:
+                v = 0.0
+            _two_sum(a, c, 0, v)
+            if want_sq:
+                _two_sum(a, c, 1, v * v)
+            if want_xl:
+                if v > 0.0:
+                    xl = v * np.log(v)
+                elif v == 0.0:
+                    xl = 0.0
+                else:
+                    xl = np.nan
+                _two_sum(a, c, 2, xl)
+        s1[o, j] = _finish(a[0], c[0])
+        s2[o, j] = _finish(a[1], c[1])
+        sl[o, j] = _finish(a[2], c[2])
+        cnt[o, j] = n
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _min_sum_pairs(s: Any, out: Any, skipna: bool) -> None:  # pragma: no cover - jitted
+    n_c, n_r, n_k = s.shape
+    for p in prange(n_c * n_c):
+        i = p // n_c
+        j = p % n_c
+        if j < i:
+            continue
+        for r in range(n_r):
+            acc = np.zeros(4)
+            for k in range(n_k):
+                a = s[i, r, k]
+                b = s[j, r, k]
+                if a != a or b != b:
+                    acc[k % 4] += 0.0 if skipna else np.nan
+                else:
+                    acc[k % 4] += a if a < b else b
+            v = (acc[0] + acc[1]) + (acc[2] + acc[3])
+            out[i, j, r] = v
+            out[j, i, r] = v
+
+
 def _order(x: NDArray[Any], axes: tuple[int, ...]) -> tuple[list[int], list[int], list[int]]:
     """Axes as (outer kept, reduced, inner kept): kept axes with smaller strides than every
     reduced axis go inside, so that the strips run along memory."""
@@ -198,3 +254,36 @@ def share_sums(
     if ov is None:
         out[...] = target.reshape(full_shape).transpose(np.argsort(out_axes))
 
+
+
+def stats(
+    x: NDArray[Any],
+    axes: tuple[int, ...],
+    skipna: bool,
+    threads: int,
+    want: frozenset[str],
+) -> dict[str, NDArray[np.float64]]:
+    outer, reduced, inner = _order(x, axes)
+    shape3 = (_size(x.shape, outer), _size(x.shape, reduced), _size(x.shape, inner))
+    xv = _view3(x, outer + reduced + inner, shape3)
+    if xv is None:
+        xv = np.ascontiguousarray(x.transpose(outer + reduced + inner)).reshape(shape3)
+    outs = [np.empty((shape3[0], shape3[2])) for _ in range(4)]
+    if shape3[0] * shape3[2]:
+        _run(_stats3, threads, _readable(xv), *outs, skipna, "sumsq" in want, "xlogx" in want)
+    kept = [a for a in range(x.ndim) if a not in axes]
+    order = outer + inner  # the kept axes in the order of the 2-D results
+    shape = tuple(x.shape[a] for a in order)
+    back = tuple(int(i) for i in np.argsort([kept.index(a) for a in order]))
+    names = ("sum", "sumsq", "xlogx", "count")
+    return {
+        k: np.array(v.reshape(shape).transpose(back), order="C")  # ascontiguousarray makes 0-d 1-d
+        for k, v in zip(names, outs, strict=True)
+        if k in want
+    }
+
+
+def min_sum_pairs(s: NDArray[np.float64], skipna: bool, threads: int) -> NDArray[np.float64]:
+    out = np.empty((s.shape[0], s.shape[0], s.shape[1]))
+    _run(_min_sum_pairs, threads, _readable(s), out, skipna)
+    return out

@@ -71,3 +71,95 @@ def share_sums(
         )
     res = _divide(sums, np.moveaxis(tot, axis, -1), fill)
     np.copyto(out, np.moveaxis(res, -1, axis), casting="same_kind")
+
+
+# ---------------------------------------------------------------------------------------------
+# indicators, by their published definitions
+
+
+def stats(
+    x: NDArray[Any],
+    axes: tuple[int, ...],
+    skipna: bool,
+    threads: int,
+    want: frozenset[str],
+) -> dict[str, NDArray[np.float64]]:
+    """Sum, sum of squares, sum of x log x and count of non-NaN values over `axes`."""
+    xf = x.astype(np.float64)
+    if skipna:
+        xf = np.where(np.isnan(xf), 0.0, xf)
+    res: dict[str, NDArray[np.float64]] = {}
+    with np.errstate(all="ignore"):
+        if "sum" in want:
+            res["sum"] = xf.sum(axis=axes)
+        if "sumsq" in want:
+            res["sumsq"] = (xf * xf).sum(axis=axes)
+        if "xlogx" in want:
+            xl = np.where(xf > 0, xf * np.log(np.where(xf > 0, xf, 1.0)), np.where(xf == 0, 0.0, np.nan))
+            res["xlogx"] = xl.sum(axis=axes)
+        if "count" in want:
+            res["count"] = (~np.isnan(x.astype(np.float64))).sum(axis=axes).astype(np.float64)
+    return res
+
+
+def min_sum_pairs(s: NDArray[np.float64], skipna: bool, threads: int) -> NDArray[np.float64]:
+    """out[i, j, r] = sum_k min(s[i, r, k], s[j, r, k]); a pair with a NaN adds 0 (skipna)
+    or makes the sum NaN."""
+    c = s.shape[0]
+    out = np.empty((c, c, s.shape[1]))
+    for i in range(c):
+        m = np.minimum(s[i], s)
+        if skipna:
+            m = np.where(np.isnan(s[i]) | np.isnan(s), 0.0, m)
+        out[i] = m.sum(axis=-1)
+    return out
+
+
+def hhi(
+    x: NDArray[Any], axis: int, normalized: bool, skipna: bool, fill: float
+) -> NDArray[np.float64]:
+    """H = sum_i s_i^2 with s the shares along `axis`; normalized: (H - 1/n) / (1 - 1/n)."""
+    xf = x.astype(np.float64)
+    tot = totals(x, (axis,), skipna)
+    with np.errstate(all="ignore"):
+        s = xf / tot
+        sq = np.where(np.isnan(xf), 0.0, s * s) if skipna else s * s  # only missing input is skipped
+        h = np.sum(sq, axis=axis)
+        h = np.where(np.squeeze(tot, axis) == 0, fill, h)
+        if normalized:
+            n = (~np.isnan(xf)).sum(axis=axis) if skipna else np.full(h.shape, x.shape[axis])
+            norm = (h - 1.0 / n) / (1.0 - 1.0 / n)
+            h = np.where(np.squeeze(tot, axis) == 0, fill, np.where(n > 1, norm, np.nan))
+    return h
+
+
+def entropy(
+    x: NDArray[Any], axis: int, base: float | None, skipna: bool, fill: float
+) -> NDArray[np.float64]:
+    """H = -sum_i s_i log s_i (0 log 0 = 0) with s the shares along `axis`."""
+    xf = x.astype(np.float64)
+    tot = totals(x, (axis,), skipna)
+    with np.errstate(all="ignore"):
+        s = xf / tot
+        # negative values have no entropy: NaN (even where all are negative and s > 0)
+        terms = np.where(xf > 0, s * np.log(np.where(s > 0, s, 1.0)), np.where(xf == 0, 0.0, np.nan))
+        if skipna:
+            terms = np.where(np.isnan(xf), 0.0, terms)
+        h = -np.sum(terms, axis=axis)
+        if base is not None:
+            h = h / np.log(base)
+    return np.where(np.squeeze(tot, axis) == 0, fill, h)
+
+
+def rca(
+    x: NDArray[Any], country_axis: int, sector_axis: int, skipna: bool, fill: float
+) -> NDArray[np.float64]:
+    """Balassa: (x_cs / x_c.) / (x_.s / x_..), fill where a country's or sector's total is 0."""
+    xf = x.astype(np.float64)
+    xc = totals(x, (sector_axis,), skipna)
+    xs = totals(x, (country_axis,), skipna)
+    xall = totals(x, (country_axis, sector_axis), skipna)
+    with np.errstate(all="ignore"):
+        r = (xf / xc) / (xs / xall)
+    bad = ((xc == 0) | (xs == 0)) & ~np.isnan(xf)
+    return np.where(bad, fill, r)

@@ -33,10 +33,22 @@ struct Call {
     int threads = 0;       // <= 0: every available core
 };
 
-#define SHARECUBE_DECLARE_ISA(ns)              \
-    namespace ns {                             \
-    void shares(const Call& call);             \
-    void share_sums(const Call& call);         \
+// Statistics over the reduced dims, each written where its pointer is non-null; the arrays
+// share one layout (the kept dims' out strides in Call::layout).
+struct Stats {
+    double* sum = nullptr;
+    double* sumsq = nullptr;
+    double* xlogx = nullptr;
+    double* count = nullptr;
+};
+
+#define SHARECUBE_DECLARE_ISA(ns)                                                          \
+    namespace ns {                                                                         \
+    void shares(const Call& call);                                                         \
+    void share_sums(const Call& call);                                                     \
+    void stats(const Call& call, const Stats& st);                                         \
+    void min_sum_pairs(const double* s, double* out, index_t C, index_t R, index_t K,      \
+                       bool skipna, int threads);                                          \
     }
 
 SHARECUBE_DECLARE_ISA(isa_baseline)

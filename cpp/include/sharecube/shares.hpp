@@ -32,10 +32,13 @@ constexpr index_t prefetch_lanes() {
 }
 
 template <class T>
-index_t strip_lanes(index_t reduced_count) {
+index_t strip_lanes(index_t reduced_count, index_t inner) {
     index_t lanes = 2048 / static_cast<index_t>(sizeof(T));
     while (lanes > 16 && lanes * static_cast<index_t>(sizeof(T)) * reduced_count > kStripBudgetBytes)
         lanes /= 2;
+    // A short inner dim (30 years, say) is taken whole even past the budget: split in two
+    // strips, each row's few cache lines would be read from memory twice.
+    if (inner <= 64) lanes = std::max(lanes, inner);
     return std::max<index_t>(lanes, 16);
 }
 
@@ -245,7 +248,7 @@ inline void divide_rows(const T* x, O* out, const Layout& L, index_t w, const do
 template <class T, bool Swap, class O>
 void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill, int threads) {
     const index_t m = L.inner.n;
-    const index_t lanes = strip_lanes<T>(count(L.reduced));
+    const index_t lanes = strip_lanes<T>(count(L.reduced), L.inner.n);
     const index_t nstrips = (m + lanes - 1) / lanes;
     const index_t items = count(L.outer) * nstrips;
     const index_t elements = count(L.outer) * m * count(L.reduced);
@@ -352,8 +355,8 @@ inline void group_sum_block(const T* x, const Layout& L, const Groups& g, index_
 // Lanes per strip for G groups: the finished sums (2 doubles a lane per group and the total)
 // are kept within about 128 KB.
 template <class T>
-index_t group_lanes(index_t G, index_t reduced_count) {
-    index_t lanes = strip_lanes<T>(reduced_count);
+index_t group_lanes(index_t G, index_t reduced_count, index_t inner) {
+    index_t lanes = strip_lanes<T>(reduced_count, inner);
     while (lanes > 16 && (G + 2) * lanes * 16 > (index_t{128} << 10)) lanes /= 2;
     return lanes;
 }
@@ -366,7 +369,7 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& g, bool
                       double fill, int threads) {
     const index_t m = L.inner.n;
     const index_t G = g.count;
-    const index_t lanes = group_lanes<T>(G, count(L.reduced));
+    const index_t lanes = group_lanes<T>(G, count(L.reduced), L.inner.n);
     const index_t nstrips = (m + lanes - 1) / lanes;
     const index_t items = count(L.outer) * nstrips;
     const index_t elements = count(L.outer) * m * count(L.reduced);

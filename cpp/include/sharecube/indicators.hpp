@@ -1,0 +1,123 @@
+// Kernels for the indicators: one pass over the cube for the per-slice statistics behind HHI,
+// entropy and RCA (sum, sum of squares, sum of x log x, count of non-missing values), and the
+// pairwise sum of minima behind the Finger-Kreinin similarity.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "sharecube/accumulate.hpp"
+#include "sharecube/isa.hpp"
+#include "sharecube/kernel_api.hpp"
+#include "sharecube/layout.hpp"
+#include "sharecube/parallel.hpp"
+
+namespace sharecube {
+namespace SHARECUBE_ISA {
+
+// x log x with 0 log 0 = 0; negative values have no logarithm (NaN), NaN stays NaN.
+inline double xlogx(double v) noexcept {
+    if (v > 0.0) return v * std::log(v);
+    return v == 0.0 ? 0.0 : __builtin_nan("");
+}
+
+// Each statistic requested in `st` (non-null pointer) over the reduced dims, written at the
+// kept position (L.inner.os and L.outer's os are the statistics arrays' strides). Sums are
+// compensated as in the share kernels; with skipna, NaN counts as absent everywhere.
+template <class T, bool Swap>
+void stats_along(const T* x, const Stats& st, const Layout& L, bool skipna, int threads) {
+    const index_t m = L.inner.n;
+    const index_t lanes = 64;
+    const index_t nstrips = (m + lanes - 1) / lanes;
+    const index_t items = count(L.outer) * nstrips;
+    const index_t elements = count(L.outer) * m * count(L.reduced);
+    parallel_for(items, threads, elements, [&, skipna](index_t begin, index_t end) {
+        std::vector<double> buf(static_cast<std::size_t>(9 * lanes));
+        double *s1 = buf.data(), *c1 = s1 + lanes, *s2 = c1 + lanes, *c2 = s2 + lanes;
+        double *sl = c2 + lanes, *cl = sl + lanes, *n = cl + lanes, *vals = n + lanes;
+        double* tmp = vals + lanes;
+        for (index_t item = begin; item < end; ++item) {
+            const index_t j0 = (item % nstrips) * lanes;
+            const index_t w = std::min(lanes, m - j0);
+            index_t xo, oo;
+            unravel(L.outer, item / nstrips, xo, oo);
+            xo += j0 * L.inner.xs;
+            oo += j0 * L.inner.os;
+            std::fill(buf.begin(), buf.begin() + 7 * lanes, 0.0);
+            for_each_offset(L.reduced, [&](index_t, index_t xr, index_t) {
+                load_strip<T, Swap>(x + xo + xr, L.inner.xs, w, false, vals);
+                for (index_t j = 0; j < w; ++j) {
+                    const bool present = vals[j] == vals[j];
+                    n[j] += present ? 1.0 : 0.0;
+                    if (skipna && !present) vals[j] = 0.0;
+                }
+                two_sum_lanes(s1, c1, vals, w);
+                if (st.sumsq) {
+                    for (index_t j = 0; j < w; ++j) tmp[j] = vals[j] * vals[j];
+                    two_sum_lanes(s2, c2, tmp, w);
+                }
+                if (st.xlogx) {
+                    for (index_t j = 0; j < w; ++j) tmp[j] = xlogx(vals[j]);
+                    two_sum_lanes(sl, cl, tmp, w);
+                }
+            });
+            const index_t os = L.inner.os;
+            for (index_t j = 0; j < w; ++j) {
+                if (st.sum) st.sum[oo + j * os] = finish(s1[j], c1[j]);
+                if (st.sumsq) st.sumsq[oo + j * os] = finish(s2[j], c2[j]);
+                if (st.xlogx) st.xlogx[oo + j * os] = finish(sl[j], cl[j]);
+                if (st.count) st.count[oo + j * os] = n[j];
+            }
+        }
+    });
+}
+
+// out[i, j, r] = sum_k min(s[i, r, k], s[j, r, k]) for s of shape (C, R, K), C-contiguous, and
+// out (C, C, R) C-contiguous; symmetric, so each pair is computed once. With skipna a pair
+// with a NaN in it adds nothing; without, it makes the sum NaN. Four partial sums in a fixed
+// order: the same bits for every instruction set and thread count.
+inline void min_sum_pairs_kernel(const double* s, double* out, index_t C, index_t R, index_t K,
+                                 bool skipna, int threads) {
+    const index_t pairs = C * (C + 1) / 2;
+    parallel_for(pairs, threads, pairs * R * K, [&, skipna](index_t begin, index_t end) {
+        // pair p -> (i, j >= i), row by row
+        index_t i = 0, row_start = 0;
+        while (row_start + (C - i) <= begin) {
+            row_start += C - i;
+            ++i;
+        }
+        index_t j = i + (begin - row_start);
+        for (index_t p = begin; p < end; ++p) {
+            for (index_t r = 0; r < R; ++r) {
+                const double* a = s + (i * R + r) * K;
+                const double* b = s + (j * R + r) * K;
+                double acc[4] = {0.0, 0.0, 0.0, 0.0};
+                index_t k = 0;
+                for (; k + 4 <= K; k += 4)
+                    for (int u = 0; u < 4; ++u) {
+                        const double av = a[k + u], bv = b[k + u];
+                        const double mn = av < bv ? av : bv;
+                        const bool missing = av != av || bv != bv;
+                        acc[u] += missing ? (skipna ? 0.0 : __builtin_nan("")) : mn;
+                    }
+                for (int u = 0; k < K; ++k, ++u) {
+                    const double av = a[k], bv = b[k];
+                    const bool missing = av != av || bv != bv;
+                    acc[u] += missing ? (skipna ? 0.0 : __builtin_nan("")) : (av < bv ? av : bv);
+                }
+                const double v = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+                out[(i * C + j) * R + r] = v;
+                out[(j * C + i) * R + r] = v;
+            }
+            if (++j == C) {
+                ++i;
+                j = i;
+            }
+        }
+    });
+}
+
+}  // namespace SHARECUBE_ISA
+}  // namespace sharecube

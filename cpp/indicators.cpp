@@ -1,0 +1,94 @@
+// Bindings for the indicator kernels (sharecube.indicators validates the arguments).
+#include "pybind11.hpp"
+
+#include <cstdint>
+#include <stdexcept>
+#include <vector>
+
+#include "arrays.hpp"
+#include "isa_table.hpp"
+#include "sharecube/kernel_api.hpp"
+
+namespace {
+
+using namespace sharecube::bindings;
+
+double* stat_pointer(const py::object& a, const py::array& like) {
+    if (a.is_none()) return nullptr;
+    auto arr = py::cast<py::array>(a);
+    if (arr.dtype().kind() != 'f' || arr.itemsize() != 8 || !arr.writeable() ||
+        arr.ndim() != like.ndim())
+        throw std::invalid_argument("sharecube._core.stats: outputs must be writeable float64");
+    for (py::ssize_t d = 0; d < arr.ndim(); ++d)
+        if (arr.shape(d) != like.shape(d) || arr.strides(d) != like.strides(d))
+            throw std::invalid_argument("sharecube._core.stats: outputs must share one layout");
+    return static_cast<double*>(arr.mutable_data());
+}
+
+// Statistics of x over the axes in reduce_mask; each output (or None) has x's kept axes.
+void stats(const py::array& x, std::uint64_t reduce_mask, bool skipna, int threads,
+           const py::object& sum, const py::object& sumsq, const py::object& xlogx,
+           const py::object& count) {
+    check_ndim(x);
+    py::object first = !sum.is_none() ? sum : !sumsq.is_none() ? sumsq : !xlogx.is_none() ? xlogx : count;
+    if (first.is_none()) return;
+    const auto like = py::cast<py::array>(first);
+    sharecube::Stats st;
+    st.sum = stat_pointer(sum, like);
+    st.sumsq = stat_pointer(sumsq, like);
+    st.xlogx = stat_pointer(xlogx, like);
+    st.count = stat_pointer(count, like);
+    std::vector<Dim> kept, reduced;
+    py::ssize_t od = 0;
+    for (py::ssize_t d = 0; d < x.ndim(); ++d) {
+        if (in_mask(reduce_mask, d)) {
+            reduced.push_back(Dim{x.shape(d), element_stride(x, d), 0});
+            continue;
+        }
+        if (od >= like.ndim() || like.shape(od) != x.shape(d))
+            throw std::invalid_argument("sharecube._core.stats: outputs must have x's kept axes");
+        kept.push_back(Dim{x.shape(d), element_stride(x, d), element_stride(like, od)});
+        ++od;
+    }
+    if (od != like.ndim()) throw std::invalid_argument("sharecube._core.stats: output ndim");
+    Call c;
+    c.x = x.data();
+    c.in = element_type(x.dtype());
+    c.swap = non_native(x.dtype());
+    c.skipna = skipna;
+    c.threads = threads;
+    c.layout = sharecube::make_layout(std::move(kept), std::move(reduced), true);
+    const Isa& isa = current_isa();
+    // Safe without the GIL: the caller keeps every array alive; only raw buffers are touched.
+    py::gil_scoped_release release;
+    isa.stats(c, st);
+}
+
+using Doubles = py::array_t<double, py::array::c_style>;
+
+void min_sum_pairs(const py::array& s, py::array& out, bool skipna, int threads) {
+    if (s.ndim() != 3 || out.ndim() != 3 || s.dtype().kind() != 'f' || s.itemsize() != 8 ||
+        out.dtype().kind() != 'f' || out.itemsize() != 8 ||
+        !(s.flags() & py::array::c_style) || !(out.flags() & py::array::c_style))
+        throw std::invalid_argument("sharecube._core.min_sum_pairs: needs C-contiguous float64");
+    const index_t C = s.shape(0), R = s.shape(1), K = s.shape(2);
+    if (out.shape(0) != C || out.shape(1) != C || out.shape(2) != R)
+        throw std::invalid_argument("sharecube._core.min_sum_pairs: out must be (C, C, R)");
+    const auto* sp = static_cast<const double*>(s.data());
+    auto* op = static_cast<double*>(out.mutable_data());
+    const Isa& isa = current_isa();
+    py::gil_scoped_release release;  // raw buffers only, kept alive by the caller
+    isa.min_sum_pairs(sp, op, C, R, K, skipna, threads);
+}
+
+}  // namespace
+
+void register_indicators(py::module_& m) {
+    m.def("stats", &stats, py::arg("x"), py::arg("reduce_mask"), py::arg("skipna"),
+          py::arg("threads"), py::arg("sum"), py::arg("sumsq"), py::arg("xlogx"),
+          py::arg("count"),
+          "Fill the given float64 arrays with sum, sum of squares, sum of x log x and the count "
+          "of non-NaN values over the axes in reduce_mask, in one pass.");
+    m.def("min_sum_pairs", &min_sum_pairs, py::arg("s"), py::arg("out"), py::arg("skipna"),
+          py::arg("threads"), "out[i, j, r] = sum_k min(s[i, r, k], s[j, r, k]).");
+}

@@ -1,0 +1,314 @@
+"""Indicators built on shares, over whole cubes in one call: RCA, HHI, entropy, share change and
+export similarity. Every other axis (years, say) is kept; conventions as in
+:func:`sharecube.shares` (dtype, NaN, zero totals, ``out``, ``backend``, ``threads``).
+
+The cpp and numba backends compute each from one pass over the cube (HHI: sum and sum of
+squares together; entropy: sum and sum of x log x together; RCA: the two totals, then one
+pass writing the result), with compensated sums; the numpy backend follows each published
+definition literally and is the reference.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+from sharecube import _dispatch as d
+from sharecube import _reference
+from sharecube._dispatch import ZeroTotal
+from sharecube.share import shares
+
+__all__ = ["entropy", "hhi", "rca", "share_change", "similarity"]
+
+_CHUNK_ELEMENTS = 1 << 20  # temporaries in the final pass of rca stay this small
+_TINY_SQUARES = float(np.finfo(np.float64).tiny) * 2.0**53
+
+
+def _common(
+    x: ArrayLike, skipna: Any, zero_total: Any, dtype: Any, out: Any, threads: Any, backend: Any
+) -> tuple[NDArray[Any], bool, float, np.dtype[Any], int, Any]:
+    arr = d.as_input(x)
+    return (
+        arr,
+        d.check_flag(skipna, "skipna"),
+        d.fill_value(zero_total),
+        d.result_dtype(arr.dtype, dtype, out),
+        d.normalize_threads(threads),
+        d.resolve_backend(backend),
+    )
+
+
+def _deliver(res: NDArray[Any], out: Any, dtype: np.dtype[Any], x: NDArray[Any]) -> NDArray[Any]:
+    target, result = d.prepare_out(out, res.shape, dtype, x, inplace_ok=False)
+    np.copyto(target, res, casting="unsafe")
+    return result()
+
+
+def _two_axes(arr: NDArray[Any], country_axis: Any, sector_axis: Any) -> tuple[int, int]:
+    ca = d.normalize_axis(country_axis, arr.ndim, "country_axis")
+    sa = d.normalize_axis(sector_axis, arr.ndim, "sector_axis")
+    if ca == sa:
+        raise ValueError(
+            f"country_axis and sector_axis must differ, both are axis {ca} "
+            f"(from country_axis={country_axis!r}, sector_axis={sector_axis!r})"
+        )
+    return ca, sa
+
+
+def hhi(
+    x: ArrayLike,
+    axis: int = 0,
+    *,
+    normalized: bool = False,
+    skipna: bool = True,
+    zero_total: ZeroTotal = "nan",
+    dtype: DTypeLike | None = None,
+    out: NDArray[Any] | None = None,
+    backend: str | None = None,
+    threads: int | None = None,
+) -> NDArray[np.floating[Any]]:
+    """Herfindahl-Hirschman concentration index along ``axis``.
+
+    ``H = sum_i s_i**2`` with ``s_i = x_i / sum_j x_j`` the shares along ``axis``: 1 when one
+    entry holds everything, ``1/n`` when ``n`` entries hold equal shares. With
+    ``normalized=True``: ``(H - 1/n) / (1 - 1/n)`` in [0, 1], ``n`` counting the non-missing
+    entries (NaN where ``n <= 1``). Computed as ``sum x**2 / (sum x)**2`` from one pass.
+
+    A zero total gives ``zero_total``'s value; with ``skipna`` NaN entries are left out, else
+    they make the slice NaN. The axis is removed from the result.
+
+    Examples
+    --------
+    >>> import sharecube as sc
+    >>> sc.hhi([[50.0, 10.0], [50.0, 10.0], [0.0, 80.0]], axis=0)
+    array([0.5 , 0.66])
+    """
+    arr, skip, fill, rdt, nthreads, impl = _common(x, skipna, zero_total, dtype, out, threads,
+                                                    backend)
+    ax = d.normalize_axis(axis, arr.ndim)
+    d.check_flag(normalized, "normalized")
+    if impl is _reference:
+        return _deliver(_reference.hhi(arr, ax, bool(normalized), skip, fill), out, rdt, arr)
+    want = frozenset({"sum", "sumsq", "count"} if normalized else {"sum", "sumsq"})
+    st = impl.stats(arr, (ax,), skip, nthreads, want)
+    tot, sq = st["sum"], st["sumsq"]
+    with np.errstate(all="ignore"):
+        h = sq / (tot * tot)
+        if normalized:
+            n = st["count"] if skip else np.full(h.shape, float(arr.shape[ax]))
+            h = np.where(n > 1, (h - 1.0 / n) / (1.0 - 1.0 / n), np.nan)
+    h = np.where(tot == 0, fill, h)
+    # Squares of values beyond ~1e154 overflow and of values below ~1e-146 lose precision: those
+    # (rare) slices are computed again from their shares.
+    redo = np.isfinite(tot) & (tot != 0) & (~np.isfinite(sq) | (np.abs(sq) < _TINY_SQUARES))
+    if redo.any():
+        h[redo] = _reference.hhi(arr, ax, bool(normalized), skip, fill)[redo]
+    return _deliver(h, out, rdt, arr)
+
+
+def entropy(
+    x: ArrayLike,
+    axis: int = 0,
+    *,
+    base: float | None = None,
+    skipna: bool = True,
+    zero_total: ZeroTotal = "nan",
+    dtype: DTypeLike | None = None,
+    out: NDArray[Any] | None = None,
+    backend: str | None = None,
+    threads: int | None = None,
+) -> NDArray[np.floating[Any]]:
+    """Shannon entropy of the shares along ``axis``: ``H = -sum_i s_i log s_i``, 0 log 0 = 0.
+
+    Natural logarithm unless ``base`` is given. 0 when one entry holds everything, ``log n``
+    for ``n`` equal shares. A slice with a negative value has no entropy (NaN). Computed from one pass as
+    ``log T - (sum x log x) / T`` with ``T = sum x``; the absolute error is a few ulp of
+    ``log T``. Zero totals, NaN and the removed axis as in :func:`hhi`.
+
+    Examples
+    --------
+    >>> import sharecube as sc
+    >>> sc.entropy([[1.0, 5.0], [1.0, 0.0]], axis=0, base=2)
+    array([1., 0.])
+    """
+    arr, skip, fill, rdt, nthreads, impl = _common(x, skipna, zero_total, dtype, out, threads,
+                                                    backend)
+    ax = d.normalize_axis(axis, arr.ndim)
+    if base is not None and not (isinstance(base, (int, float)) and base > 0 and base != 1):
+        raise ValueError(f"base must be a positive number other than 1, or None, got {base!r}")
+    if impl is _reference:
+        return _deliver(_reference.entropy(arr, ax, base, skip, fill), out, rdt, arr)
+    st = impl.stats(arr, (ax,), skip, nthreads, frozenset({"sum", "xlogx"}))
+    tot, xl = st["sum"], st["xlogx"]
+    with np.errstate(all="ignore"):
+        h = np.log(tot) - xl / tot
+        h = np.where(h < 0, 0.0, h)  # only rounding makes it negative
+        if base is not None:
+            h = h / np.log(base)
+    h = np.where(tot == 0, fill, h)
+    redo = np.isfinite(tot) & (tot > 0) & ~np.isfinite(xl)  # x log x overflowed (x > ~1e305)
+    if redo.any():
+        h[redo] = _reference.entropy(arr, ax, base, skip, fill)[redo]
+    return _deliver(h, out, rdt, arr)
+
+
+def rca(
+    x: ArrayLike,
+    country_axis: int = 0,
+    sector_axis: int = 1,
+    *,
+    symmetric: bool = False,
+    skipna: bool = True,
+    zero_total: ZeroTotal = "nan",
+    dtype: DTypeLike | None = None,
+    out: NDArray[Any] | None = None,
+    backend: str | None = None,
+    threads: int | None = None,
+) -> NDArray[np.floating[Any]]:
+    """Balassa revealed comparative advantage for every country, sector and remaining index.
+
+    ``RCA_cs = (x_cs / x_c.) / (x_.s / x_..)``: a country's share of sector s in its own total,
+    over the world's. Above 1: the country is specialised in the sector. ``symmetric=True``
+    gives ``(RCA - 1) / (RCA + 1)`` in [-1, 1]. Where the country's or the sector's total is 0
+    the RCA takes ``zero_total``'s value (and the symmetric form that of it: NaN, or -1 for
+    ``"zero"``); NaN entries stay NaN. Same shape as ``x``. Computed from the two totals and one
+    pass writing the result: no temporary of the cube's size.
+
+    Examples
+    --------
+    >>> import sharecube as sc
+    >>> sc.rca([[20.0, 80.0], [60.0, 40.0]])   # 2 countries x 2 sectors
+    array([[0.5       , 1.33333333],
+           [1.5       , 0.66666667]])
+    """
+    arr, skip, fill, rdt, nthreads, impl = _common(x, skipna, zero_total, dtype, out, threads,
+                                                    backend)
+    ca, sa = _two_axes(arr, country_axis, sector_axis)
+    sym = d.check_flag(symmetric, "symmetric")
+    fill_value = fill if not sym else (fill - 1.0) / (fill + 1.0)
+    if impl is _reference:
+        res = _reference.rca(arr, ca, sa, skip, fill)
+        if sym:
+            with np.errstate(all="ignore"):
+                res = (res - 1.0) / (res + 1.0)
+        return _deliver(res, out, rdt, arr)
+    total = frozenset({"sum"})
+    xc = np.expand_dims(impl.stats(arr, (sa,), skip, nthreads, total)["sum"], sa)
+    xs = np.expand_dims(impl.stats(arr, (ca,), skip, nthreads, total)["sum"], ca)
+    xall = np.expand_dims(impl.stats(arr, (ca, sa), skip, nthreads, total)["sum"], (ca, sa))
+    with np.errstate(all="ignore"):
+        world = xs / xall
+    bad = (xc == 0) | (xs == 0)
+    target, result = d.prepare_out(out, arr.shape, rdt, arr, inplace_ok=True)
+    # The final pass in chunks along axis 0, so that temporaries stay small.
+    step = max(1, _CHUNK_ELEMENTS // max(1, arr[:1].size))
+    for start in range(0, arr.shape[0], step):
+        sl = slice(start, start + step)
+        part = [a if a.shape[0] == 1 else a[sl] for a in (xc, world, bad)]
+        xv = arr[sl]
+        with np.errstate(all="ignore"):
+            r = np.divide(xv, part[0], dtype=np.float64)
+            np.divide(r, part[1], out=r)
+            if sym:
+                r = (r - 1.0) / (r + 1.0)
+        keep = ~np.isnan(xv) if xv.dtype.kind == "f" else True  # missing values stay NaN
+        np.copyto(r, fill_value, where=part[2] & keep)
+        np.copyto(target[sl], r, casting="unsafe")
+    return result()
+
+
+def share_change(
+    x: ArrayLike,
+    axis: int = 0,
+    time_axis: int = -1,
+    *,
+    lag: int = 1,
+    skipna: bool = True,
+    zero_total: ZeroTotal = "nan",
+    dtype: DTypeLike | None = None,
+    out: NDArray[Any] | None = None,
+    backend: str | None = None,
+    threads: int | None = None,
+) -> NDArray[np.floating[Any]]:
+    """Change of each share between a period and ``lag`` periods before.
+
+    ``out[..., t] = s[..., t] - s[..., t - lag]`` along ``time_axis`` with ``s`` the shares along
+    ``axis`` (:func:`shares`); the first ``lag`` periods are NaN. Computed in the result dtype,
+    in place in the output (no temporary of the cube's size).
+
+    Examples
+    --------
+    >>> import sharecube as sc
+    >>> sc.share_change([[1.0, 1.0, 3.0], [1.0, 3.0, 1.0]], axis=0, time_axis=1)
+    array([[  nan, -0.25,  0.5 ],
+           [  nan,  0.25, -0.5 ]])
+    """
+    arr = d.as_input(x)
+    ax = d.normalize_axis(axis, arr.ndim)
+    tax = d.normalize_axis(time_axis, arr.ndim, "time_axis")
+    if ax == tax:
+        raise ValueError(f"axis and time_axis must differ, both are axis {ax}")
+    if isinstance(lag, (bool, np.bool_)) or not isinstance(lag, (int, np.integer)):
+        raise TypeError(f"lag must be a positive int, got {lag!r}")
+    if lag < 1:
+        raise ValueError(f"lag must be a positive int, got {lag}")
+    res = shares(arr, ax, skipna=skipna, zero_total=zero_total, dtype=dtype, out=out,
+                 backend=backend, threads=threads)
+    n = arr.shape[tax]
+
+    def at(t: int | slice) -> tuple[Any, ...]:
+        return (slice(None),) * tax + (t,)
+
+    for t in range(n - 1, lag - 1, -1):  # from the end, so that each s[t - lag] is still there
+        np.subtract(res[at(t)], res[at(t - lag)], out=res[at(t)])
+    res[at(slice(0, min(lag, n)))] = np.nan
+    return res
+
+
+def similarity(
+    x: ArrayLike,
+    country_axis: int = 0,
+    sector_axis: int = 1,
+    *,
+    skipna: bool = True,
+    zero_total: ZeroTotal = "nan",
+    dtype: DTypeLike | None = None,
+    backend: str | None = None,
+    threads: int | None = None,
+) -> NDArray[np.floating[Any]]:
+    """Finger-Kreinin export similarity between every pair of countries.
+
+    ``FK_ij = sum_s min(w_is, w_js)`` with ``w_is = x_is / sum_s x_is`` each country's sector
+    mix: 1 for identical mixes, 0 for disjoint ones. ``1 - FK`` is their complementarity.
+    Result of shape ``(C, C, *other axes)``: symmetric, 1 on the diagonal. A country with a
+    zero total gets ``zero_total``'s value in its row and column; with ``skipna`` a sector
+    missing (NaN) for either country of a pair is left out of that pair's sum.
+
+    Examples
+    --------
+    >>> import sharecube as sc
+    >>> sc.similarity([[5.0, 5.0, 0.0], [5.0, 0.0, 5.0], [0.0, 1.0, 1.0]])
+    array([[1. , 0.5, 0.5],
+           [0.5, 1. , 0.5],
+           [0.5, 0.5, 1. ]])
+    """
+    arr, skip, fill, rdt, nthreads, impl = _common(x, skipna, zero_total, dtype, None, threads,
+                                                    backend)
+    ca, sa = _two_axes(arr, country_axis, sector_axis)
+    rest = [a for a in range(arr.ndim) if a not in (ca, sa)]
+    n_c, n_s = arr.shape[ca], arr.shape[sa]
+    rest_shape = tuple(arr.shape[a] for a in rest)
+    n_r = int(np.prod(rest_shape, dtype=np.int64))
+    # Shares written straight into the (C, R, S) layout the pair kernel reads.
+    mix = np.empty((n_c, *rest_shape, n_s))
+    view = np.moveaxis(mix, [0, mix.ndim - 1, *range(1, mix.ndim - 1)], [ca, sa, *rest])
+    shares(arr, sa, skipna=skip, zero_total=zero_total, dtype=np.float64, out=view,
+           backend=backend, threads=threads)
+    res = impl.min_sum_pairs(mix.reshape(n_c, n_r, n_s), skip, nthreads)
+    # A country with a zero total has no mix: its row and column take the fill value.
+    tot = impl.stats(arr, (sa,), skip, nthreads, frozenset({"sum"}))["sum"]
+    empty = np.moveaxis(tot, ca if ca < sa else ca - 1, 0).reshape(n_c, n_r) == 0
+    res[empty[:, None, :] | empty[None, :, :]] = fill
+    return res.reshape((n_c, n_c, *rest_shape)).astype(rdt, copy=False)
