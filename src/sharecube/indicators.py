@@ -22,7 +22,7 @@ from sharecube.share import shares
 
 __all__ = ["entropy", "hhi", "rca", "share_change", "similarity"]
 
-_CHUNK_ELEMENTS = 1 << 20  # temporaries in the final pass of rca stay this small
+_CHUNK_ELEMENTS = 1 << 16  # temporaries of the final passes stay this small (in L2)
 _TINY_SQUARES = float(np.finfo(np.float64).tiny) * 2.0**53
 
 
@@ -148,7 +148,9 @@ def entropy(
         if base is not None:
             h = h / np.log(base)
     h = np.where(tot == 0, fill, h)
-    redo = np.isfinite(tot) & (tot > 0) & ~np.isfinite(xl)  # x log x overflowed (x > ~1e305)
+    # x log x overflowed (x > ~1e305), or the values are so small (subnormal) that it lost
+    # precision: computed again from the shares
+    redo = np.isfinite(tot) & (tot > 0) & (~np.isfinite(xl) | (tot < _TINY_SQUARES))
     if redo.any():
         h[redo] = _reference.entropy(arr, ax, base, skip, fill)[redo]
     return _deliver(h, out, rdt, arr)
@@ -197,7 +199,8 @@ def rca(
     total = frozenset({"sum"})
     xc = np.expand_dims(impl.stats(arr, (sa,), skip, nthreads, total)["sum"], sa)
     xs = np.expand_dims(impl.stats(arr, (ca,), skip, nthreads, total)["sum"], ca)
-    xall = np.expand_dims(impl.stats(arr, (ca, sa), skip, nthreads, total)["sum"], (ca, sa))
+    # the world total from the country totals (small), not from another pass over the cube
+    xall = np.expand_dims(impl.stats(xc, (ca,), False, nthreads, total)["sum"], ca)
     with np.errstate(all="ignore"):
         world = xs / xall
     bad = (xc == 0) | (xs == 0)
@@ -214,7 +217,8 @@ def rca(
             if sym:
                 r = (r - 1.0) / (r + 1.0)
         keep = ~np.isnan(xv) if xv.dtype.kind == "f" else True  # missing values stay NaN
-        np.copyto(r, fill_value, where=part[2] & keep)
+        if part[2].any():
+            np.copyto(r, fill_value, where=part[2] & keep)
         np.copyto(target[sl], r, casting="unsafe")
     return result()
 
@@ -257,13 +261,16 @@ def share_change(
     res = shares(arr, ax, skipna=skipna, zero_total=zero_total, dtype=dtype, out=out,
                  backend=backend, threads=threads)
     n = arr.shape[tax]
-
-    def at(t: int | slice) -> tuple[Any, ...]:
-        return (slice(None),) * tax + (t,)
-
-    for t in range(n - 1, lag - 1, -1):  # from the end, so that each s[t - lag] is still there
-        np.subtract(res[at(t)], res[at(t - lag)], out=res[at(t)])
-    res[at(slice(0, min(lag, n)))] = np.nan
+    # In chunks along another axis: each chunk's shares are copied (small), then differenced.
+    moved = np.moveaxis(res, (tax, ax), (-1, 0))
+    lead = moved.reshape(-1, n) if moved.flags.c_contiguous else None
+    blocks = lead if lead is not None else moved
+    step = max(1, _CHUNK_ELEMENTS // max(1, blocks[:1].size))
+    for start in range(0, blocks.shape[0], step):
+        block = blocks[start : start + step]
+        before = block.copy()
+        block[..., lag:] = before[..., lag:] - before[..., : max(0, n - lag)]
+        block[..., : min(lag, n)] = np.nan
     return res
 
 
