@@ -149,9 +149,16 @@ def cases(shape: tuple[int, ...]) -> list[tuple[str, tuple[int, ...], type, Spec
         for axis in range(len(shape)):
             n = shape[axis]
             out.append((f"shares-{dn}-axis{axis}", shape, dtype, Spec("shares", axis)))
-            out.append((f"10blocs-{dn}-axis{axis}", shape, dtype, Spec("labels", axis, ten_blocs(n))))
             out.append(
-                (f"5overlap-{dn}-axis{axis}", shape, dtype, Spec("blocs", axis, five_overlapping(n)))
+                (f"10blocs-{dn}-axis{axis}", shape, dtype, Spec("labels", axis, ten_blocs(n)))
+            )
+            out.append(
+                (
+                    f"5overlap-{dn}-axis{axis}",
+                    shape,
+                    dtype,
+                    Spec("blocs", axis, five_overlapping(n)),
+                )
             )
     small = (50, 100, 10)
     out.append(("small-shares-float64-axis0", small, np.float64, Spec("shares", 0)))

@@ -37,8 +37,12 @@ def _numba_first_call() -> str:
         "sc.shares(x, backend='numba'); sc.share_sums(x, [0, 1, 0], backend='numba')\n"
         "print(f'{time.perf_counter() - t:.3f}')\n"
     )
-    times = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True).stdout.strip() for _ in range(3)]
+    times = [
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for _ in range(3)
+    ]
     return ", ".join(f"{t} s" for t in times)
 
 
@@ -51,9 +55,24 @@ def main() -> int:
     args = parser.parse_args()
     here = os.path.dirname(os.path.abspath(__file__))
     path = args.json or os.path.join(tempfile.mkdtemp(), "bench.json")
-    cmd = [sys.executable, "-m", "pytest", here, "-q", "-p", "no:cacheprovider",
-           f"--cube-shape={args.cube_shape}", f"--benchmark-json={path}", "--benchmark-quiet",
-           "--rootdir", here, "-o", "python_files=test_*.py", "-W", "ignore"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        here,
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--cube-shape={args.cube_shape}",
+        f"--benchmark-json={path}",
+        "--benchmark-quiet",
+        "--rootdir",
+        here,
+        "-o",
+        "python_files=test_*.py",
+        "-W",
+        "ignore",
+    ]
     if args.k:
         cmd += ["-k", args.k]
     subprocess.run(cmd, check=True, cwd=here)
@@ -72,8 +91,10 @@ def main() -> int:
         isa = _core.isa()
     except ImportError:
         isa = "-"
-    print(f"\n{_cpu()}, {os.cpu_count()} cores; sharecube {sharecube.__version__}, kernels {isa}; "
-          f"cube {args.cube_shape}; medians")
+    print(
+        f"\n{_cpu()}, {os.cpu_count()} cores; sharecube {sharecube.__version__}, kernels {isa}; "
+        f"cube {args.cube_shape}; medians"
+    )
     sep = " | " if args.markdown else " "
     head = ["case", "route", "median ms", "x floor", "vs numpy", "vs best", "peak MB"]
     widths = [28, 12, 10, 8, 9, 8, 8]
@@ -81,7 +102,12 @@ def main() -> int:
         print("| " + " | ".join(head) + " |")
         print("|" + "|".join("---" for _ in head) + "|")
     else:
-        print(sep.join(h.rjust(w) if i > 1 else h.ljust(w) for i, (h, w) in enumerate(zip(head, widths))))
+        print(
+            sep.join(
+                h.rjust(w) if i > 1 else h.ljust(w)
+                for i, (h, w) in enumerate(zip(head, widths, strict=True))
+            )
+        )
     nan = float("nan")
     for case, routes in by_case.items():
         base = routes.get("numpy", (nan,))[0]
@@ -89,14 +115,24 @@ def main() -> int:
         fl = routes.get("floor", (nan,))[0]
         for route, (median, peak) in sorted(routes.items(), key=lambda kv: kv[1][0]):
             unit = 1e6 if median < 1e-3 else 1e3
-            cells = [case, route, f"{median * unit:.3f}{' us' if unit == 1e6 else ''}",
-                     f"{median / fl:.2f}", f"{base / median:.1f}x", f"{best / median:.1f}x",
-                     f"{peak:.1f}"]
+            cells = [
+                case,
+                route,
+                f"{median * unit:.3f}{' us' if unit == 1e6 else ''}",
+                f"{median / fl:.2f}",
+                f"{base / median:.1f}x",
+                f"{best / median:.1f}x",
+                f"{peak:.1f}",
+            ]
             if args.markdown:
                 print("| " + " | ".join(cells) + " |")
             else:
-                print(sep.join(c.rjust(w) if i > 1 else c.ljust(w)
-                               for i, (c, w) in enumerate(zip(cells, widths))))
+                print(
+                    sep.join(
+                        c.rjust(w) if i > 1 else c.ljust(w)
+                        for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+                    )
+                )
         if not args.markdown:
             print()
     print("\nthread scaling (cpp, 1 thread / all threads):")

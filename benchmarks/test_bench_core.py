@@ -47,11 +47,13 @@ def test_route(benchmark, case, route) -> None:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     benchmark.group = name
-    benchmark.extra_info.update(route=route, case=name, peak_mb=peak / 2**20,
-                                cube_mb=x.nbytes / 2**20)
+    benchmark.extra_info.update(
+        route=route, case=name, peak_mb=peak / 2**20, cube_mb=x.nbytes / 2**20
+    )
     small = x.size < 100_000
-    result = benchmark.pedantic(fn, rounds=200 if small else 9, warmup_rounds=1,
-                                iterations=20 if small else 1)
+    result = benchmark.pedantic(
+        fn, rounds=200 if small else 9, warmup_rounds=1, iterations=20 if small else 1
+    )
     if route != "floor":
         rtol = 1e-5 if dtype == np.float32 else 1e-10
         np.testing.assert_allclose(result, _reference(x, spec), rtol=rtol)

@@ -17,8 +17,20 @@ INTS = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, n
 DTYPES = [*FLOATS, *INTS, np.bool_]
 
 # The last two are wide enough for the C++ kernels' vector blocks (16 lanes), with ragged tails.
-SHAPES = [(), (0,), (1,), (7,), (3, 4), (0, 3), (3, 0), (2, 3, 4), (4, 1, 5), (2, 3, 2, 3),
-          (5, 37), (3, 19, 21)]
+SHAPES = [
+    (),
+    (0,),
+    (1,),
+    (7,),
+    (3, 4),
+    (0, 3),
+    (3, 0),
+    (2, 3, 4),
+    (4, 1, 5),
+    (2, 3, 2, 3),
+    (5, 37),
+    (3, 19, 21),
+]
 
 
 def _values(shape: tuple[int, ...], dtype: type, kind: str, rng: np.random.Generator) -> np.ndarray:

@@ -44,8 +44,9 @@ def test_share_sums_without_groups_match_reference(backend: str, dtype: type) ->
         for axis in axis_specs(x.ndim):
             for skipna, zt in POLICIES:
                 label = f"{name} axis={axis} skipna={skipna} zero_total={zt}"
-                assert_same(sc.share_sums, backend, label, x, None, axis, skipna=skipna,
-                            zero_total=zt)
+                assert_same(
+                    sc.share_sums, backend, label, x, None, axis, skipna=skipna, zero_total=zt
+                )
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda t: np.dtype(t).name)
@@ -57,8 +58,9 @@ def test_grouped_share_sums_match_reference(backend: str, dtype: type) -> None:
             for groups in labels_for(n, rng) + memberships_for(n, rng):
                 for skipna, zt in POLICIES:
                     label = f"{name} axis={axis} groups={groups.tolist()} skipna={skipna} {zt}"
-                    assert_same(sc.share_sums, backend, label, x, groups, axis,
-                                skipna=skipna, zero_total=zt)
+                    assert_same(
+                        sc.share_sums, backend, label, x, groups, axis, skipna=skipna, zero_total=zt
+                    )
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])

@@ -67,8 +67,14 @@ def test_overlapping_out_is_not_corrupted(backend: str) -> None:
     np.testing.assert_allclose(out, want, rtol=1e-15)
     x2 = np.arange(1.0, 13.0).reshape(3, 4)
     res = sc.share_sums(x2, [0, 1, 0], axis=0, out=x2[:2], backend=backend)
-    np.testing.assert_allclose(res, [[(1 + 9) / 15, (2 + 10) / 18, (3 + 11) / 21, (4 + 12) / 24],
-                                     [5 / 15, 6 / 18, 7 / 21, 8 / 24]], rtol=1e-15)
+    np.testing.assert_allclose(
+        res,
+        [
+            [(1 + 9) / 15, (2 + 10) / 18, (3 + 11) / 21, (4 + 12) / 24],
+            [5 / 15, 6 / 18, 7 / 21, 8 / 24],
+        ],
+        rtol=1e-15,
+    )
 
 
 def test_zero_totals_and_no_warnings(backend: str) -> None:

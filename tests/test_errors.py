@@ -23,12 +23,24 @@ SHARES_CASES = [
     ({"dtype": np.int32}, TypeError, r"dtype must be float32 or float64, got int32"),
     ({"dtype": "nonsense"}, TypeError, r"dtype must be float32 or float64, got 'nonsense'"),
     ({"out": np.empty((2, 3))}, ValueError, r"out has shape \(2, 3\), expected \(2, 3, 4\)"),
-    ({"out": np.empty((2, 3, 4), dtype=np.int64)}, TypeError, r"out has dtype int64, expected float64"),
+    (
+        {"out": np.empty((2, 3, 4), dtype=np.int64)},
+        TypeError,
+        r"out has dtype int64, expected float64",
+    ),
     ({"out": np.empty((2, 3, 4), ">f8")}, TypeError, r"out has dtype >f8, expected float64"),
     ({"out": [0.0] * 24}, TypeError, r"out must be a numpy.ndarray, got list"),
     ({"out": np.broadcast_to(np.empty(4), (2, 3, 4))}, ValueError, r"out is read-only"),
-    ({"dtype": np.float32, "out": np.empty((2, 3, 4))}, TypeError, r"out has dtype float64, expected float32"),
-    ({"backend": "cuda"}, ValueError, r"backend must be one of 'cpp', 'numba', 'numpy' or None, got 'cuda'"),
+    (
+        {"dtype": np.float32, "out": np.empty((2, 3, 4))},
+        TypeError,
+        r"out has dtype float64, expected float32",
+    ),
+    (
+        {"backend": "cuda"},
+        ValueError,
+        r"backend must be one of 'cpp', 'numba', 'numpy' or None, got 'cuda'",
+    ),
     ({"threads": 0}, ValueError, r"threads must be a positive int or None, got 0"),
     ({"threads": 2.0}, TypeError, r"threads must be a positive int or None, got 2.0"),
 ]
@@ -45,8 +57,9 @@ def _for_share_sums(case: tuple) -> tuple:
     """The same bad argument given to share_sums(X, groups=[0, 0]), whose result is (1, 3, 4)."""
     kwargs, exc, match = case
     kwargs = {
-        k: np.empty((1, 3, 4), v.dtype) if k == "out" and getattr(v, "shape", None) == (2, 3, 4)
-        and v.flags.writeable else v
+        k: np.empty((1, 3, 4), v.dtype)
+        if k == "out" and getattr(v, "shape", None) == (2, 3, 4) and v.flags.writeable
+        else v
         for k, v in kwargs.items()
     }
     return kwargs, exc, match.replace(r"expected \(2, 3, 4\)", r"expected \(1, 3, 4\)")
@@ -88,16 +101,56 @@ GROUP_CASES = [
     ({"groups": [0.0, 1.0]}, TypeError, r"groups as labels must be integers .* got dtype float64"),
     ({"groups": [0.0, np.nan]}, TypeError, r"groups as labels must be integers"),
     ({"groups": [True, False]}, TypeError, r"groups as labels must be integers .* got dtype bool"),
-    ({"groups": np.ones((3, 2), bool)}, ValueError, r"groups has shape \(3, 2\) but axis 0 has length 2"),
-    ({"groups": np.ones((2, 2), int)}, TypeError, r"membership matrix must be boolean, got dtype int64"),
-    ({"groups": np.ones((2, 2), bool), "ngroups": 3}, ValueError, r"ngroups is 3 but groups has 2 columns"),
-    ({"groups": np.ones((2, 2, 2), bool)}, ValueError, r"groups must be 1-D labels or a 2-D membership matrix, got 3"),
-    ({"groups": [0, 1], "ngroups": -1}, ValueError, r"ngroups must be a non-negative int or None, got -1"),
-    ({"groups": [0, 1], "ngroups": 2.5}, TypeError, r"ngroups must be a non-negative int or None, got 2.5"),
-    ({"groups": [0, 1], "axis": (0, 1)}, TypeError, r"axis must be a single int when groups are given, got \(0, 1\)"),
-    ({"groups": [0, 1], "axis": None}, TypeError, r"axis must be a single int when groups are given, got None"),
-    ({"groups": [0, 1], "out": np.empty((2, 3, 4))[:1]}, ValueError, r"out has shape \(1, 3, 4\), expected \(2, 3, 4\)"),
-    ({"groups": None, "out": np.empty((2, 3, 4))}, ValueError, r"out has shape \(2, 3, 4\), expected \(3, 4\)"),
+    (
+        {"groups": np.ones((3, 2), bool)},
+        ValueError,
+        r"groups has shape \(3, 2\) but axis 0 has length 2",
+    ),
+    (
+        {"groups": np.ones((2, 2), int)},
+        TypeError,
+        r"membership matrix must be boolean, got dtype int64",
+    ),
+    (
+        {"groups": np.ones((2, 2), bool), "ngroups": 3},
+        ValueError,
+        r"ngroups is 3 but groups has 2 columns",
+    ),
+    (
+        {"groups": np.ones((2, 2, 2), bool)},
+        ValueError,
+        r"groups must be 1-D labels or a 2-D membership matrix, got 3",
+    ),
+    (
+        {"groups": [0, 1], "ngroups": -1},
+        ValueError,
+        r"ngroups must be a non-negative int or None, got -1",
+    ),
+    (
+        {"groups": [0, 1], "ngroups": 2.5},
+        TypeError,
+        r"ngroups must be a non-negative int or None, got 2.5",
+    ),
+    (
+        {"groups": [0, 1], "axis": (0, 1)},
+        TypeError,
+        r"axis must be a single int when groups are given, got \(0, 1\)",
+    ),
+    (
+        {"groups": [0, 1], "axis": None},
+        TypeError,
+        r"axis must be a single int when groups are given, got None",
+    ),
+    (
+        {"groups": [0, 1], "out": np.empty((2, 3, 4))[:1]},
+        ValueError,
+        r"out has shape \(1, 3, 4\), expected \(2, 3, 4\)",
+    ),
+    (
+        {"groups": None, "out": np.empty((2, 3, 4))},
+        ValueError,
+        r"out has shape \(2, 3, 4\), expected \(3, 4\)",
+    ),
 ]
 
 

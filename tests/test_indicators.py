@@ -27,7 +27,8 @@ def test_hhi_by_hand(backend: str) -> None:
     np.testing.assert_allclose(sc.hhi(X, 0, backend=backend), [0.5, 0.66], rtol=1e-14)
     # normalized over the non-missing entries, n = 3: (H - 1/3) / (2/3)
     np.testing.assert_allclose(
-        sc.hhi(X, 0, normalized=True, backend=backend), [0.25, (0.66 - 1 / 3) / (2 / 3)],
+        sc.hhi(X, 0, normalized=True, backend=backend),
+        [0.25, (0.66 - 1 / 3) / (2 / 3)],
         rtol=1e-14,
     )
     # country axis 1: country 0 (50, 10): (5/6)^2 + (1/6)^2 = 26/36
@@ -65,8 +66,9 @@ def test_rca_zero_totals(backend: str) -> None:
     assert np.isnan(nan_fill[2, 0])  # a missing value stays missing
     zero_fill = sc.rca(x, zero_total="zero", backend=backend)
     np.testing.assert_array_equal(zero_fill[0], [0.0, 0.0])
-    np.testing.assert_array_equal(sc.rca(x, symmetric=True, zero_total="zero", backend=backend)[0],
-                                  [-1.0, -1.0])
+    np.testing.assert_array_equal(
+        sc.rca(x, symmetric=True, zero_total="zero", backend=backend)[0], [-1.0, -1.0]
+    )
 
 
 @pytest.mark.parametrize("backend", ALL)
@@ -76,8 +78,9 @@ def test_share_change_by_hand(backend: str) -> None:
     np.testing.assert_allclose(
         sc.share_change(x, 0, 1, backend=backend)[0], [np.nan, -0.25, 0.5, -0.25]
     )
-    np.testing.assert_allclose(sc.share_change(x, 0, 1, lag=2, backend=backend)[0],
-                               [np.nan, np.nan, 0.25, 0.25])
+    np.testing.assert_allclose(
+        sc.share_change(x, 0, 1, lag=2, backend=backend)[0], [np.nan, np.nan, 0.25, 0.25]
+    )
     assert np.isnan(sc.share_change(x, 0, 1, lag=9, backend=backend)).all()
 
 
@@ -122,20 +125,29 @@ def test_indicators_match_reference(backend: str, dtype) -> None:
             for axis in range(x.ndim):
                 label = f"{name} axis={axis} {kw}"
                 for fn, extra in ((sc.hhi, {}), (sc.hhi, {"normalized": True}), (sc.entropy, {})):
-                    _close(fn(x, axis, backend=backend, **extra, **kw),
-                           fn(x, axis, backend="numpy", **extra, **kw), f"{fn.__name__} {label}",
-                           dtype)
+                    _close(
+                        fn(x, axis, backend=backend, **extra, **kw),
+                        fn(x, axis, backend="numpy", **extra, **kw),
+                        f"{fn.__name__} {label}",
+                        dtype,
+                    )
             for ca, sa in [(0, 1), (1, 0), (x.ndim - 1, 0)]:
                 if ca == sa:
                     continue
                 label = f"{name} country_axis={ca} sector_axis={sa} {kw}"
                 for sym in (False, True):
-                    _close(sc.rca(x, ca, sa, symmetric=sym, backend=backend, **kw),
-                           sc.rca(x, ca, sa, symmetric=sym, backend="numpy", **kw),
-                           f"rca {label}", dtype)
-                _close(sc.similarity(x, ca, sa, backend=backend, **kw),
-                       sc.similarity(x, ca, sa, backend="numpy", **kw), f"similarity {label}",
-                       dtype)
+                    _close(
+                        sc.rca(x, ca, sa, symmetric=sym, backend=backend, **kw),
+                        sc.rca(x, ca, sa, symmetric=sym, backend="numpy", **kw),
+                        f"rca {label}",
+                        dtype,
+                    )
+                _close(
+                    sc.similarity(x, ca, sa, backend=backend, **kw),
+                    sc.similarity(x, ca, sa, backend="numpy", **kw),
+                    f"similarity {label}",
+                    dtype,
+                )
 
 
 @pytest.mark.parametrize("backend", [b for b in ALL if b != "numpy"])
@@ -143,15 +155,22 @@ def test_indicators_bit_identical_for_any_thread_count(backend: str) -> None:
     rng = np.random.default_rng(8)
     x = rng.lognormal(0, 2, size=(40, 300, 12))
     x[rng.random(x.shape) < 0.01] = np.nan
-    for fn in (lambda **k: sc.hhi(x, 0, **k), lambda **k: sc.entropy(x, 1, **k),
-               lambda **k: sc.rca(x, **k), lambda **k: sc.similarity(x, **k)):
+    for fn in (
+        lambda **k: sc.hhi(x, 0, **k),
+        lambda **k: sc.entropy(x, 1, **k),
+        lambda **k: sc.rca(x, **k),
+        lambda **k: sc.similarity(x, **k),
+    ):
         assert fn(backend=backend, threads=1).tobytes() == fn(backend=backend, threads=3).tobytes()
 
 
 # --- properties -------------------------------------------------------------------------------
 
-nonneg = hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=6),
-                    elements=st.floats(0, 1e6))
+nonneg = hnp.arrays(
+    np.float64,
+    hnp.array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=6),
+    elements=st.floats(0, 1e6),
+)
 
 
 @given(nonneg, st.sampled_from(ALL))
@@ -166,12 +185,18 @@ def test_hhi_and_entropy_bounds(x, backend) -> None:
 
 
 # magnitudes where scaling cannot round a value to 0 (a scaled subnormal can)
-economic = hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=6),
-                      elements=st.one_of(st.just(0.0), st.floats(1e-3, 1e6)))
+economic = hnp.arrays(
+    np.float64,
+    hnp.array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=6),
+    elements=st.one_of(st.just(0.0), st.floats(1e-3, 1e6)),
+)
 
 
-@given(economic.filter(lambda a: (a.sum(axis=1) > 0).all() and (a.sum(axis=0) > 0).all()),
-       st.sampled_from(ALL), st.floats(1e-3, 1e3))
+@given(
+    economic.filter(lambda a: (a.sum(axis=1) > 0).all() and (a.sum(axis=0) > 0).all()),
+    st.sampled_from(ALL),
+    st.floats(1e-3, 1e3),
+)
 def test_rca_of_a_country_with_the_world_mix_is_one(x, backend, scale) -> None:
     world = x.sum(axis=0, keepdims=True)
     y = np.concatenate([x, world * scale])  # a country whose sector mix is the world's
@@ -192,17 +217,29 @@ def test_similarity_symmetric_with_unit_diagonal(x, backend) -> None:
 @pytest.mark.parametrize(
     ("call", "exc", "match"),
     [
-        (lambda: sc.rca(X, 0, 0), ValueError, r"country_axis and sector_axis must differ, both are axis 0"),
+        (
+            lambda: sc.rca(X, 0, 0),
+            ValueError,
+            r"country_axis and sector_axis must differ, both are axis 0",
+        ),
         (lambda: sc.rca(X, 0, -2), ValueError, r"must differ, both are axis 0"),
         (lambda: sc.rca(X, 0, 2), np.exceptions.AxisError, r"sector_axis=2 is out of bounds"),
-        (lambda: sc.similarity(X, 5, 1), np.exceptions.AxisError, r"country_axis=5 is out of bounds"),
+        (
+            lambda: sc.similarity(X, 5, 1),
+            np.exceptions.AxisError,
+            r"country_axis=5 is out of bounds",
+        ),
         (lambda: sc.hhi(X, (0, 1)), TypeError, r"axis must be a single int"),
         (lambda: sc.hhi(X, normalized="yes"), TypeError, r"normalized must be True or False"),
         (lambda: sc.entropy(X, base=1), ValueError, r"base must be a positive number other than 1"),
         (lambda: sc.entropy(X, base=-2.0), ValueError, r"base must be a positive number"),
         (lambda: sc.share_change(X, 0, 0), ValueError, r"axis and time_axis must differ"),
         (lambda: sc.share_change(X, 0, 1, lag=0), ValueError, r"lag must be a positive int, got 0"),
-        (lambda: sc.share_change(X, 0, 1, lag=1.5), TypeError, r"lag must be a positive int, got 1.5"),
+        (
+            lambda: sc.share_change(X, 0, 1, lag=1.5),
+            TypeError,
+            r"lag must be a positive int, got 1.5",
+        ),
         (lambda: sc.rca(X, symmetric=1), TypeError, r"symmetric must be True or False"),
         (lambda: sc.rca(np.ones(3, complex)), TypeError, r"x has dtype complex128"),
         (lambda: sc.hhi(X, out=np.empty(3)), ValueError, r"out has shape \(3,\), expected \(2,\)"),

@@ -69,8 +69,10 @@ def test_fast_division_is_bit_identical_to_ieee_division(restore_isa) -> None:
     results = {}
     for isa in _core.supported_isas():
         _core._set_isa(isa)
-        results[isa] = [sc.shares(x, 0, backend="cpp"), sc.shares(x, 0, dtype=np.float32,
-                                                                   backend="cpp")]
+        results[isa] = [
+            sc.shares(x, 0, backend="cpp"),
+            sc.shares(x, 0, dtype=np.float32, backend="cpp"),
+        ]
     for isa, res in results.items():
         for a, b in zip(res, results["baseline"], strict=True):
             assert a.tobytes() == b.tobytes(), isa

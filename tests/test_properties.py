@@ -81,5 +81,6 @@ def test_overlapping_blocs_equal_single_bloc_results(case, backend, data) -> Non
         np.testing.assert_array_equal(np.take(together, [k], axis=axis), alone)
         # and a bloc's share sum is the sum of its members' shares
         members = np.take(sc.shares(x, axis, backend=backend), np.flatnonzero(member[:, k]), axis)
-        np.testing.assert_allclose(alone, members.sum(axis=axis, keepdims=True), rtol=1e-13,
-                                   atol=1e-300)
+        np.testing.assert_allclose(
+            alone, members.sum(axis=axis, keepdims=True), rtol=1e-13, atol=1e-300
+        )

@@ -28,7 +28,10 @@ CALLS = [
     ("shares all", lambda x, **kw: sc.shares(x, None, **kw)),
     ("labels axis 0", lambda x, **kw: sc.share_sums(x, np.arange(60) % 7 - 1, 0, **kw)),
     ("labels axis 1", lambda x, **kw: sc.share_sums(x, np.arange(700) % 11 - 1, 1, **kw)),
-    ("blocs axis 0", lambda x, **kw: sc.share_sums(x, (np.arange(60)[:, None] % [2, 3, 5]) == 0, 0, **kw)),
+    (
+        "blocs axis 0",
+        lambda x, **kw: sc.share_sums(x, (np.arange(60)[:, None] % [2, 3, 5]) == 0, 0, **kw),
+    ),
     ("total axis 2", lambda x, **kw: sc.share_sums(x, None, 2, **kw)),
 ]
 

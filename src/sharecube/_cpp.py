@@ -66,8 +66,16 @@ def stats(
 ) -> dict[str, NDArray[np.float64]]:
     shape = tuple(n for d, n in enumerate(x.shape) if d not in axes)
     res = {k: np.empty(shape) for k in want}
-    _core.stats(x, _mask(axes), skipna, threads, res.get("sum"), res.get("sumsq"),
-                res.get("xlogx"), res.get("count"))
+    _core.stats(
+        x,
+        _mask(axes),
+        skipna,
+        threads,
+        res.get("sum"),
+        res.get("sumsq"),
+        res.get("xlogx"),
+        res.get("count"),
+    )
     return res
 
 

@@ -251,9 +251,7 @@ def normalize_groups(groups: Any, n: int, ngroups: Any, axis: int) -> Groups:
                 "for overlapping blocs pass an (n, G) boolean membership matrix"
             )
         if g.shape[0] != n:
-            raise ValueError(
-                f"groups has {g.shape[0]} labels but axis {axis} has length {n}"
-            )
+            raise ValueError(f"groups has {g.shape[0]} labels but axis {axis} has length {n}")
         if g.size:
             lo, hi = int(g.min()), int(g.max())
             if lo < -1:
@@ -272,9 +270,7 @@ def normalize_groups(groups: Any, n: int, ngroups: Any, axis: int) -> Groups:
         return Groups(ptr, idx, int(ngroups))
     if g.ndim == 2:
         if g.dtype != np.bool_:
-            raise TypeError(
-                f"groups as a membership matrix must be boolean, got dtype {g.dtype}"
-            )
+            raise TypeError(f"groups as a membership matrix must be boolean, got dtype {g.dtype}")
         if g.shape[0] != n:
             raise ValueError(
                 f"groups has shape {g.shape} but axis {axis} has length {n}; "
@@ -328,8 +324,10 @@ def prepare_out(
         raise ValueError("out is read-only")
     if not out.flags.aligned:
         raise ValueError("out is not aligned")
-    if out.size and 0 in out.strides and any(
-        s == 0 and n > 1 for s, n in zip(out.strides, out.shape, strict=True)
+    if (
+        out.size
+        and 0 in out.strides
+        and any(s == 0 and n > 1 for s, n in zip(out.strides, out.shape, strict=True))
     ):
         raise ValueError("out has a zero stride: several results would land on one element")
     if np.may_share_memory(out, x) and not (inplace_ok and _same_layout(out, x)):

@@ -185,7 +185,7 @@ def _readable(x: NDArray[Any]) -> NDArray[Any]:
 
 
 def _run(fn: Any, threads: int, *args: Any) -> None:
-    limit = numba.config.NUMBA_NUM_THREADS
+    limit = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
     n = limit if threads == 0 else min(threads, limit)
     with _lock:
         previous = numba.get_num_threads()
@@ -253,7 +253,6 @@ def share_sums(
     _run(_share_sums3, threads, _readable(xv), target, ptr, idx, ngroups, skipna, fill)
     if ov is None:
         out[...] = target.reshape(full_shape).transpose(np.argsort(out_axes))
-
 
 
 def stats(

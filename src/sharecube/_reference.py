@@ -66,9 +66,7 @@ def share_sums(
     member = groups.membership()
     # One sum per group over its members (not a matrix product: 0 * inf would be NaN).
     with np.errstate(all="ignore"):
-        sums = np.stack(
-            [xf[..., member[:, k]].sum(axis=-1) for k in range(groups.count)], axis=-1
-        )
+        sums = np.stack([xf[..., member[:, k]].sum(axis=-1) for k in range(groups.count)], axis=-1)
     res = _divide(sums, np.moveaxis(tot, axis, -1), fill)
     np.copyto(out, np.moveaxis(res, -1, axis), casting="same_kind")
 
@@ -95,7 +93,9 @@ def stats(
         if "sumsq" in want:
             res["sumsq"] = (xf * xf).sum(axis=axes)
         if "xlogx" in want:
-            xl = np.where(xf > 0, xf * np.log(np.where(xf > 0, xf, 1.0)), np.where(xf == 0, 0.0, np.nan))
+            xl = np.where(
+                xf > 0, xf * np.log(np.where(xf > 0, xf, 1.0)), np.where(xf == 0, 0.0, np.nan)
+            )
             res["xlogx"] = xl.sum(axis=axes)
         if "count" in want:
             res["count"] = (~np.isnan(x.astype(np.float64))).sum(axis=axes).astype(np.float64)
@@ -123,7 +123,9 @@ def hhi(
     tot = totals(x, (axis,), skipna)
     with np.errstate(all="ignore"):
         s = xf / tot
-        sq = np.where(np.isnan(xf), 0.0, s * s) if skipna else s * s  # only missing input is skipped
+        sq = (
+            np.where(np.isnan(xf), 0.0, s * s) if skipna else s * s
+        )  # only missing input is skipped
         h = np.sum(sq, axis=axis)
         h = np.where(np.squeeze(tot, axis) == 0, fill, h)
         if normalized:
@@ -142,7 +144,9 @@ def entropy(
     with np.errstate(all="ignore"):
         s = xf / tot
         # negative values have no entropy: NaN (even where all are negative and s > 0)
-        terms = np.where(xf > 0, s * np.log(np.where(s > 0, s, 1.0)), np.where(xf == 0, 0.0, np.nan))
+        terms = np.where(
+            xf > 0, s * np.log(np.where(s > 0, s, 1.0)), np.where(xf == 0, 0.0, np.nan)
+        )
         if skipna:
             terms = np.where(np.isnan(xf), 0.0, terms)
         h = -np.sum(terms, axis=axis)

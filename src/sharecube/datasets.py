@@ -37,7 +37,11 @@ def load_sample() -> Cube:
         k = sectors.index(r["sector"])
         t = years.index(int(r["year"]))
         values[i, k, t] = float(r["value"])
-    blocs = {"EU": ["DEU", "FRA"], "ASEAN": ["IDN", "VNM"], "G20": ["CHN", "DEU", "FRA", "USA", "IDN"]}
+    blocs = {
+        "EU": ["DEU", "FRA"],
+        "ASEAN": ["IDN", "VNM"],
+        "G20": ["CHN", "DEU", "FRA", "USA", "IDN"],
+    }
     return Cube(
         values,
         countries,

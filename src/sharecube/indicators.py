@@ -85,8 +85,9 @@ def hhi(
     >>> sc.hhi([[50.0, 10.0], [50.0, 10.0], [0.0, 80.0]], axis=0)
     array([0.5 , 0.66])
     """
-    arr, skip, fill, rdt, nthreads, impl = _common(x, skipna, zero_total, dtype, out, threads,
-                                                    backend)
+    arr, skip, fill, rdt, nthreads, impl = _common(
+        x, skipna, zero_total, dtype, out, threads, backend
+    )
     ax = d.normalize_axis(axis, arr.ndim)
     d.check_flag(normalized, "normalized")
     if impl is _reference:
@@ -123,8 +124,8 @@ def entropy(
     """Shannon entropy of the shares along ``axis``: ``H = -sum_i s_i log s_i``, 0 log 0 = 0.
 
     Natural logarithm unless ``base`` is given. 0 when one entry holds everything, ``log n``
-    for ``n`` equal shares. A slice with a negative value has no entropy (NaN). Computed from one pass as
-    ``log T - (sum x log x) / T`` with ``T = sum x``; the absolute error is a few ulp of
+    for ``n`` equal shares. A slice with a negative value has no entropy (NaN). Computed from
+    one pass as ``log T - (sum x log x) / T`` with ``T = sum x``; the absolute error is a few ulp of
     ``log T``. Zero totals, NaN and the removed axis as in :func:`hhi`.
 
     Examples
@@ -133,8 +134,9 @@ def entropy(
     >>> sc.entropy([[1.0, 5.0], [1.0, 0.0]], axis=0, base=2)
     array([1., 0.])
     """
-    arr, skip, fill, rdt, nthreads, impl = _common(x, skipna, zero_total, dtype, out, threads,
-                                                    backend)
+    arr, skip, fill, rdt, nthreads, impl = _common(
+        x, skipna, zero_total, dtype, out, threads, backend
+    )
     ax = d.normalize_axis(axis, arr.ndim)
     if base is not None and not (isinstance(base, (int, float)) and base > 0 and base != 1):
         raise ValueError(f"base must be a positive number other than 1, or None, got {base!r}")
@@ -185,8 +187,9 @@ def rca(
     array([[0.5       , 1.33333333],
            [1.5       , 0.66666667]])
     """
-    arr, skip, fill, rdt, nthreads, impl = _common(x, skipna, zero_total, dtype, out, threads,
-                                                    backend)
+    arr, skip, fill, rdt, nthreads, impl = _common(
+        x, skipna, zero_total, dtype, out, threads, backend
+    )
     ca, sa = _two_axes(arr, country_axis, sector_axis)
     sym = d.check_flag(symmetric, "symmetric")
     fill_value = fill if not sym else (fill - 1.0) / (fill + 1.0)
@@ -258,8 +261,16 @@ def share_change(
         raise TypeError(f"lag must be a positive int, got {lag!r}")
     if lag < 1:
         raise ValueError(f"lag must be a positive int, got {lag}")
-    res = shares(arr, ax, skipna=skipna, zero_total=zero_total, dtype=dtype, out=out,
-                 backend=backend, threads=threads)
+    res = shares(
+        arr,
+        ax,
+        skipna=skipna,
+        zero_total=zero_total,
+        dtype=dtype,
+        out=out,
+        backend=backend,
+        threads=threads,
+    )
     n = arr.shape[tax]
     # In chunks along another axis: each chunk's shares are copied (small), then differenced.
     moved = np.moveaxis(res, (tax, ax), (-1, 0))
@@ -301,8 +312,9 @@ def similarity(
            [0.5, 1. , 0.5],
            [0.5, 0.5, 1. ]])
     """
-    arr, skip, fill, rdt, nthreads, impl = _common(x, skipna, zero_total, dtype, None, threads,
-                                                    backend)
+    arr, skip, fill, rdt, nthreads, impl = _common(
+        x, skipna, zero_total, dtype, None, threads, backend
+    )
     ca, sa = _two_axes(arr, country_axis, sector_axis)
     rest = [a for a in range(arr.ndim) if a not in (ca, sa)]
     n_c, n_s = arr.shape[ca], arr.shape[sa]
@@ -311,8 +323,16 @@ def similarity(
     # Shares written straight into the (C, R, S) layout the pair kernel reads.
     mix = np.empty((n_c, *rest_shape, n_s))
     view = np.moveaxis(mix, [0, mix.ndim - 1, *range(1, mix.ndim - 1)], [ca, sa, *rest])
-    shares(arr, sa, skipna=skip, zero_total=zero_total, dtype=np.float64, out=view,
-           backend=backend, threads=threads)
+    shares(
+        arr,
+        sa,
+        skipna=skip,
+        zero_total=zero_total,
+        dtype=np.float64,
+        out=view,
+        backend=backend,
+        threads=threads,
+    )
     res = impl.min_sum_pairs(mix.reshape(n_c, n_r, n_s), skip, nthreads)
     # A country with a zero total has no mix: its row and column take the fill value.
     tot = impl.stats(arr, (sa,), skip, nthreads, frozenset({"sum"}))["sum"]
