@@ -131,6 +131,16 @@ def test_indicators_match_reference(backend: str, dtype) -> None:
                         f"{fn.__name__} {label}",
                         dtype,
                     )
+            for ax, tax in [(0, x.ndim - 1), (x.ndim - 1, 0)]:
+                if ax == tax:
+                    continue
+                for lag in (1, 2):
+                    _close(
+                        sc.share_change(x, ax, tax, lag=lag, backend=backend, **kw),
+                        sc.share_change(x, ax, tax, lag=lag, backend="numpy", **kw),
+                        f"share_change {name} axis={ax} time_axis={tax} lag={lag} {kw}",
+                        dtype,
+                    )
             for ca, sa in [(0, 1), (1, 0), (x.ndim - 1, 0)]:
                 if ca == sa:
                     continue

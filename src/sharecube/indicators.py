@@ -272,6 +272,8 @@ def share_change(
         threads=threads,
     )
     n = arr.shape[tax]
+    if res.size == 0:
+        return res
     # In chunks along another axis: each chunk's shares are copied (small), then differenced.
     moved = np.moveaxis(res, (tax, ax), (-1, 0))
     lead = moved.reshape(-1, n) if moved.flags.c_contiguous else None
