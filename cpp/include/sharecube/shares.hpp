@@ -56,7 +56,7 @@ inline void sum_strip(const T* x, const Layout& L, index_t w, index_t next, bool
     });
 }
 
-// Sums lanes [j, j + kBlock) of a contiguous strip over every reduced position with the running
+// Block sums: lanes [j, j + kBlock) of a strip over every reduced position with the running
 // sums held in registers (a strip's sums kept in memory cost a load and a store per element).
 // Written with GCC vector types so that it is the same code for every instruction set: two
 // independent 8-lane chains per row keep the adders busy while the loads stream in.
@@ -114,35 +114,6 @@ inline void two_sumv(vd& s, vd& c, vd v) noexcept {
     s = t;
 }
 
-template <class T, bool Swap, bool SkipNa, bool Contiguous>
-inline void sum_block(const T* x, const Layout& L, index_t next, double* __restrict S,
-                      double* __restrict C) {
-    const vd zero = {};
-    const index_t xs = L.inner.xs;
-    vd s0 = zero, s1 = zero, c0 = zero, c1 = zero;
-    for_each_offset(L.reduced, [&](index_t, index_t xr, index_t) {
-        const T* p = x + xr;
-        vd a, b;
-        if constexpr (Contiguous) {
-            if (next != 0) __builtin_prefetch(reinterpret_cast<const char*>(p + next), 0, 3);
-            a = loadv<T, Swap>(p);
-            b = loadv<T, Swap>(p + kVec);
-        } else {
-            a = loadv_strided<T, Swap>(p, xs);
-            b = loadv_strided<T, Swap>(p + kVec * xs, xs);
-        }
-        if constexpr (SkipNa) {
-            a = a == a ? a : zero;
-            b = b == b ? b : zero;
-        }
-        two_sumv(s0, c0, a);
-        two_sumv(s1, c1, b);
-    });
-    std::memcpy(S, &s0, sizeof(vd));
-    std::memcpy(S + kVec, &s1, sizeof(vd));
-    std::memcpy(C, &c0, sizeof(vd));
-    std::memcpy(C + kVec, &c1, sizeof(vd));
-}
 
 #if defined(__FMA__) && defined(__AVX__)
 // Division at multiply speed, bit-identical to IEEE division: q0 = x * RN(1/t), then one FMA
@@ -192,6 +163,66 @@ inline void divide_strip_fast(const T* p, index_t w, const double* __restrict to
 }
 #endif
 
+// Group sums for lanes [j, j + kBlock): the total's running sums in registers, each group's in
+// `scratch` (4 vectors a group, in L1), then written to the strip's arrays: total in (S, C),
+// group k in gs[2k lanes + j] (sums) and gs[(2k + 1) lanes + j] (corrections).
+template <class T, bool Swap, bool SkipNa, bool Contiguous>
+inline void group_sum_block(const T* x, const Layout& L, const Groups& g, index_t next,
+                            index_t lanes, index_t j, double* __restrict S, double* __restrict C,
+                            double* __restrict gs, vd* __restrict scratch) {
+    const vd zero = {};
+    const index_t xs = L.inner.xs;
+    for (index_t k = 0; k < 4 * g.count; ++k) scratch[k] = zero;
+    vd s0 = zero, s1 = zero, c0 = zero, c1 = zero;
+    for_each_offset(L.reduced, [&](index_t r, index_t xr, index_t) {
+        const T* p = x + xr;
+        vd a, b;
+        if constexpr (Contiguous) {
+            if (next != 0) __builtin_prefetch(reinterpret_cast<const char*>(p + next), 0, 3);
+            a = loadv<T, Swap>(p);
+            b = loadv<T, Swap>(p + kVec);
+        } else {
+            a = loadv_strided<T, Swap>(p, xs);
+            b = loadv_strided<T, Swap>(p + kVec * xs, xs);
+        }
+        if constexpr (SkipNa) {
+            a = a == a ? a : zero;
+            b = b == b ? b : zero;
+        }
+        two_sumv(s0, c0, a);
+        two_sumv(s1, c1, b);
+        if (g.count == 0) return;  // totals only: no memberships to read
+        for (std::int64_t e = g.ptr[r]; e < g.ptr[r + 1]; ++e) {
+            vd* acc = scratch + 4 * g.idx[e];
+            two_sumv(acc[0], acc[2], a);
+            two_sumv(acc[1], acc[3], b);
+        }
+    });
+    std::memcpy(S + j, &s0, sizeof(vd));
+    std::memcpy(S + j + kVec, &s1, sizeof(vd));
+    std::memcpy(C + j, &c0, sizeof(vd));
+    std::memcpy(C + j + kVec, &c1, sizeof(vd));
+    for (index_t k = 0; k < g.count; ++k) {
+        double* gk = gs + 2 * k * lanes + j;
+        std::memcpy(gk, &scratch[4 * k], 2 * sizeof(vd));
+        std::memcpy(gk + lanes, &scratch[4 * k + 2], 2 * sizeof(vd));
+    }
+}
+
+// group_sum_block for the layout and policy at hand (next: prefetch distance, contiguous only).
+template <class T, bool Swap>
+inline void block_sums(const T* x, const Layout& L, const Groups& g, index_t next, index_t lanes,
+                       index_t j, bool skipna, double* S, double* C, double* gs, vd* scratch) {
+    if (L.inner.xs == 1 && skipna)
+        group_sum_block<T, Swap, true, true>(x, L, g, next, lanes, j, S, C, gs, scratch);
+    else if (L.inner.xs == 1)
+        group_sum_block<T, Swap, false, true>(x, L, g, next, lanes, j, S, C, gs, scratch);
+    else if (skipna)
+        group_sum_block<T, Swap, true, false>(x, L, g, 0, lanes, j, S, C, gs, scratch);
+    else
+        group_sum_block<T, Swap, false, false>(x, L, g, 0, lanes, j, S, C, gs, scratch);
+}
+
 // Totals of a strip of w lanes: whole blocks with their sums in registers, the rest lane-wise.
 // While a block is summed down every row, the next block of each row is prefetched (hardware
 // prefetchers do not follow hundreds of rows at once); `ahead` lanes exist from x on.
@@ -202,17 +233,7 @@ inline void sum_strip_blocked(const T* x, const Layout& L, index_t w, index_t ah
     index_t j = 0;
     for (; j + kBlock <= w; j += kBlock) {
         const index_t next = j + kBlock + prefetch_lanes<T>() <= ahead ? prefetch_lanes<T>() : 0;
-        if (xs == 1) {
-            if (skipna)
-                sum_block<T, Swap, true, true>(x + j, L, next, s + j, c + j);
-            else
-                sum_block<T, Swap, false, true>(x + j, L, next, s + j, c + j);
-        } else {
-            if (skipna)
-                sum_block<T, Swap, true, false>(x + j * xs, L, 0, s + j, c + j);
-            else
-                sum_block<T, Swap, false, false>(x + j * xs, L, 0, s + j, c + j);
-        }
+        block_sums<T, Swap>(x + j * xs, L, Groups{}, next, 0, j, skipna, s, c, nullptr, nullptr);
     }
     if (j < w) {
         std::fill(s + j, s + w, 0.0);
@@ -306,52 +327,6 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
     });
 }
 
-// Group sums for lanes [j, j + kBlock): the total's running sums in registers, each group's in
-// `scratch` (4 vectors a group, in L1), then written to the strip's arrays: total in (S, C),
-// group k in gs[2k lanes + j] (sums) and gs[(2k + 1) lanes + j] (corrections).
-template <class T, bool Swap, bool SkipNa, bool Contiguous>
-inline void group_sum_block(const T* x, const Layout& L, const Groups& g, index_t next,
-                            index_t lanes, index_t j, double* __restrict S, double* __restrict C,
-                            double* __restrict gs, vd* __restrict scratch) {
-    const vd zero = {};
-    const index_t xs = L.inner.xs;
-    for (index_t k = 0; k < 4 * g.count; ++k) scratch[k] = zero;
-    vd s0 = zero, s1 = zero, c0 = zero, c1 = zero;
-    for_each_offset(L.reduced, [&](index_t r, index_t xr, index_t) {
-        const T* p = x + xr;
-        vd a, b;
-        if constexpr (Contiguous) {
-            if (next != 0) __builtin_prefetch(reinterpret_cast<const char*>(p + next), 0, 3);
-            a = loadv<T, Swap>(p);
-            b = loadv<T, Swap>(p + kVec);
-        } else {
-            a = loadv_strided<T, Swap>(p, xs);
-            b = loadv_strided<T, Swap>(p + kVec * xs, xs);
-        }
-        if constexpr (SkipNa) {
-            a = a == a ? a : zero;
-            b = b == b ? b : zero;
-        }
-        two_sumv(s0, c0, a);
-        two_sumv(s1, c1, b);
-        if (g.count == 0) return;  // totals only: no memberships to read
-        for (std::int64_t e = g.ptr[r]; e < g.ptr[r + 1]; ++e) {
-            vd* acc = scratch + 4 * g.idx[e];
-            two_sumv(acc[0], acc[2], a);
-            two_sumv(acc[1], acc[3], b);
-        }
-    });
-    std::memcpy(S + j, &s0, sizeof(vd));
-    std::memcpy(S + j + kVec, &s1, sizeof(vd));
-    std::memcpy(C + j, &c0, sizeof(vd));
-    std::memcpy(C + j + kVec, &c1, sizeof(vd));
-    for (index_t k = 0; k < g.count; ++k) {
-        double* gk = gs + 2 * k * lanes + j;
-        std::memcpy(gk, &scratch[4 * k], 2 * sizeof(vd));
-        std::memcpy(gk + lanes, &scratch[4 * k + 2], 2 * sizeof(vd));
-    }
-}
-
 // Lanes per strip for G groups: the finished sums (2 doubles a lane per group and the total)
 // are kept within about 128 KB.
 template <class T>
@@ -396,18 +371,7 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& g, bool
                 const T* xj = x + xo + j * xs;
                 const index_t next =
                     xs == 1 && j0 + j + kBlock + prefetch_lanes<T>() <= m ? prefetch_lanes<T>() : 0;
-                if (xs == 1 && skipna)
-                    group_sum_block<T, Swap, true, true>(xj, L, g, next, lanes, j, s, c, gs,
-                                                         scratch.data());
-                else if (xs == 1)
-                    group_sum_block<T, Swap, false, true>(xj, L, g, next, lanes, j, s, c, gs,
-                                                          scratch.data());
-                else if (skipna)
-                    group_sum_block<T, Swap, true, false>(xj, L, g, 0, lanes, j, s, c, gs,
-                                                          scratch.data());
-                else
-                    group_sum_block<T, Swap, false, false>(xj, L, g, 0, lanes, j, s, c, gs,
-                                                           scratch.data());
+                block_sums<T, Swap>(xj, L, g, next, lanes, j, skipna, s, c, gs, scratch.data());
             }
             if (j < w) {  // the ragged tail, lane by lane
                 const index_t tw = w - j;
