@@ -2,8 +2,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 import sharecube
+
+# No per-example deadline: shared CI machines and sanitizer builds are slow and uneven.
+settings.register_profile("sharecube", deadline=None, max_examples=60)
+settings.load_profile("sharecube")
 
 FAST_BACKENDS = [b for b in ("cpp", "numba") if b in sharecube.backends()]
 

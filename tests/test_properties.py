@@ -25,9 +25,6 @@ def cube_and_axis(draw):
     return x, axis
 
 
-settings.register_profile("sharecube", deadline=None, max_examples=60)
-settings.load_profile("sharecube")
-
 
 @given(cube_and_axis(), st.sampled_from(BACKENDS))
 def test_shares_sum_to_one(case, backend) -> None:

@@ -52,8 +52,10 @@ struct Stats {
     }
 
 SHARECUBE_DECLARE_ISA(isa_baseline)
-#if defined(SHARECUBE_HAVE_X86_ISAS)
+#if defined(SHARECUBE_HAVE_AVX2)
 SHARECUBE_DECLARE_ISA(isa_avx2)
+#endif
+#if defined(SHARECUBE_HAVE_AVX512)
 SHARECUBE_DECLARE_ISA(isa_avx512)
 #endif
 

@@ -42,12 +42,12 @@ index_t strip_lanes(index_t reduced_count, index_t inner) {
     return std::max<index_t>(lanes, 16);
 }
 
-// Sums a strip over every reduced position into (s, c); calls each_row(r, vals) after each row
-// so that group sums can reuse the loaded values. next: offset of the next strip to prefetch,
-// or 0 for none.
+// Sums a strip over every reduced position into (s, c), lane by lane in memory (for the ragged
+// tails the vector blocks leave); calls each_row(r, vals) after each row so that group sums can
+// reuse the loaded values.
 template <class T, bool Swap, class F>
-inline void sum_strip(const T* x, const Layout& L, index_t w, index_t next, bool skipna,
-                      double* s, double* c, double* vals, F&& each_row) {
+inline void sum_strip(const T* x, const Layout& L, index_t w, bool skipna, double* s, double* c,
+                      double* vals, F&& each_row) {
     const index_t xs = L.inner.xs;
     for_each_offset(L.reduced, [&](index_t r, index_t xr, index_t) {
         load_strip<T, Swap>(x + xr, xs, w, skipna, vals);
@@ -238,7 +238,7 @@ inline void sum_strip_blocked(const T* x, const Layout& L, index_t w, index_t ah
     if (j < w) {
         std::fill(s + j, s + w, 0.0);
         std::fill(c + j, c + w, 0.0);
-        sum_strip<T, Swap>(x + j * xs, L, w - j, 0, skipna, s + j, c + j, vals,
+        sum_strip<T, Swap>(x + j * xs, L, w - j, skipna, s + j, c + j, vals,
                            [](index_t, const double*) {});
     }
 }
@@ -381,7 +381,7 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& g, bool
                     std::fill(gs + 2 * k * lanes + j, gs + 2 * k * lanes + w, 0.0);
                     std::fill(gs + (2 * k + 1) * lanes + j, gs + (2 * k + 1) * lanes + w, 0.0);
                 }
-                sum_strip<T, Swap>(x + xo + j * xs, L, tw, 0, skipna, s + j, c + j, vals,
+                sum_strip<T, Swap>(x + xo + j * xs, L, tw, skipna, s + j, c + j, vals,
                                    [&](index_t r, const double* v) {
                                        if (G == 0) return;
                                        for (std::int64_t e = g.ptr[r]; e < g.ptr[r + 1]; ++e) {
