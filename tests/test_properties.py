@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -23,7 +23,6 @@ def cube_and_axis(draw):
     x = draw(positive)
     axis = draw(st.integers(min_value=0, max_value=x.ndim - 1))
     return x, axis
-
 
 
 @given(cube_and_axis(), st.sampled_from(BACKENDS))
