@@ -37,6 +37,17 @@ def _demo() -> None:
     for k, b in enumerate(blocs):
         print(f"{b:<6}" + "".join(f"{v:12.4f}" for v in bs[k, :, last]))
 
+    h = sharecube.hhi(x, axis=0)
+    print(f"\nConcentration across countries (HHI), {years[0]} -> {years[last]}:")
+    for k, name in enumerate(sectors):
+        print(f"{name:<12}{h[k, 0]:8.4f} -> {h[k, last]:.4f}")
+
+    r = sharecube.rca(x, country_axis=0, sector_axis=1)
+    print(f"\nRevealed comparative advantage (RCA > 1: specialised), {years[last]}:")
+    print("      " + "".join(f"{name:>12}" for name in sectors))
+    for i, c in enumerate(countries):
+        print(f"{c:<6}" + "".join(f"{v:12.2f}" for v in r[i, :, last]))
+
     print(f"\nShare of all sectors together (axis=(0, 1)), {years[0]} -> {years[last]}:")
     whole = sharecube.shares(x, axis=(0, 1)).sum(axis=1)
     for i, c in enumerate(countries):
