@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "sharecube/kernel_api.hpp"
 
@@ -74,5 +75,23 @@ inline void check_ndim(const py::array& a) {
 }
 
 inline bool in_mask(std::uint64_t mask, py::ssize_t d) { return (mask >> d) & 1U; }
+
+// Splits x's dims into reduced ones (the bits of reduce_mask) and kept ones, where out has
+// exactly the kept dims in order (a reduction's result).
+inline void split_reduced(const py::array& x, const py::array& out, std::uint64_t reduce_mask,
+                          std::vector<Dim>& kept, std::vector<Dim>& reduced) {
+    py::ssize_t od = 0;
+    for (py::ssize_t d = 0; d < x.ndim(); ++d) {
+        if (in_mask(reduce_mask, d)) {
+            reduced.push_back(Dim{x.shape(d), element_stride(x, d), 0});
+            continue;
+        }
+        if (od >= out.ndim() || out.shape(od) != x.shape(d))
+            throw std::invalid_argument("sharecube._core: output shape differs from kept axes");
+        kept.push_back(Dim{x.shape(d), element_stride(x, d), element_stride(out, od)});
+        ++od;
+    }
+    if (od != out.ndim()) throw std::invalid_argument("sharecube._core: output ndim differs");
+}
 
 }  // namespace sharecube::bindings

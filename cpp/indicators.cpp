@@ -39,18 +39,7 @@ void stats(const py::array& x, std::uint64_t reduce_mask, bool skipna, int threa
     st.xlogx = stat_pointer(xlogx, like);
     st.count = stat_pointer(count, like);
     std::vector<Dim> kept, reduced;
-    py::ssize_t od = 0;
-    for (py::ssize_t d = 0; d < x.ndim(); ++d) {
-        if (in_mask(reduce_mask, d)) {
-            reduced.push_back(Dim{x.shape(d), element_stride(x, d), 0});
-            continue;
-        }
-        if (od >= like.ndim() || like.shape(od) != x.shape(d))
-            throw std::invalid_argument("sharecube._core.stats: outputs must have x's kept axes");
-        kept.push_back(Dim{x.shape(d), element_stride(x, d), element_stride(like, od)});
-        ++od;
-    }
-    if (od != like.ndim()) throw std::invalid_argument("sharecube._core.stats: output ndim");
+    split_reduced(x, like, reduce_mask, kept, reduced);
     Call c;
     c.x = x.data();
     c.in = element_type(x.dtype());

@@ -69,18 +69,7 @@ void share_sums(const py::array& x, py::array& out, std::uint64_t reduce_mask, p
         g.idx = idx.data();
         g.out_stride = element_stride(out, axis);
     } else {
-        py::ssize_t od = 0;
-        for (py::ssize_t d = 0; d < x.ndim(); ++d) {
-            if (in_mask(reduce_mask, d)) {
-                reduced.push_back(Dim{x.shape(d), element_stride(x, d), 0});
-                continue;
-            }
-            if (od >= out.ndim() || out.shape(od) != x.shape(d))
-                throw std::invalid_argument("sharecube._core: out shape differs from kept axes");
-            kept.push_back(Dim{x.shape(d), element_stride(x, d), element_stride(out, od)});
-            ++od;
-        }
-        if (od != out.ndim()) throw std::invalid_argument("sharecube._core: out ndim differs");
+        split_reduced(x, out, reduce_mask, kept, reduced);
     }
     c.layout = sharecube::make_layout(std::move(kept), std::move(reduced), ngroups == 0);
     const Isa& isa = current_isa();
