@@ -54,7 +54,8 @@ def shares(
     out : ndarray, optional
         Where to write the result, of x's shape and the result dtype; may be ``x`` itself.
     backend : {"cpp", "numba", "numpy"}, optional
-        Default: ``$SHARECUBE_BACKEND``, else the fastest available (see ``backends()``).
+        Default: ``$SHARECUBE_BACKEND`` (read once per process), else the fastest available
+        (see ``backends()``).
     threads : int, optional
         Cap on the threads used; default every core this process may run on. The result is
         bit-for-bit the same for any number of threads.
