@@ -92,6 +92,9 @@ def test_similarity_by_hand(backend: str) -> None:
         [[1.0, 0.5, 0.5, 0.5], [0.5, 1.0, 0.5, 0.5], [0.5, 0.5, 1.0, 0.0], [0.5, 0.5, 0.0, 1.0]]
     )
     np.testing.assert_allclose(sc.similarity(x, backend=backend), want, rtol=1e-14)
+    out = np.empty((4, 4), dtype=np.float32)
+    assert sc.similarity(x, out=out, backend=backend) is out
+    np.testing.assert_allclose(out, want, rtol=1e-6)
     # with a year axis: shape (C, C, years)
     cube = np.stack([x, x[::-1]], axis=-1)
     res = sc.similarity(cube, 0, 1, backend=backend)
@@ -253,6 +256,11 @@ def test_similarity_symmetric_with_unit_diagonal(x, backend) -> None:
         (lambda: sc.rca(X, symmetric=1), TypeError, r"symmetric must be True or False"),
         (lambda: sc.rca(np.ones(3, complex)), TypeError, r"x has dtype complex128"),
         (lambda: sc.hhi(X, out=np.empty(3)), ValueError, r"out has shape \(3,\), expected \(2,\)"),
+        (
+            lambda: sc.similarity(X, out=np.empty((3, 3, 1))),
+            ValueError,
+            r"out has shape \(3, 3, 1\), expected \(3, 3\)",
+        ),
     ],
 )
 def test_indicator_errors(call, exc, match) -> None:

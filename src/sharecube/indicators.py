@@ -295,6 +295,7 @@ def similarity(
     skipna: bool = True,
     zero_total: ZeroTotal = "nan",
     dtype: DTypeLike | None = None,
+    out: NDArray[Any] | None = None,
     backend: str | None = None,
     threads: int | None = None,
 ) -> NDArray[np.floating[Any]]:
@@ -315,7 +316,7 @@ def similarity(
            [0.5, 0.5, 1. ]])
     """
     arr, skip, fill, rdt, nthreads, impl = _common(
-        x, skipna, zero_total, dtype, None, threads, backend
+        x, skipna, zero_total, dtype, out, threads, backend
     )
     ca, sa = _two_axes(arr, country_axis, sector_axis)
     rest = [a for a in range(arr.ndim) if a not in (ca, sa)]
@@ -340,4 +341,4 @@ def similarity(
     tot = impl.stats(arr, (sa,), skip, nthreads, frozenset({"sum"}))["sum"]
     empty = np.moveaxis(tot, ca if ca < sa else ca - 1, 0).reshape(n_c, n_r) == 0
     res[empty[:, None, :] | empty[None, :, :]] = fill
-    return res.reshape((n_c, n_c, *rest_shape)).astype(rdt, copy=False)
+    return _deliver(res.reshape((n_c, n_c, *rest_shape)), out, rdt, arr)
