@@ -20,6 +20,10 @@ __all__ = ["from_long", "to_long"]
 Duplicates = Literal["raise", "sum"]
 
 
+def _plain(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
 def _first_row(df: pd.DataFrame, mask: Any) -> str:
     pos = int(np.flatnonzero(np.asarray(mask))[0])
     return (
@@ -123,7 +127,7 @@ def from_long(
         dup = pd.Series(lin).duplicated(keep="first").to_numpy()
         if dup.any():
             pos = int(np.flatnonzero(dup)[0])
-            key = ", ".join(f"{c}={table[c].iloc[pos]!r}" for c in dims)
+            key = ", ".join(f"{c}={_plain(table[c].iloc[pos])!r}" for c in dims)
             raise ValueError(
                 f"{_first_row(table, dup)} repeats the combination {key}; "
                 "pass duplicates='sum' to add repeated rows up"
