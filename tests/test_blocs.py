@@ -98,7 +98,7 @@ def test_membership_matrix_with_years() -> None:
 def test_absent_members_are_reported_and_unknown_codes_raise() -> None:
     b = Blocs({"EU": ["DEU", "FRA", "LUX"]})
     assert b.check(["DEU", "FRA"]) == {"EU": ["LUX"]}
-    with pytest.raises(ValueError, match="unknown country codes in blocs.*EU: DUE"):
+    with pytest.raises(ValueError, match=r"unknown country codes in blocs.*EU: DUE"):
         Blocs({"EU": ["DEU", "DUE"]}).membership(["DEU", "FRA"])
     # labels of the data itself are accepted even when they are not ISO codes
     assert Blocs({"south": ["region-1"]}).check(["region-1"]) == {}
