@@ -363,28 +363,40 @@ def _pillar_strengths(
 
 def _sector_strengths(
     units: list[Any], pillar: str, sectors: list[Any], rca: np.ndarray, top: int, unit: str
-) -> list[dict[str, Any]]:
-    rows = []
+) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """Per unit the ``top`` sectors of highest RCA above 1 and lowest below 1; weak mask."""
+    n_u, n_s = rca.shape
+    weak = np.zeros((n_u, n_s), dtype=bool)
+    rows: list[dict[str, Any]] = []
+    k = min(top, n_s)
+    if k == 0:
+        return rows, weak
+    with np.errstate(invalid="ignore"):
+        hi_key = np.where(rca > 1, -rca, np.inf)  # NaN compares False: never listed
+        lo_key = np.where(rca < 1, rca, np.inf)
+    # the k smallest keys per row: a partition finds the threshold, then only the candidates
+    # (ties included) are sorted, by key then sector order
+    hi_t = np.partition(hi_key, k - 1, axis=1)[:, k - 1 : k]
+    lo_t = np.partition(lo_key, k - 1, axis=1)[:, k - 1 : k]
+    hi_c = (hi_key <= hi_t) & np.isfinite(hi_key)
+    lo_c = (lo_key <= lo_t) & np.isfinite(lo_key)
     for j, u in enumerate(units):
-        r = rca[j]
-        ok = np.flatnonzero(np.isfinite(r))
-        hi = ok[r[ok] > 1]
-        lo = ok[r[ok] < 1]
-        hi = hi[np.lexsort((hi, -r[hi]))][:top]
-        lo = lo[np.lexsort((lo, r[lo]))][:top]
-        for kind, sel in (("strength", hi), ("weakness", lo)):
-            for k in sel:
+        for kind, cand, key in (("strength", hi_c[j], hi_key[j]), ("weakness", lo_c[j], lo_key[j])):
+            idx = np.flatnonzero(cand)
+            for s_ in idx[np.lexsort((idx, key[idx]))][:k]:
                 rows.append(
                     {
                         unit: u,
                         "kind": kind,
                         "pillar": pillar,
-                        "sector": sectors[k],
+                        "sector": sectors[s_],
                         "rank": np.nan,
-                        "rca": float(r[k]),
+                        "rca": float(rca[j, s_]),
                     }
                 )
-    return rows
+                if kind == "weakness":
+                    weak[j, s_] = True
+    return rows, weak
 
 
 def _partners(
@@ -574,9 +586,11 @@ def cooperation_model(
     ranks_t = np.stack([rank[p][:, ti] for p in names])  # (P, C)
     rows = _pillar_strengths(names, countries, ranks_t, "country")
     weak_p = np.zeros_like(ranks_t, dtype=bool)
+    pidx = {p: i for i, p in enumerate(names)}
+    cidx = {u: i for i, u in enumerate(countries)}
     for r_ in rows:
         if r_["kind"] == "weakness":
-            weak_p[names.index(r_["pillar"]), countries.index(r_["country"])] = True
+            weak_p[pidx[r_["pillar"]], cidx[r_["country"]]] = True
     rcas = {}
     sector_labels: list[tuple[str, Any]] = []
     weak_s, strong_s = [], []
@@ -585,12 +599,8 @@ def cooperation_model(
         r = np.asarray(_sc.rca(da_t.data, 0, 1, **opts))
         rcas[p] = r
         secs = list(data[p].indexes[s])
-        srows = _sector_strengths(countries, p, secs, r, top, "country")
+        srows, mask = _sector_strengths(countries, p, secs, r, top, "country")
         rows.extend(srows)
-        mask = np.zeros((len(countries), len(secs)), dtype=bool)
-        for r_ in srows:
-            if r_["kind"] == "weakness":
-                mask[countries.index(r_["country"]), secs.index(r_["sector"])] = True
         weak_s.append(mask)
         strong_s.append(np.nan_to_num(r, nan=0.0) > 1)
         sector_labels.extend((p, sec) for sec in secs)
@@ -674,7 +684,7 @@ def _bloc_results(
         world = x.sum(axis=0)
         with np.errstate(all="ignore"):
             rca = (xb / xb.sum(axis=1, keepdims=True)) / (world / world.sum())
-        rows.extend(_sector_strengths(blocs.names, p, list(da.indexes[s]), rca, top, "bloc"))
+        rows.extend(_sector_strengths(blocs.names, p, list(da.indexes[s]), rca, top, "bloc")[0])
     res.bloc_strengths = pd.DataFrame(
         rows, columns=["bloc", "kind", "pillar", "sector", "rank", "rca"]
     )

@@ -123,9 +123,12 @@ def from_long(
     size = int(np.prod(shape, dtype=np.int64))
     lin = np.ravel_multi_index(codes, shape) if codes else np.zeros(0, np.int64)
 
+    # one pass marks the cells present: as many cells as rows means no combination repeats
+    present = np.zeros(size, dtype=bool)
+    present[lin] = True
     if duplicates == "raise":
-        dup = pd.Series(lin).duplicated(keep="first").to_numpy()
-        if dup.any():
+        if np.count_nonzero(present) != len(lin):
+            dup = pd.Series(lin).duplicated(keep="first").to_numpy()  # only to name the row
             pos = int(np.flatnonzero(dup)[0])
             key = ", ".join(f"{c}={_plain(table[c].iloc[pos])!r}" for c in dims)
             raise ValueError(
@@ -136,8 +139,6 @@ def from_long(
         cube[lin] = v
     else:
         cube = np.bincount(lin, weights=v, minlength=size)
-        present = np.zeros(size, dtype=bool)
-        present[lin] = True
         cube[~present] = fill
         cube = cube.astype(v.dtype, copy=False)
     return xr.DataArray(
