@@ -5,11 +5,19 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Cube", "load_sample"]
+__all__ = ["COOPERATION_PILLARS", "Cube", "cooperation_csv", "load_cooperation", "load_sample"]
+
+#: The pillars of the bundled real panel, with their units.
+COOPERATION_PILLARS = {
+    "value_chain": "motor vehicles produced (units; OICA)",
+    "market": "GDP (constant US dollars; World Bank)",
+    "policy": "freedom to trade internationally (0-10 per component; Human Freedom Index)",
+}
 
 
 @dataclass(frozen=True)
@@ -50,3 +58,42 @@ def load_sample() -> Cube:
         blocs,
         "illustrative made-up numbers for the worked example, not statistics",
     )
+
+
+def cooperation_csv(pillar: str) -> str:
+    """The text of one pillar's long CSV of the bundled real panel."""
+    if pillar not in COOPERATION_PILLARS:
+        raise ValueError(f"no pillar {pillar!r}; pillars: {list(COOPERATION_PILLARS)}")
+    path = resources.files("sharecube").joinpath(f"data/cooperation/{pillar}.csv")
+    return path.read_text(encoding="utf-8")
+
+
+def load_cooperation() -> dict[str, Any]:
+    """The bundled real panel: 53 countries, 2010-2016, three pillars, as labeled cubes.
+
+    Returns a dict of pillar name -> ``xarray.DataArray``:
+
+    - ``value_chain``: motor vehicle production, country x year (OICA, via the R package
+      stevedata);
+    - ``market``: GDP in constant US dollars, country x year (World Bank GDP per capita times
+      population, via the R packages stevedata and gt);
+    - ``policy``: freedom to trade internationally, country x sector x year, the four components
+      of the Human Freedom Index's area 4 (Cato Institute and Fraser Institute, via the R
+      package openintro) as the sector dimension, each scored 0-10.
+
+    Sources, licences and the build script: ``data/README.md``. Needs pandas and xarray.
+    """
+    import io
+
+    import pandas as pd
+
+    from sharecube.tidy import from_long
+
+    out = {}
+    for pillar in COOPERATION_PILLARS:
+        df = pd.read_csv(io.StringIO(cooperation_csv(pillar)))
+        dims = [c for c in ("country", "sector", "year") if c in df.columns]
+        da = from_long(df, dims=dims, value="value", name=pillar)
+        da.attrs["units"] = COOPERATION_PILLARS[pillar]
+        out[pillar] = da
+    return out

@@ -1,0 +1,540 @@
+"""The ``sharecube`` command: demo, analyze, shares, share-sums, bench.
+
+Errors print one line (``sharecube: error: ...``) and exit with status 1 (2 for a wrong
+command line); ``--debug`` shows the traceback instead. Output files and folders are written
+whole or not at all (see :mod:`sharecube._io`); inputs are only read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import sharecube
+
+EXAMPLES = {
+    "demo": """examples:
+  sharecube demo                      # report in ./sharecube-demo/
+  sharecube demo -o out --overwrite   # into ./out/, replacing it""",
+    "analyze": """examples:
+  sharecube analyze exports.csv patents.parquet gdp.csv -o report/
+      one file per pillar, named after the file (or NAME=FILE: value_chain=exports.csv)
+  sharecube analyze all.csv --pillar-column pillar --weights value_chain=2,market=1
+  sharecube analyze exports.csv --country reporter --sector hs6 --year yr --value usd \\
+      --blocs EU,ASEAN,BRICS --years 2010-2020
+
+input: long tables, one row per country (, sector) and year, UTF-8 CSV or Parquet.""",
+    "shares": """examples:
+  sharecube shares exports.csv > shares.csv
+  sharecube shares exports.csv -o shares.parquet --country reporter --value usd""",
+    "share-sums": """examples:
+  sharecube share-sums exports.csv --blocs EU,ASEAN,BRICS -o blocs.csv
+  sharecube share-sums exports.csv --blocs-file my_blocs.csv   # bloc,country[,first_year,...]""",
+    "bench": """examples:
+  sharecube bench                      # 200 x 5000 x 30 float64
+  sharecube bench --shape 100,1000,20 --repeat 7 --threads 1""",
+}
+
+
+class CommandError(Exception):
+    """A one-line error for the user."""
+
+
+# ---- output helpers ------------------------------------------------------------------------
+
+
+class Out:
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+
+    def say(self, msg: str = "") -> None:
+        if not self.quiet:
+            print(msg)
+
+    @contextmanager
+    def progress(self, total: int, what: str) -> Iterator[Callable[[str], None]]:
+        """A rich progress bar on a terminal; silent with --quiet or when piped."""
+        interactive = sys.stderr.isatty() and not self.quiet
+        if not interactive:
+            yield lambda _msg: None
+            return
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            transient=True,
+        ) as bar:
+            task = bar.add_task(what, total=total)
+
+            def step(msg: str) -> None:
+                bar.update(task, advance=1, description=f"{what}: {msg}")
+
+            yield step
+
+
+# ---- argument helpers ----------------------------------------------------------------------
+
+
+def _weights(text: str | None) -> dict[str, float] | None:
+    if not text:
+        return None
+    out = {}
+    for part in text.split(","):
+        name, sep, val = part.partition("=")
+        if not sep or not name.strip():
+            raise CommandError(f"--weights: expected NAME=NUMBER pairs, got {part!r}")
+        try:
+            out[name.strip()] = float(val)
+        except ValueError:
+            raise CommandError(f"--weights: {val!r} is not a number (in {part!r})") from None
+    return out
+
+
+def _years(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    a, sep, b = text.partition("-")
+    try:
+        lo, hi = int(a), int(b if sep else a)
+    except ValueError:
+        raise CommandError(f"--years: expected YEAR or FIRST-LAST, got {text!r}") from None
+    if lo > hi:
+        raise CommandError(f"--years: first year {lo} is after last year {hi}")
+    return lo, hi
+
+
+def _blocs(args: argparse.Namespace) -> Any:
+    from sharecube.blocs import Blocs, builtin_names
+
+    if getattr(args, "blocs_file", None):
+        from sharecube import _io
+
+        df = _io._read_frame(Path(args.blocs_file), None)
+        try:
+            return Blocs.from_table(df)
+        except (ValueError, TypeError) as e:
+            raise CommandError(f"{args.blocs_file}: {e}") from None
+    if getattr(args, "blocs", None):
+        names = [b.strip() for b in args.blocs.split(",") if b.strip()]
+        unknown = [b for b in names if b not in builtin_names()]
+        if unknown:
+            raise CommandError(
+                f"--blocs: unknown bloc {unknown[0]!r}; built-in blocs: "
+                f"{', '.join(builtin_names())} (or --blocs-file for your own)"
+            )
+        return Blocs.builtin(*names)
+    return None
+
+
+def _add_columns(p: argparse.ArgumentParser, sector: bool = True) -> None:
+    g = p.add_argument_group("columns of the input")
+    g.add_argument("--country", default="country", help="country column (default: country)")
+    if sector:
+        g.add_argument(
+            "--sector",
+            default="sector",
+            help="sector column, if the file has one (default: sector)",
+        )
+    g.add_argument("--year", default="year", help="year column (default: year)")
+    g.add_argument("--value", default="value", help="value column (default: value)")
+    g.add_argument("--sep", default=None, help="CSV delimiter (default: ',' or tab for .tsv)")
+    g.add_argument(
+        "--country-codes",
+        choices=["iso3", "any"],
+        default="iso3",
+        help="check country labels are ISO 3166 alpha-3 codes (default) or accept any",
+    )
+    g.add_argument(
+        "--duplicates",
+        choices=["raise", "sum"],
+        default="raise",
+        help="repeated rows for one country/sector/year: refuse (default) or add up",
+    )
+    g.add_argument(
+        "--missing",
+        choices=["nan", "zero"],
+        default="nan",
+        help="combinations absent from the file: missing (default) or zero",
+    )
+
+
+def _read_cube(path: str, args: argparse.Namespace, pillar_col: str | None = None) -> Any:
+    """A long file -> {pillar or None: DataArray}."""
+    import numpy as np
+
+    from sharecube import _io
+    from sharecube.tidy import from_long
+
+    keys = [args.country, args.year]
+    optional = [args.sector] + ([pillar_col] if pillar_col else [])
+    if pillar_col:
+        keys = [pillar_col, *keys]
+    df = _io.read_long(
+        path,
+        keys=keys,
+        value=args.value,
+        optional=optional,
+        sep=args.sep,
+        year=args.year,
+        iso3=args.country if args.country_codes == "iso3" else None,
+    )
+    yrs = _years(getattr(args, "years", None))
+    if yrs is not None:
+        df = df[(df[args.year] >= yrs[0]) & (df[args.year] <= yrs[1])]
+        if df.empty:
+            raise CommandError(f"{path}: no rows in the years {yrs[0]}-{yrs[1]}")
+    fill = 0.0 if args.missing == "zero" else np.nan
+    groups = [(None, df)] if not pillar_col else list(df.groupby(pillar_col, sort=False))
+    out = {}
+    for name, part in groups:
+        dims = [args.country] + ([args.sector] if args.sector in part.columns else []) + [args.year]
+        if args.sector in part.columns:
+            empty = part[args.sector].isna().to_numpy()
+            if empty.all():
+                dims.remove(args.sector)
+            elif empty.any():
+                line = int(part.index[empty][0]) + 2
+                raise CommandError(f"{path}, column {args.sector!r}, line {line}: empty label")
+        try:
+            out[name] = from_long(
+                part, dims=dims, value=args.value, duplicates=args.duplicates, fill=fill
+            )
+        except ValueError as e:
+            raise CommandError(f"{path}: {e}") from None
+    return out
+
+
+def _rename(da: Any, args: argparse.Namespace) -> Any:
+    names = {args.country: "country", args.year: "year"}
+    if getattr(args, "sector", None) in da.dims:
+        names[args.sector] = "sector"
+    return da.rename({k: v for k, v in names.items() if k != v})
+
+
+# ---- commands ------------------------------------------------------------------------------
+
+
+def _run_model(
+    pillars: dict[str, Any], args: argparse.Namespace, out: Out, info: Any, folder: Path
+) -> Any:
+    from sharecube import _io
+    from sharecube.cooperation import cooperation_model
+    from sharecube.report import write_report
+
+    staged = _io.StagedFolder(folder, overwrite=args.overwrite)  # fails now if it exists
+    formats = [f.strip() for f in args.format.split(",")]
+    bad = [f for f in formats if f not in ("html", "md")]
+    if bad:
+        raise CommandError(f"--format: unknown format {bad[0]!r}; use html, md or html,md")
+    with out.progress(4, "sharecube") as step:
+        step("model")
+        try:
+            res = cooperation_model(
+                pillars,
+                weights=_weights(args.weights),
+                normalize=args.normalize,
+                blocs=_blocs(args),
+                year=args.analysis_year,
+                partners=args.partners,
+            )
+        except (ValueError, TypeError) as e:
+            raise CommandError(str(e)) from None
+        with staged as tmp:
+            write_report(res, tmp, info, formats, progress=step)
+    return res
+
+
+def cmd_demo(args: argparse.Namespace, out: Out) -> None:
+    from sharecube import datasets
+    from sharecube.report import ReportInfo
+
+    pillars = datasets.load_cooperation()
+    sources = {
+        "value_chain": "OICA via the R package stevedata (mvprod)",
+        "market": "World Bank GDP per capita x population (R packages stevedata, gt)",
+        "policy": "Human Freedom Index, area 4 (Cato & Fraser Institutes; R package openintro)",
+    }
+    info = ReportInfo(
+        title="International industrial cooperation, 2010-2016: a demo on real data",
+        sources=sources,
+        note="The bundled panel: 53 countries with complete data in all three pillars. "
+        "Pillars are min-max normalised per year before they are combined, since the "
+        "policy pillar is a 0-10 score.",
+    )
+    args.normalize = args.normalize or "minmax"
+    folder = Path(args.output)
+    t0 = time.perf_counter()
+    res = _run_model(pillars, args, out, info, folder)
+    out.say(
+        f"sharecube {sharecube.__version__}: cooperation model on the bundled panel "
+        f"({res.composite.sizes['country']} countries, 2010-2016, "
+        f"{', '.join(pillars)}) in {time.perf_counter() - t0:.1f} s"
+    )
+    _print_top(res, out)
+    out.say(f"\nreport: {folder / 'report.html'} (and report.md, charts/, tables/)")
+
+
+def _print_top(res: Any, out: Out, n: int = 5) -> None:
+    from sharecube.report import ranking_table
+
+    out.say(f"\ncomposite ranking, {res.year}:")
+    for r in ranking_table(res).head(n).itertuples():
+        out.say(f"  {int(r.rank):>3}  {r.country}  {r.name:<24} {r.composite:8.4f}")
+
+
+def cmd_analyze(args: argparse.Namespace, out: Out) -> None:
+    from sharecube.report import ReportInfo
+
+    pillars: dict[str, Any] = {}
+    for spec in args.files:
+        name, sep, path = spec.partition("=")
+        if not sep:
+            path, name = spec, Path(spec).stem
+        if args.pillar_column:
+            cubes = _read_cube(path, args, args.pillar_column)
+            for k, v in cubes.items():
+                if str(k) in pillars:
+                    raise CommandError(f"{path}: pillar {k!r} given twice")
+                pillars[str(k)] = _rename(v.rename(str(k)), args)
+        else:
+            if name in pillars:
+                raise CommandError(f"{path}: pillar {name!r} given twice; name files NAME=FILE")
+            pillars[name] = _rename(_read_cube(path, args)[None].rename(name), args)
+    info = ReportInfo(
+        title=args.title,
+        sources={k: str(v) for k, v in zip(pillars, args.files, strict=False)}
+        if not args.pillar_column
+        else None,
+    )
+    args.normalize = args.normalize or "shares"
+    res = _run_model(pillars, args, out, info, Path(args.output))
+    _print_top(res, out)
+    out.say(f"\nreport: {Path(args.output) / 'report.html'}")
+
+
+def cmd_shares(args: argparse.Namespace, out: Out) -> None:
+    from sharecube import _io
+    from sharecube.tidy import to_long
+
+    da = _read_cube(args.file, args)[None]
+    import sharecube.labeled  # noqa: F401
+
+    res = da.sharecube.shares(args.country, zero_total=args.zero_total).rename("share")
+    _io.write_table(
+        to_long(res, dropna=False), args.output, overwrite=args.overwrite, stdout=sys.stdout
+    )
+
+
+def cmd_share_sums(args: argparse.Namespace, out: Out) -> None:
+    from sharecube import _io
+    from sharecube.tidy import to_long
+
+    blocs = _blocs(args)
+    if blocs is None:
+        raise CommandError("share-sums needs --blocs NAMES or --blocs-file FILE")
+    da = _read_cube(args.file, args)[None]
+    import sharecube.labeled  # noqa: F401
+
+    try:
+        res = da.sharecube.share_sums(
+            args.country, blocs, time=args.year, zero_total=args.zero_total
+        ).rename("share_sum")
+    except ValueError as e:
+        raise CommandError(f"{args.file}: {e}") from None
+    _io.write_table(to_long(res), args.output, overwrite=args.overwrite, stdout=sys.stdout)
+
+
+def cmd_bench(args: argparse.Namespace, out: Out) -> None:
+    import numpy as np
+
+    try:
+        shape = tuple(int(n) for n in args.shape.split(","))
+    except ValueError:
+        raise CommandError(f"--shape: expected comma-separated sizes, got {args.shape!r}") from None
+    if len(shape) < 2 or min(shape) < 1:
+        raise CommandError(f"--shape: need at least 2 sizes >= 1, got {args.shape!r}")
+    nbytes = int(np.prod(shape)) * 8
+    if nbytes > 8 * 2**30:
+        raise CommandError(f"--shape: {nbytes / 2**30:.1f} GiB is too large for a benchmark")
+    x = np.random.default_rng(0).lognormal(size=shape)
+    res = np.empty_like(x)
+    groups = np.arange(shape[0]) % 10
+    repeat = args.repeat
+    threads = args.threads
+
+    def timeit(fn: Callable[[], Any]) -> float:
+        fn()
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return float(np.median(times))
+
+    def np_best() -> None:
+        np.divide(x, x.sum(0, keepdims=True), out=res)
+
+    def np_groups() -> Any:
+        tot = x.sum(0)
+        return np.stack([x[groups == g].sum(0) / tot for g in range(10)])
+
+    rows = [("shares", "numpy x / x.sum(0)", timeit(lambda: x / x.sum(0, keepdims=True)))]
+    rows.append(("shares", "numpy, out=", timeit(np_best)))
+    for b in sharecube.backends():
+        fn = partial(sharecube.shares, x, 0, out=res, backend=b, threads=threads)
+        rows.append(("shares", f"sharecube {b}", timeit(fn)))
+    rows.append(("share_sums", "numpy loop over 10 blocs", timeit(np_groups)))
+    for b in sharecube.backends():
+        fn = partial(sharecube.share_sums, x, groups, 0, backend=b, threads=threads)
+        rows.append(("share_sums", f"sharecube {b}", timeit(fn)))
+    out.say(
+        f"sharecube {sharecube.__version__} bench: shape {shape} float64 "
+        f"({nbytes / 2**20:.0f} MiB), median of {repeat}, threads "
+        f"{threads or 'all'}"
+    )
+    base = {k: t for k, name, t in rows if name.startswith("numpy x /") or "loop" in name}
+    out.say(f"{'computation':<12} {'route':<28} {'median ms':>10} {'vs numpy':>9}")
+    for kind, name, t in rows:
+        out.say(f"{kind:<12} {name:<28} {t * 1e3:>10.2f} {base[kind] / t:>8.1f}x")
+
+
+# ---- parser --------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sharecube",
+        description="Country shares, bloc share sums and the cooperation model over country x "
+        "sector x year data.",
+        epilog="run 'sharecube COMMAND --help' for a command's options and examples",
+    )
+    parser.add_argument("--version", action="version", version=f"sharecube {sharecube.__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, help_: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=help_,
+            description=help_,
+            parents=[common],
+            epilog=EXAMPLES[name],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    def model_options(p: argparse.ArgumentParser, default_out: str) -> None:
+        g = p.add_argument_group("model and report")
+        g.add_argument(
+            "-o",
+            "--output",
+            default=default_out,
+            help=f"report folder, created whole (default: {default_out})",
+        )
+        g.add_argument("--overwrite", action="store_true", help="replace an existing folder")
+        g.add_argument("--weights", help="pillar weights, e.g. value_chain=2,market=1")
+        g.add_argument(
+            "--normalize",
+            choices=["shares", "minmax", "zscore", "none"],
+            help="how pillars are made comparable",
+        )
+        g.add_argument("--blocs", help="built-in blocs, comma separated (e.g. EU,ASEAN,BRICS)")
+        g.add_argument("--blocs-file", help="your blocs: CSV bloc,country[,first_year,last_year]")
+        g.add_argument(
+            "--analysis-year",
+            type=int,
+            default=None,
+            help="year for strengths and partners (default: the last)",
+        )
+        g.add_argument("--partners", type=int, default=3, help="partners per country")
+        g.add_argument("--format", default="html,md", help="report formats (default: html,md)")
+
+    p = add("demo", "run the cooperation model on the bundled real data and write the report")
+    model_options(p, "sharecube-demo")
+    p.set_defaults(func=cmd_demo, blocs="EU,OECD,G20,BRICS,ASEAN,Mercosur,USMCA")
+
+    p = add("analyze", "run the cooperation model on your long CSV/Parquet files")
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="one file per pillar (NAME=FILE to name it) or one with --pillar-column",
+    )
+    p.add_argument("--pillar-column", help="column naming each row's pillar")
+    p.add_argument("--years", help="keep these years: YEAR or FIRST-LAST")
+    p.add_argument("--title", default="International industrial cooperation", help="report title")
+    model_options(p, "sharecube-report")
+    _add_columns(p)
+    p.set_defaults(func=cmd_analyze)
+
+    for name, func, help_ in [
+        ("shares", cmd_shares, "each country's share of the world, long table in and out"),
+        ("share-sums", cmd_share_sums, "each bloc's share of the world, long table in and out"),
+    ]:
+        p = add(name, help_)
+        p.add_argument("file", metavar="FILE", help="long CSV or Parquet")
+        p.add_argument(
+            "-o",
+            "--output",
+            default="-",
+            help="output .csv/.tsv/.parquet, written whole (default: CSV to stdout)",
+        )
+        p.add_argument("--overwrite", action="store_true", help="replace an existing file")
+        p.add_argument(
+            "--zero-total",
+            choices=["nan", "zero"],
+            default="nan",
+            help="the share where the world total is 0",
+        )
+        if name == "share-sums":
+            p.add_argument("--blocs", help="built-in blocs, comma separated")
+            p.add_argument("--blocs-file", help="CSV bloc,country[,first_year,last_year]")
+        p.add_argument("--years", help="keep these years: YEAR or FIRST-LAST")
+        _add_columns(p)
+        p.set_defaults(func=func)
+
+    p = add("bench", "time sharecube's backends against numpy on this machine")
+    p.add_argument("--shape", default="200,5000,30", help="cube shape (default: 200,5000,30)")
+    p.add_argument("--repeat", type=int, default=5, help="timed runs per route (default: 5)")
+    p.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    out = Out(args.quiet)
+    try:
+        args.func(args, out)
+    except KeyboardInterrupt:
+        print("sharecube: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except Exception as e:
+        if args.debug:
+            raise
+        from sharecube._io import InputError
+
+        known = (CommandError, InputError)
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if not isinstance(e, known):
+            if isinstance(e, ImportError):
+                msg = f"{msg}; the command needs the report extra: pip install 'sharecube[report]'"
+            elif not isinstance(e, (ValueError, TypeError, OSError)):
+                msg = f"{type(e).__name__}: {msg} (run with --debug for the traceback)"
+        print(f"sharecube: error: {msg}", file=sys.stderr)
+        return 1
+    return 0
