@@ -1,0 +1,65 @@
+"""The report as a person sees it: headless Chromium renders the HTML to a screenshot.
+
+Skipped, with the reason, where Chromium is not installed (``.ci/run`` installs Debian's
+``chromium`` when it can). The screenshot is checked to be a real, non-blank page.
+"""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("matplotlib")
+pytest.importorskip("xarray")
+
+from sharecube import cli  # noqa: E402
+
+
+def _browser() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def _png_rows(data: bytes) -> tuple[int, int, bytes]:
+    """Width, height and the decompressed scanlines of a PNG (no extra library)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width, height = 8, b"", 0, 0
+    while pos < len(data):
+        (n,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + n]
+        if kind == b"IHDR":
+            width, height = struct.unpack(">II", body[:8])
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    return width, height, zlib.decompress(idat)
+
+
+def test_report_renders_in_a_headless_browser(tmp_path: Path) -> None:
+    browser = _browser()
+    if browser is None:
+        pytest.skip("no Chromium on this machine: apt-get install chromium to check the "
+                    "report's rendering (the HTML structure is tested in test_cli.py)")
+    report = tmp_path / "report"
+    assert cli.main(["demo", "-o", str(report), "-q"]) == 0
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+         "--window-size=1200,3000", f"--screenshot={shot}",
+         (report / "report.html").as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )
+    width, height, rows = _png_rows(shot.read_bytes())
+    assert (width, height) == (1200, 3000)
+    # a rendered page has many distinct byte values (text, tables, charts); a blank or error
+    # page has a handful
+    assert len(set(rows[:: max(1, len(rows) // 200_000)])) > 100
