@@ -57,7 +57,7 @@ void share_sums(const Call& c) {
     visit(c, [&](auto x, auto swap, auto out) {
         using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
         share_sums_along<T, decltype(swap)::value>(x, out, c.layout, c.groups, c.skipna, c.fill,
-                                                   c.threads);
+                                                   c.raw, c.threads);
     });
 }
 

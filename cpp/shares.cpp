@@ -45,10 +45,11 @@ void shares(const py::array& x, py::array& out, std::uint64_t reduce_mask, bool 
 void share_sums(const py::array& x, py::array& out, std::uint64_t reduce_mask, py::ssize_t axis,
                 const py::array_t<std::int64_t, py::array::c_style>& ptr,
                 const py::array_t<std::int64_t, py::array::c_style>& idx, py::ssize_t ngroups,
-                bool skipna, double fill, int threads) {
+                bool skipna, double fill, int threads, bool raw) {
     check_ndim(x);
     std::vector<Dim> kept, reduced;
     Call c = make_call(x, out, skipna, fill, threads);
+    c.raw = raw;
     sharecube::Groups& g = c.groups;
     g.count = ngroups;
     if (ngroups > 0) {
@@ -86,8 +87,9 @@ void register_shares(py::module_& m) {
           "Fill out with x / sum(x over the axes in reduce_mask).");
     m.def("share_sums", &share_sums, py::arg("x"), py::arg("out"), py::arg("reduce_mask"),
           py::arg("axis"), py::arg("ptr"), py::arg("idx"), py::arg("ngroups"), py::arg("skipna"),
-          py::arg("fill"), py::arg("threads"),
-          "Fill out with each group's share sum along axis (or total/total if ngroups == 0).");
+          py::arg("fill"), py::arg("threads"), py::arg("raw") = false,
+          "Fill out with each group's share sum along axis (or total/total if ngroups == 0);\n"
+          "with raw, each group's sum (or the total).");
     m.def("available_cores", &sharecube::available_cores,
           "Cores this process may run on (its CPU affinity).");
     m.def("isa", &get_isa, "The instruction set the kernels run with.");

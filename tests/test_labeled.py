@@ -148,8 +148,16 @@ def test_dask_backed_arrays_give_the_same_answer() -> None:
         got = getattr(lazy.sharecube, name)(*args)
         assert type(got.data).__module__.startswith("dask"), name
         xr.testing.assert_identical(got.compute(), getattr(da.sharecube, name)(*args))
-    with pytest.raises(ValueError, match="consists of multiple chunks"):
-        da.chunk({"country": 2}).sharecube.shares("country")
+    # chunks along the reduced dimension too: partial sums combined across chunks
+    split = da.chunk({"country": 2, "year": 3})
+    xr.testing.assert_allclose(
+        split.sharecube.shares("country").compute(), da.sharecube.shares("country"), rtol=1e-15
+    )
+    xr.testing.assert_allclose(
+        split.sharecube.share_sums("country", ["EU", "G20"]).compute(),
+        da.sharecube.share_sums("country", ["EU", "G20"]),
+        rtol=1e-15,
+    )
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("matplotlib")
 pytest.importorskip("xarray")
 
-from sharecube import cli  # noqa: E402
+from sharecube import cli
 
 
 def _browser() -> str | None:
@@ -47,16 +47,27 @@ def _png_rows(data: bytes) -> tuple[int, int, bytes]:
 def test_report_renders_in_a_headless_browser(tmp_path: Path) -> None:
     browser = _browser()
     if browser is None:
-        pytest.skip("no Chromium on this machine: apt-get install chromium to check the "
-                    "report's rendering (the HTML structure is tested in test_cli.py)")
+        pytest.skip(
+            "no Chromium on this machine: apt-get install chromium to check the "
+            "report's rendering (the HTML structure is tested in test_cli.py)"
+        )
     report = tmp_path / "report"
     assert cli.main(["demo", "-o", str(report), "-q"]) == 0
     shot = tmp_path / "shot.png"
     subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-         "--window-size=1200,3000", f"--screenshot={shot}",
-         (report / "report.html").as_uri()],
-        check=True, capture_output=True, timeout=120,
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1200,3000",
+            f"--screenshot={shot}",
+            (report / "report.html").as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     width, height, rows = _png_rows(shot.read_bytes())
     assert (width, height) == (1200, 3000)

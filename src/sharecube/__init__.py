@@ -21,7 +21,7 @@ from typing import Any as _Any
 
 from sharecube._dispatch import backends
 from sharecube.indicators import entropy, hhi, rca, share_change, similarity
-from sharecube.share import share_sums, shares
+from sharecube.share import group_sums, share_sums, shares
 
 __version__ = "0.1.0"
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "cooperation_model",
     "entropy",
     "from_long",
+    "group_sums",
     "hhi",
     "rca",
     "share_change",

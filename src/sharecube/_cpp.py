@@ -46,14 +46,17 @@ def share_sums(
     skipna: bool,
     fill: float,
     threads: int,
+    raw: bool = False,
 ) -> None:
     if groups is None:
-        _core.share_sums(x, out, _mask(axes), -1, _NO_GROUPS, _NO_GROUPS, 0, skipna, fill, threads)
+        _core.share_sums(
+            x, out, _mask(axes), -1, _NO_GROUPS, _NO_GROUPS, 0, skipna, fill, threads, raw
+        )
     elif groups.count == 0:
         return  # no groups: the result is empty
     else:
         _core.share_sums(
-            x, out, 0, axes[0], groups.ptr, groups.idx, groups.count, skipna, fill, threads
+            x, out, 0, axes[0], groups.ptr, groups.idx, groups.count, skipna, fill, threads, raw
         )
 
 

@@ -113,6 +113,11 @@ def resolve_backend(backend: str | None, source: str = "backend") -> ModuleType:
 _NATIVE_FAST = frozenset(np.dtype(t) for t in (np.float64, np.float32, np.int64, np.int32))
 
 
+def is_dask(x: Any) -> bool:
+    """Whether ``x`` is a dask array (checked without importing dask)."""
+    return type(x).__module__.startswith("dask.")
+
+
 def as_input(x: ArrayLike, name: str = "x") -> NDArray[Any]:
     """x as an ndarray the kernels can read directly (no copy unless it is unaligned)."""
     if type(x) is np.ndarray and x.dtype in _NATIVE_FAST and x.flags.aligned:

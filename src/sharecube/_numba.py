@@ -67,9 +67,9 @@ def _shares3(x: Any, out: Any, skipna: bool, fill: float) -> None:  # pragma: no
 
 @njit(cache=True, parallel=True, nogil=True)
 def _share_sums3(
-    x: Any, out: Any, ptr: Any, idx: Any, ngroups: int, skipna: bool, fill: float
+    x: Any, out: Any, ptr: Any, idx: Any, ngroups: int, skipna: bool, fill: float, raw: bool
 ) -> None:  # pragma: no cover - jitted
-    # ngroups == 0: out[o, 0, j] = total / total.
+    # ngroups == 0: out[o, 0, j] = total / total (raw: the total); raw: the groups' sums.
     n_outer, n_red, m = x.shape
     nstrips = (m + _LANES - 1) // _LANES
     for item in prange(n_outer * nstrips):
@@ -91,10 +91,10 @@ def _share_sums3(
         for j in range(w):
             t = _finish(s[j], c[j])
             if ngroups == 0:
-                out[o, 0, j0 + j] = fill if t == 0.0 else t / t
+                out[o, 0, j0 + j] = t if raw else (fill if t == 0.0 else t / t)
             for k in range(ngroups):
-                q = _finish(gs[k, j], gc[k, j]) / t
-                out[o, k, j0 + j] = fill if t == 0.0 else q
+                g = _finish(gs[k, j], gc[k, j])
+                out[o, k, j0 + j] = g if raw else (fill if t == 0.0 else g / t)
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -227,6 +227,7 @@ def share_sums(
     skipna: bool,
     fill: float,
     threads: int,
+    raw: bool = False,
 ) -> None:
     if out.size == 0:
         return
@@ -250,7 +251,7 @@ def share_sums(
         full_shape = [out.shape[a] for a in out_axes]
     ov = _view3(out, out_axes, oshape3)
     target = ov if ov is not None else np.empty(oshape3, dtype=out.dtype)
-    _run(_share_sums3, threads, _readable(xv), target, ptr, idx, ngroups, skipna, fill)
+    _run(_share_sums3, threads, _readable(xv), target, ptr, idx, ngroups, skipna, fill, raw)
     if ov is None:
         out[...] = target.reshape(full_shape).transpose(np.argsort(out_axes))
 

@@ -52,10 +52,12 @@ def share_sums(
     skipna: bool,
     fill: float,
     threads: int,
+    raw: bool = False,
 ) -> None:
     tot = totals(x, axes, skipna)
     if groups is None:
-        np.copyto(out, _divide(tot, tot, fill).reshape(out.shape), casting="same_kind")
+        res = tot if raw else _divide(tot, tot, fill)
+        np.copyto(out, res.reshape(out.shape), casting="same_kind")
         return
     if groups.count == 0:
         return
@@ -67,7 +69,7 @@ def share_sums(
     # One sum per group over its members (not a matrix product: 0 * inf would be NaN).
     with np.errstate(all="ignore"):
         sums = np.stack([xf[..., member[:, k]].sum(axis=-1) for k in range(groups.count)], axis=-1)
-    res = _divide(sums, np.moveaxis(tot, axis, -1), fill)
+    res = sums if raw else _divide(sums, np.moveaxis(tot, axis, -1), fill)
     np.copyto(out, np.moveaxis(res, -1, axis), casting="same_kind")
 
 

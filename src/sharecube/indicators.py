@@ -46,7 +46,7 @@ def _deliver(res: NDArray[Any], out: Any, dtype: np.dtype[Any], x: NDArray[Any])
     return result()
 
 
-def _two_axes(arr: NDArray[Any], country_axis: Any, sector_axis: Any) -> tuple[int, int]:
+def two_axes(arr: Any, country_axis: Any, sector_axis: Any) -> tuple[int, int]:
     ca = d.normalize_axis(country_axis, arr.ndim, "country_axis")
     sa = d.normalize_axis(sector_axis, arr.ndim, "sector_axis")
     if ca == sa:
@@ -55,6 +55,46 @@ def _two_axes(arr: NDArray[Any], country_axis: Any, sector_axis: Any) -> tuple[i
             f"(from country_axis={country_axis!r}, sector_axis={sector_axis!r})"
         )
     return ca, sa
+
+
+def finish_hhi(
+    st: dict[str, NDArray[np.float64]], normalized: bool, skipna: bool, fill: float, size: int
+) -> NDArray[np.float64]:
+    """HHI from the statistics over the axis: ``sumsq / sum**2`` (normalised if asked)."""
+    tot, sq = st["sum"], st["sumsq"]
+    with np.errstate(all="ignore"):
+        h = sq / (tot * tot)
+        if normalized:
+            n = st["count"] if skipna else np.full(h.shape, float(size))
+            h = np.where(n > 1, (h - 1.0 / n) / (1.0 - 1.0 / n), np.nan)
+    return np.where(tot == 0, fill, h)
+
+
+def finish_entropy(
+    st: dict[str, NDArray[np.float64]], base: float | None, fill: float
+) -> NDArray[np.float64]:
+    """Entropy from the statistics over the axis: ``log T - (sum x log x) / T``."""
+    tot, xl = st["sum"], st["xlogx"]
+    with np.errstate(all="ignore"):
+        h = np.log(tot) - xl / tot
+        h = np.where(h < 0, 0.0, h)  # only rounding makes it negative
+        if base is not None:
+            h = h / np.log(base)
+    return np.where(tot == 0, fill, h)
+
+
+def check_base(base: Any) -> None:
+    if base is not None and not (isinstance(base, (int, float)) and base > 0 and base != 1):
+        raise ValueError(f"base must be a positive number other than 1, or None, got {base!r}")
+
+
+def check_lag(ax: int, tax: int, lag: Any) -> None:
+    if ax == tax:
+        raise ValueError(f"axis and time_axis must differ, both are axis {ax}")
+    if isinstance(lag, (bool, np.bool_)) or not isinstance(lag, (int, np.integer)):
+        raise TypeError(f"lag must be a positive int, got {lag!r}")
+    if lag < 1:
+        raise ValueError(f"lag must be a positive int, got {lag}")
 
 
 def hhi(
@@ -85,6 +125,10 @@ def hhi(
     >>> sc.hhi([[50.0, 10.0], [50.0, 10.0], [0.0, 80.0]], axis=0)
     array([0.5 , 0.66])
     """
+    if d.is_dask(x):
+        from sharecube import _dask
+
+        return _dask.hhi(x, axis, normalized, skipna, zero_total, dtype, out, backend, threads)
     arr, skip, fill, rdt, nthreads, impl = _common(
         x, skipna, zero_total, dtype, out, threads, backend
     )
@@ -95,12 +139,7 @@ def hhi(
     want = frozenset({"sum", "sumsq", "count"} if normalized else {"sum", "sumsq"})
     st = impl.stats(arr, (ax,), skip, nthreads, want)
     tot, sq = st["sum"], st["sumsq"]
-    with np.errstate(all="ignore"):
-        h = sq / (tot * tot)
-        if normalized:
-            n = st["count"] if skip else np.full(h.shape, float(arr.shape[ax]))
-            h = np.where(n > 1, (h - 1.0 / n) / (1.0 - 1.0 / n), np.nan)
-    h = np.where(tot == 0, fill, h)
+    h = finish_hhi(st, bool(normalized), skip, fill, arr.shape[ax])
     # Squares of values beyond ~1e154 overflow and of values below ~1e-146 lose precision: those
     # (rare) slices are computed again from their shares.
     redo = np.isfinite(tot) & (tot != 0) & (~np.isfinite(sq) | (np.abs(sq) < _TINY_SQUARES))
@@ -134,22 +173,20 @@ def entropy(
     >>> sc.entropy([[1.0, 5.0], [1.0, 0.0]], axis=0, base=2)
     array([1., 0.])
     """
+    if d.is_dask(x):
+        from sharecube import _dask
+
+        return _dask.entropy(x, axis, base, skipna, zero_total, dtype, out, backend, threads)
     arr, skip, fill, rdt, nthreads, impl = _common(
         x, skipna, zero_total, dtype, out, threads, backend
     )
     ax = d.normalize_axis(axis, arr.ndim)
-    if base is not None and not (isinstance(base, (int, float)) and base > 0 and base != 1):
-        raise ValueError(f"base must be a positive number other than 1, or None, got {base!r}")
+    check_base(base)
     if impl is _reference:
         return _deliver(_reference.entropy(arr, ax, base, skip, fill), out, rdt, arr)
     st = impl.stats(arr, (ax,), skip, nthreads, frozenset({"sum", "xlogx"}))
     tot, xl = st["sum"], st["xlogx"]
-    with np.errstate(all="ignore"):
-        h = np.log(tot) - xl / tot
-        h = np.where(h < 0, 0.0, h)  # only rounding makes it negative
-        if base is not None:
-            h = h / np.log(base)
-    h = np.where(tot == 0, fill, h)
+    h = finish_entropy(st, base, fill)
     # x log x overflowed (x > ~1e305), or the values are so small (subnormal) that it lost
     # precision: computed again from the shares
     redo = np.isfinite(tot) & (tot > 0) & (~np.isfinite(xl) | (tot < _TINY_SQUARES))
@@ -187,10 +224,25 @@ def rca(
     array([[0.5       , 1.33333333],
            [1.5       , 0.66666667]])
     """
+    if d.is_dask(x):
+        from sharecube import _dask
+
+        return _dask.rca(
+            x,
+            country_axis,
+            sector_axis,
+            symmetric,
+            skipna,
+            zero_total,
+            dtype,
+            out,
+            backend,
+            threads,
+        )
     arr, skip, fill, rdt, nthreads, impl = _common(
         x, skipna, zero_total, dtype, out, threads, backend
     )
-    ca, sa = _two_axes(arr, country_axis, sector_axis)
+    ca, sa = two_axes(arr, country_axis, sector_axis)
     sym = d.check_flag(symmetric, "symmetric")
     fill_value = fill if not sym else (fill - 1.0) / (fill + 1.0)
     if impl is _reference:
@@ -252,15 +304,16 @@ def share_change(
     array([[  nan, -0.25,  0.5 ],
            [  nan,  0.25, -0.5 ]])
     """
+    if d.is_dask(x):
+        from sharecube import _dask
+
+        return _dask.share_change(
+            x, axis, time_axis, lag, skipna, zero_total, dtype, out, backend, threads
+        )
     arr = d.as_input(x)
     ax = d.normalize_axis(axis, arr.ndim)
     tax = d.normalize_axis(time_axis, arr.ndim, "time_axis")
-    if ax == tax:
-        raise ValueError(f"axis and time_axis must differ, both are axis {ax}")
-    if isinstance(lag, (bool, np.bool_)) or not isinstance(lag, (int, np.integer)):
-        raise TypeError(f"lag must be a positive int, got {lag!r}")
-    if lag < 1:
-        raise ValueError(f"lag must be a positive int, got {lag}")
+    check_lag(ax, tax, lag)
     res = shares(
         arr,
         ax,
@@ -315,10 +368,16 @@ def similarity(
            [0.5, 1. , 0.5],
            [0.5, 0.5, 1. ]])
     """
+    if d.is_dask(x):
+        from sharecube import _dask
+
+        return _dask.similarity(
+            x, country_axis, sector_axis, skipna, zero_total, dtype, out, backend, threads
+        )
     arr, skip, fill, rdt, nthreads, impl = _common(
         x, skipna, zero_total, dtype, out, threads, backend
     )
-    ca, sa = _two_axes(arr, country_axis, sector_axis)
+    ca, sa = two_axes(arr, country_axis, sector_axis)
     rest = [a for a in range(arr.ndim) if a not in (ca, sa)]
     n_c, n_s = arr.shape[ca], arr.shape[sa]
     rest_shape = tuple(arr.shape[a] for a in rest)

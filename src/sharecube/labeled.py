@@ -10,8 +10,9 @@ xarray is already imported) registers the accessor on ``xarray.DataArray`` and
     ds.sharecube.hhi("country")                                # every variable with that dim
 
 numpy-backed arrays go straight to the kernels as views (any dimension order, no transpose
-copy); dask-backed arrays run the same kernels chunk by chunk through ``xarray.apply_ufunc``
-and need the reduced dimensions in one chunk (rechunk them with ``.chunk({dim: -1})``).
+copy); dask-backed arrays (``xr.open_zarr``, ``.chunk()``) give lazy results computed chunk by
+chunk by the same kernels, with any chunking, the reduced dimensions included (see
+:mod:`sharecube._dask`).
 Keyword arguments (``skipna``, ``zero_total``, ``dtype``, ``backend``, ``threads``) are those
 of the numpy-level functions.
 """
@@ -29,10 +30,6 @@ import sharecube as _sc
 from sharecube.blocs import as_blocs
 
 __all__ = ["ShareCubeAccessor", "ShareCubeDatasetAccessor", "share_sums"]
-
-
-def _is_dask(da: xr.DataArray) -> bool:
-    return type(da.data).__module__.startswith("dask")
 
 
 def _dims(da: xr.DataArray, dims: Any, name: str) -> list[Hashable]:
@@ -54,39 +51,16 @@ def _coords_for(da: xr.DataArray, dims: Sequence[Hashable]) -> dict[Hashable, An
 
 def _apply(
     da: xr.DataArray,
-    func: Callable[..., np.ndarray],
+    func: Callable[..., Any],
     core: list[Hashable],
     out_core: list[Hashable],
-    out_sizes: dict[Hashable, int],
     out_coords: dict[Hashable, Any],
     name: str | None,
 ) -> xr.DataArray:
-    """Run ``func(array, axes)`` with ``core`` dims reduced or replaced by ``out_core``.
-
-    ``func`` gets the array and the positions of the core dims; its result has the other
-    dims in their order with ``out_core`` where the first core dim was (numpy path), or the
-    other dims followed by ``out_core`` (dask path, through apply_ufunc).
+    """``func(data, axes)`` with the ``core`` dims reduced, or replaced by ``out_core`` where
+    the first of them was. ``data`` is the numpy or dask array itself (no transpose, no copy).
     """
     rest = [d for d in da.dims if d not in core]
-    if _is_dask(da):
-        n = len(core)
-        res = xr.apply_ufunc(
-            lambda a: func(a, tuple(range(a.ndim - n, a.ndim))),
-            da,
-            input_core_dims=[core],
-            output_core_dims=[out_core],
-            dask="parallelized",
-            output_dtypes=[np.float32 if da.dtype == np.float32 else np.float64],
-            dask_gufunc_kwargs={
-                "output_sizes": {d: out_sizes[d] for d in out_core if d in out_sizes}
-            },
-            keep_attrs=False,
-        )
-        first = min(da.get_axis_num(d) for d in core) if core else len(rest)
-        order = rest[:first] + out_core + rest[first:]
-        res = res.transpose(*order)
-        res = res.assign_coords({k: v for k, v in out_coords.items()})
-        return res.rename(name)
     axes = tuple(da.get_axis_num(d) for d in core)
     data = func(da.data, axes)
     first = min(axes) if axes else len(rest)
@@ -97,21 +71,10 @@ def _apply(
 
 
 def _same(
-    da: xr.DataArray, dims: list[Hashable], func: Callable[..., np.ndarray], name: str | None
+    da: xr.DataArray, dims: list[Hashable], func: Callable[..., Any], name: str | None
 ) -> xr.DataArray:
     """An elementwise-shaped result (same dims and coords as ``da``)."""
     axes = tuple(da.get_axis_num(d) for d in dims)
-    if _is_dask(da):
-        n = len(dims)
-        res = xr.apply_ufunc(
-            lambda a: func(a, tuple(range(a.ndim - n, a.ndim))),
-            da,
-            input_core_dims=[dims],
-            output_core_dims=[dims],
-            dask="parallelized",
-            output_dtypes=[np.float32 if da.dtype == np.float32 else np.float64],
-        )
-        return res.transpose(*da.dims).rename(name)
     return xr.DataArray(func(da.data, axes), dims=da.dims, coords=da.coords, name=name)
 
 
@@ -147,7 +110,6 @@ def share_sums(
             ),
             [dim],
             [bloc_dim],
-            {bloc_dim: len(names)},
             {bloc_dim: names},
             name,
         )
@@ -170,7 +132,6 @@ def share_sums(
             lambda a, ax: _sc.share_sums(a, groups=mat, axis=ax[0], **kwargs),
             [dim],
             [bloc_dim],
-            {bloc_dim: len(b)},
             {bloc_dim: b.names},
             name,
         )
@@ -263,7 +224,6 @@ class ShareCubeAccessor:
             dims,
             [],
             {},
-            {},
             self._name("hhi"),
         )
 
@@ -275,7 +235,6 @@ class ShareCubeAccessor:
             lambda a, ax: _sc.entropy(a, axis=ax[0], **kwargs),
             dims,
             [],
-            {},
             {},
             self._name("entropy"),
         )
@@ -305,8 +264,6 @@ class ShareCubeAccessor:
         da = self._obj
         if partner_dim in da.dims:
             raise ValueError(f"partner_dim {partner_dim!r} is already a dimension of the data")
-        if _is_dask(da):
-            raise NotImplementedError("similarity on dask-backed arrays: call .compute() first")
         ca, sa = da.get_axis_num(c), da.get_axis_num(s)
         data = _sc.similarity(da.data, country_axis=ca, sector_axis=sa, **kwargs)
         rest = [x for x in da.dims if x not in (c, s)]

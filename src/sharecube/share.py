@@ -71,6 +71,10 @@ def shares(
     array([[0.25, 0.25],
            [0.75, 0.75]])
     """
+    if d.is_dask(x):
+        from sharecube import _dask
+
+        return _dask.shares(x, axis, skipna, zero_total, dtype, out, backend, threads)
     arr = d.as_input(x)
     axes = d.normalize_axes(axis, arr.ndim)
     skip = d.check_flag(skipna, "skipna")
@@ -131,6 +135,66 @@ def share_sums(
     array([[0.5  , 0.8  ],
            [0.875, 0.8  ]])
     """
+    if d.is_dask(x):
+        from sharecube import _dask
+
+        return _dask.share_sums(
+            x, groups, axis, ngroups, skipna, zero_total, dtype, out, backend, threads
+        )
+    return _grouped(
+        x, groups, axis, ngroups, skipna, zero_total, dtype, out, backend, threads, raw=False
+    )
+
+
+def group_sums(
+    x: ArrayLike,
+    groups: ArrayLike | None = None,
+    axis: Axis = 0,
+    *,
+    ngroups: int | None = None,
+    skipna: bool = True,
+    dtype: DTypeLike | None = None,
+    out: NDArray[Any] | None = None,
+    backend: str | None = None,
+    threads: int | None = None,
+) -> NDArray[np.floating[Any]]:
+    """Each group's (bloc's) sum along ``axis``: ``sum_{i in k} x_i``; without groups the total.
+
+    The numerators of :func:`share_sums` (a bloc's total exports, say), from the same one-pass
+    compensated kernel; arguments as there. ``skipna=True`` leaves NaN out of the sums (an
+    all-NaN or empty group sums to 0), ``False`` lets NaN propagate.
+    {accuracy}
+    Examples
+    --------
+    >>> import numpy as np, sharecube as sc
+    >>> x = np.array([[1.0, 2.0], [3.0, 6.0], [4.0, 2.0]])
+    >>> sc.group_sums(x, groups=np.array([[1, 0], [1, 1], [0, 1]], dtype=bool))
+    array([[4., 8.],
+           [7., 8.]])
+    >>> sc.group_sums(x)                                       # the totals over axis 0
+    array([ 8., 10.])
+    """
+    if d.is_dask(x):
+        from sharecube import _dask
+
+        return _dask.group_sums(x, groups, axis, ngroups, skipna, dtype, out, backend, threads)
+    return _grouped(x, groups, axis, ngroups, skipna, "nan", dtype, out, backend, threads, raw=True)
+
+
+def _grouped(
+    x: Any,
+    groups: Any,
+    axis: Any,
+    ngroups: Any,
+    skipna: Any,
+    zero_total: Any,
+    dtype: Any,
+    out: Any,
+    backend: Any,
+    threads: Any,
+    *,
+    raw: bool,
+) -> NDArray[np.floating[Any]]:
     arr = d.as_input(x)
     spec: d.Groups | None
     if groups is None:
@@ -148,9 +212,9 @@ def share_sums(
     nthreads = d.normalize_threads(threads)
     impl = d.resolve_backend(backend)
     target, result = d.prepare_out(out, shape, rdt, arr, inplace_ok=False)
-    impl.share_sums(arr, target, axes, spec, skip, fill, nthreads)
+    impl.share_sums(arr, target, axes, spec, skip, fill, nthreads, raw)
     return result()
 
 
-for _f in (shares, share_sums):
+for _f in (shares, share_sums, group_sums):
     _f.__doc__ = (_f.__doc__ or "").replace("{accuracy}", _ACCURACY)

@@ -30,6 +30,7 @@ struct Call {
     Groups groups;
     bool skipna = true;
     double fill = 0.0;
+    bool raw = false;      // share_sums: write each group's sum (and the total), not sum / total
     int threads = 0;       // <= 0: every available core
 };
 

@@ -341,7 +341,7 @@ index_t group_lanes(index_t G, index_t reduced_count, index_t inner) {
 // total / total (1 where the total is non-zero and finite) over every reduced dim.
 template <class T, bool Swap, class O>
 void share_sums_along(const T* x, O* out, const Layout& L, const Groups& g, bool skipna,
-                      double fill, int threads) {
+                      double fill, bool raw, int threads) {
     const index_t m = L.inner.n;
     const index_t G = g.count;
     const index_t lanes = group_lanes<T>(G, count(L.reduced), L.inner.n);
@@ -349,7 +349,7 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& g, bool
     const index_t items = count(L.outer) * nstrips;
     const index_t elements = count(L.outer) * m * count(L.reduced);
     // By value: through a reference the compiler must assume stores to out may change it.
-    parallel_for(items, threads, elements, [&, fill, skipna](index_t begin, index_t end) {
+    parallel_for(items, threads, elements, [&, fill, skipna, raw](index_t begin, index_t end) {
         std::vector<double> buf(static_cast<std::size_t>((2 * G + 4) * lanes));
         std::vector<vd> scratch(static_cast<std::size_t>(4 * G + 1));
         double* s = buf.data();
@@ -395,7 +395,7 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& g, bool
             if (G == 0) {
                 for (index_t j = 0; j < w; ++j) {
                     const double t = tot[j];
-                    out[oo + j * os] = static_cast<O>(t == 0.0 ? fill : t / t);
+                    out[oo + j * os] = static_cast<O>(raw ? t : t == 0.0 ? fill : t / t);
                 }
                 continue;
             }
@@ -404,8 +404,8 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& g, bool
                 O* po = out + oo + k * g.out_stride;
                 for (index_t j = 0; j < w; ++j) {
                     const double t = tot[j];
-                    const double q = finish(gk[j], gk[lanes + j]) / t;
-                    po[j * os] = static_cast<O>(t == 0.0 ? fill : q);
+                    const double sum = finish(gk[j], gk[lanes + j]);
+                    po[j * os] = static_cast<O>(raw ? sum : t == 0.0 ? fill : sum / t);
                 }
             }
         }

@@ -1,0 +1,598 @@
+"""dask arrays: every function returns a lazy dask array computed chunk by chunk by the kernels.
+
+Imported only when an input is a dask array. Two plans per function:
+
+- the reduced axes lie in one chunk each (the usual layout: all countries of a block of
+  sectors and years together): each block goes straight to the numpy-level function, so the
+  result is bit-for-bit the in-memory one;
+- the reduced axes are split into several chunks: each chunk's partial sums come from the
+  kernels (compensated, float64), the partials are combined with Neumaier's compensated sum,
+  and one more blockwise pass divides. The totals then differ from the in-memory ones by at
+  most an ulp or two (the same accuracy promise); nothing gathers the whole axis into one
+  chunk. ``similarity``, which needs every country and sector of a slice together, is the
+  exception: it rechunks those two axes and says so with a ``PerformanceWarning``.
+
+Each chunk runs its kernel on one thread unless ``threads`` is given: dask's scheduler already
+runs one task per core.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import partial
+from typing import Any
+
+import dask.array as da
+import numpy as np
+from dask.array.core import PerformanceWarning
+
+import sharecube as sc
+from sharecube import _dispatch as d
+from sharecube import indicators as ind
+
+__all__ = [
+    "entropy",
+    "group_sums",
+    "hhi",
+    "rca",
+    "share_change",
+    "share_sums",
+    "shares",
+    "similarity",
+]
+
+
+def _threads(threads: Any) -> int:
+    return 1 if threads is None else d.normalize_threads(threads)
+
+
+def _check(x: da.Array, out: Any) -> None:
+    if out is not None:
+        raise TypeError(
+            "out= cannot be used with a dask array input: the result is lazy; "
+            "store it with dask (da.store, to_zarr) instead"
+        )
+    if x.dtype.kind not in "biuf" or x.dtype.itemsize > 8:
+        raise TypeError(f"x must hold float64, float32, integers or bools, got dtype {x.dtype}")
+
+
+def _single(x: da.Array, axes: tuple[int, ...]) -> bool:
+    return all(len(x.chunks[a]) == 1 for a in axes)
+
+
+def neumaier(parts: list[np.ndarray]) -> np.ndarray:
+    """Compensated sum of equally shaped float64 arrays (Neumaier's variant of Kahan's)."""
+    s = np.array(parts[0], dtype=np.float64, copy=True)
+    c = np.zeros_like(s)
+    with np.errstate(all="ignore"):
+        for v in parts[1:]:
+            t = s + v
+            c += np.where(np.abs(s) >= np.abs(v), (s - t) + v, (v - t) + s)
+            s = t
+        res = s + c
+    return np.where(np.isfinite(s), res, s)  # inf and NaN: the plain sum is the answer
+
+
+def _sum_partials(b: Any, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    """Aggregate step: ``b`` holds the chunks' partial sums side by side along ``axis``."""
+    moved = np.moveaxis(b, axis, tuple(range(len(axis))))
+    flat = moved.reshape(-1, *moved.shape[len(axis) :])
+    res = neumaier(list(flat))
+    if keepdims:
+        res = np.expand_dims(res, axis)
+    return res
+
+
+def _chunk_totals(
+    b: np.ndarray, axis: tuple[int, ...], keepdims: bool, skipna: bool, backend: Any, threads: int
+) -> np.ndarray:
+    t = sc.group_sums(
+        b, None, axis=axis, skipna=skipna, dtype=np.float64, backend=backend, threads=threads
+    )
+    return np.expand_dims(t, axis) if keepdims else t
+
+
+def totals(x: da.Array, axes: tuple[int, ...], skipna: bool, backend: Any, threads: int) -> Any:
+    """float64 totals over ``axes`` (kept with length 1), combined accurately across chunks."""
+    return da.reduction(
+        x,
+        partial(_chunk_totals, skipna=skipna, backend=backend, threads=threads),
+        _sum_partials,
+        combine=_sum_partials,
+        axis=axes,
+        keepdims=True,
+        dtype=np.float64,
+        concatenate=True,
+    )
+
+
+def _divide_block(
+    xb: np.ndarray, tb: np.ndarray, fill: float, skipna: bool, rdt: np.dtype[Any]
+) -> np.ndarray:
+    xf = xb.astype(np.float64)
+    with np.errstate(all="ignore"):
+        q = xf / tb
+    q = np.where(tb == 0, fill, q)
+    if skipna:
+        q = np.where(np.isnan(xf), np.nan, q)
+    return q.astype(rdt, copy=False)
+
+
+def _self_ratio(t: np.ndarray, fill: float) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return np.where(t == 0, fill, t / t)
+
+
+def _quiet_divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return a / b
+
+
+def shares(
+    x: Any,
+    axis: Any,
+    skipna: Any,
+    zero_total: Any,
+    dtype: Any,
+    out: Any,
+    backend: Any,
+    threads: Any,
+) -> Any:
+    _check(x, out)
+    axes = d.normalize_axes(axis, x.ndim)
+    skip = d.check_flag(skipna, "skipna")
+    fill = d.fill_value(zero_total)
+    rdt = d.result_dtype(x.dtype, dtype, None)
+    n = _threads(threads)
+    d.resolve_backend(backend)
+    if _single(x, axes):
+        return da.map_blocks(
+            partial(
+                sc.shares,
+                axis=axes,
+                skipna=skip,
+                zero_total=zero_total,
+                dtype=rdt,
+                backend=backend,
+                threads=n,
+            ),
+            x,
+            dtype=rdt,
+        )
+    tot = totals(x, axes, skip, backend, n)
+    return da.map_blocks(_divide_block, x, tot, fill=fill, skipna=skip, rdt=rdt, dtype=rdt)
+
+
+def _grouped_block(
+    b: np.ndarray, axis: int, member: np.ndarray, skipna: bool, backend: Any, threads: int
+) -> np.ndarray:
+    """Raw sums of each group and (last) of everything, for the countries in this chunk."""
+    aug = np.concatenate([member, np.ones((member.shape[0], 1), dtype=bool)], axis=1)
+    return sc.group_sums(
+        b, aug, axis=axis, skipna=skipna, dtype=np.float64, backend=backend, threads=threads
+    )
+
+
+def _finish_groups(
+    parts: tuple[np.ndarray, ...], axis: int, raw: bool, fill: float, rdt: np.dtype[Any]
+) -> np.ndarray:
+    s = neumaier(list(parts))
+    g = np.take(s, np.arange(s.shape[axis] - 1), axis=axis)
+    if raw:
+        return g.astype(rdt, copy=False)
+    t = np.take(s, [s.shape[axis] - 1], axis=axis)
+    with np.errstate(all="ignore"):
+        q = g / t
+    return np.where(t == 0, fill, q).astype(rdt, copy=False)
+
+
+def _grouped(
+    x: Any,
+    groups: Any,
+    axis: Any,
+    ngroups: Any,
+    skipna: Any,
+    zero_total: Any,
+    dtype: Any,
+    out: Any,
+    backend: Any,
+    threads: Any,
+    raw: bool,
+) -> Any:
+    _check(x, out)
+    skip = d.check_flag(skipna, "skipna")
+    fill = d.fill_value(zero_total)
+    rdt = d.result_dtype(x.dtype, dtype, None)
+    n = _threads(threads)
+    d.resolve_backend(backend)
+    fn = sc.group_sums if raw else sc.share_sums
+    kw = {} if raw else {"zero_total": zero_total}
+    if groups is None:
+        axes = d.normalize_axes(axis, x.ndim)
+        if _single(x, axes):
+            return da.map_blocks(
+                partial(
+                    fn,
+                    groups=None,
+                    axis=axes,
+                    skipna=skip,
+                    dtype=rdt,
+                    backend=backend,
+                    threads=n,
+                    **kw,
+                ),
+                x,
+                drop_axis=axes,
+                dtype=rdt,
+            )
+        tot = totals(x, axes, skip, backend, n)
+        res = tot if raw else da.map_blocks(_self_ratio, tot, fill=fill, dtype=np.float64)
+        return res.squeeze(axis=axes).astype(rdt)
+    ax = d.normalize_axis(axis, x.ndim)
+    spec = d.normalize_groups(groups, x.shape[ax], ngroups, ax)
+    member = spec.membership()
+    g = spec.count
+    chunks = tuple((g,) if a == ax else c for a, c in enumerate(x.chunks))
+    if _single(x, (ax,)):
+        return da.map_blocks(
+            partial(
+                fn, groups=member, axis=ax, skipna=skip, dtype=rdt, backend=backend, threads=n, **kw
+            ),
+            x,
+            chunks=chunks,
+            dtype=rdt,
+        )
+    parts, lo = [], 0
+    aug_chunks = tuple((g + 1,) if a == ax else c for a, c in enumerate(x.chunks))
+    for size in x.chunks[ax]:
+        sub = x[(slice(None),) * ax + (slice(lo, lo + size),)]
+        parts.append(
+            sub.map_blocks(
+                partial(
+                    _grouped_block,
+                    axis=ax,
+                    member=member[lo : lo + size],
+                    skipna=skip,
+                    backend=backend,
+                    threads=n,
+                ),
+                chunks=aug_chunks,
+                dtype=np.float64,
+            )
+        )
+        lo += size
+    return da.map_blocks(
+        lambda *p: _finish_groups(p, ax, raw, fill, rdt), *parts, chunks=chunks, dtype=rdt
+    )
+
+
+def share_sums(
+    x: Any,
+    groups: Any,
+    axis: Any,
+    ngroups: Any,
+    skipna: Any,
+    zero_total: Any,
+    dtype: Any,
+    out: Any,
+    backend: Any,
+    threads: Any,
+) -> Any:
+    return _grouped(
+        x, groups, axis, ngroups, skipna, zero_total, dtype, out, backend, threads, raw=False
+    )
+
+
+def group_sums(
+    x: Any,
+    groups: Any,
+    axis: Any,
+    ngroups: Any,
+    skipna: Any,
+    dtype: Any,
+    out: Any,
+    backend: Any,
+    threads: Any,
+) -> Any:
+    return _grouped(x, groups, axis, ngroups, skipna, "nan", dtype, out, backend, threads, raw=True)
+
+
+# ---- indicators -------------------------------------------------------------------------------
+
+
+def _stats_chunk(
+    b: np.ndarray,
+    axis: tuple[int, ...],
+    keepdims: bool,
+    want: frozenset[str],
+    skipna: bool,
+    backend: Any,
+    threads: int,
+    computing_meta: bool = False,
+) -> Any:
+    if computing_meta:  # dask probing the output type (as its own mean_chunk does)
+        return b
+    impl = d.resolve_backend(backend)
+    return impl.stats(d.as_input(b), axis, skipna, threads, want)
+
+
+def _stats_combine(
+    parts: Any, axis: tuple[int, ...], keepdims: bool, computing_meta: bool = False
+) -> Any:
+    if computing_meta:
+        return parts
+    flat = _flatten(parts)
+    if isinstance(flat, dict):
+        return flat
+    return {k: neumaier([p[k] for p in flat]) for k in flat[0]}
+
+
+def _stats_aggregate(
+    parts: Any,
+    axis: tuple[int, ...],
+    keepdims: bool,
+    finish: Any,
+    rdt: np.dtype[Any],
+    computing_meta: bool = False,
+) -> Any:
+    if computing_meta:
+        return parts
+    return finish(_stats_combine(parts, axis, keepdims)).astype(rdt, copy=False)
+
+
+def _flatten(parts: Any) -> Any:
+    if isinstance(parts, dict):
+        return parts
+    out: list[dict[str, np.ndarray]] = []
+    for p in parts:
+        f = _flatten(p)
+        out.extend([f] if isinstance(f, dict) else f)
+    return out
+
+
+def _reduce_stats(
+    x: da.Array,
+    ax: int,
+    want: frozenset[str],
+    skipna: bool,
+    backend: Any,
+    n: int,
+    finish: Any,
+    rdt: np.dtype[Any],
+) -> Any:
+    return da.reduction(
+        x,
+        partial(_stats_chunk, want=want, skipna=skipna, backend=backend, threads=n),
+        partial(_stats_aggregate, finish=finish, rdt=rdt),
+        combine=_stats_combine,
+        axis=(ax,),
+        keepdims=False,
+        dtype=rdt,
+        concatenate=False,
+        meta=np.empty((0,) * (x.ndim - 1), dtype=rdt),
+    )
+
+
+def hhi(
+    x: Any,
+    axis: Any,
+    normalized: Any,
+    skipna: Any,
+    zero_total: Any,
+    dtype: Any,
+    out: Any,
+    backend: Any,
+    threads: Any,
+) -> Any:
+    _check(x, out)
+    ax = d.normalize_axis(axis, x.ndim)
+    skip = d.check_flag(skipna, "skipna")
+    fill = d.fill_value(zero_total)
+    norm = d.check_flag(normalized, "normalized")
+    rdt = d.result_dtype(x.dtype, dtype, None)
+    n = _threads(threads)
+    d.resolve_backend(backend)
+    if _single(x, (ax,)):
+        return da.map_blocks(
+            partial(
+                sc.hhi,
+                axis=ax,
+                normalized=norm,
+                skipna=skip,
+                zero_total=zero_total,
+                dtype=rdt,
+                backend=backend,
+                threads=n,
+            ),
+            x,
+            drop_axis=ax,
+            dtype=rdt,
+        )
+    want = frozenset({"sum", "sumsq", "count"} if norm else {"sum", "sumsq"})
+    size = x.shape[ax]
+    return _reduce_stats(
+        x,
+        ax,
+        want,
+        skip,
+        backend,
+        n,
+        lambda st: ind.finish_hhi(st, norm, skip, fill, size),
+        rdt,
+    )
+
+
+def entropy(
+    x: Any,
+    axis: Any,
+    base: Any,
+    skipna: Any,
+    zero_total: Any,
+    dtype: Any,
+    out: Any,
+    backend: Any,
+    threads: Any,
+) -> Any:
+    _check(x, out)
+    ax = d.normalize_axis(axis, x.ndim)
+    skip = d.check_flag(skipna, "skipna")
+    fill = d.fill_value(zero_total)
+    ind.check_base(base)
+    rdt = d.result_dtype(x.dtype, dtype, None)
+    n = _threads(threads)
+    d.resolve_backend(backend)
+    if _single(x, (ax,)):
+        return da.map_blocks(
+            partial(
+                sc.entropy,
+                axis=ax,
+                base=base,
+                skipna=skip,
+                zero_total=zero_total,
+                dtype=rdt,
+                backend=backend,
+                threads=n,
+            ),
+            x,
+            drop_axis=ax,
+            dtype=rdt,
+        )
+    return _reduce_stats(
+        x,
+        ax,
+        frozenset({"sum", "xlogx"}),
+        skip,
+        backend,
+        n,
+        lambda st: ind.finish_entropy(st, base, fill),
+        rdt,
+    )
+
+
+def _rca_block(
+    xv: np.ndarray,
+    xc: np.ndarray,
+    world: np.ndarray,
+    bad: np.ndarray,
+    sym: bool,
+    fill_value: float,
+    rdt: np.dtype[Any],
+) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        r = np.divide(xv, xc, dtype=np.float64)
+        np.divide(r, world, out=r)
+        if sym:
+            r = (r - 1.0) / (r + 1.0)
+    keep = ~np.isnan(xv) if xv.dtype.kind == "f" else True
+    r = np.where(bad & keep, fill_value, r)
+    return r.astype(rdt, copy=False)
+
+
+def rca(
+    x: Any,
+    country_axis: Any,
+    sector_axis: Any,
+    symmetric: Any,
+    skipna: Any,
+    zero_total: Any,
+    dtype: Any,
+    out: Any,
+    backend: Any,
+    threads: Any,
+) -> Any:
+    _check(x, out)
+    ca, sa = ind.two_axes(x, country_axis, sector_axis)
+    skip = d.check_flag(skipna, "skipna")
+    fill = d.fill_value(zero_total)
+    sym = d.check_flag(symmetric, "symmetric")
+    fill_value = fill if not sym else (fill - 1.0) / (fill + 1.0)
+    rdt = d.result_dtype(x.dtype, dtype, None)
+    n = _threads(threads)
+    d.resolve_backend(backend)
+    xc = totals(x, (sa,), skip, backend, n)
+    xs = totals(x, (ca,), skip, backend, n)
+    xall = totals(xc, (ca,), False, backend, n)
+    world = da.map_blocks(_quiet_divide, xs, xall, dtype=np.float64)
+    bad = (xc == 0) | (xs == 0)
+    return da.map_blocks(
+        _rca_block, x, xc, world, bad, sym=sym, fill_value=fill_value, rdt=rdt, dtype=rdt
+    )
+
+
+def share_change(
+    x: Any,
+    axis: Any,
+    time_axis: Any,
+    lag: Any,
+    skipna: Any,
+    zero_total: Any,
+    dtype: Any,
+    out: Any,
+    backend: Any,
+    threads: Any,
+) -> Any:
+    _check(x, out)
+    ax = d.normalize_axis(axis, x.ndim)
+    tax = d.normalize_axis(time_axis, x.ndim, "time_axis")
+    ind.check_lag(ax, tax, lag)
+    s = shares(x, ax, skipna, zero_total, dtype, None, backend, threads)
+    nt = x.shape[tax]
+    k = min(lag, nt)
+
+    def along(sl: slice) -> tuple[slice, ...]:
+        return (slice(None),) * tax + (sl,)
+
+    head_shape = tuple(k if a == tax else m for a, m in enumerate(s.shape))
+    head = da.full(
+        head_shape,
+        np.nan,
+        dtype=s.dtype,
+        chunks=tuple((k,) if a == tax else c for a, c in enumerate(s.chunks)),
+    )
+    if nt <= lag:
+        return head
+    diff = s[along(slice(lag, None))] - s[along(slice(0, nt - lag))]
+    return da.concatenate([head, diff], axis=tax).rechunk(s.chunks)
+
+
+def similarity(
+    x: Any,
+    country_axis: Any,
+    sector_axis: Any,
+    skipna: Any,
+    zero_total: Any,
+    dtype: Any,
+    out: Any,
+    backend: Any,
+    threads: Any,
+) -> Any:
+    _check(x, out)
+    ca, sa = ind.two_axes(x, country_axis, sector_axis)
+    rdt = d.result_dtype(x.dtype, dtype, None)
+    n = _threads(threads)
+    d.resolve_backend(backend)
+    y = da.moveaxis(x, (ca, sa), (0, 1))
+    if not _single(y, (0, 1)):
+        warnings.warn(
+            "similarity needs all countries and sectors of a slice in one chunk: rechunking "
+            f"axes {ca} and {sa} of the input to single chunks",
+            PerformanceWarning,
+            stacklevel=3,
+        )
+        y = y.rechunk({0: -1, 1: -1})
+    c = y.shape[0]
+    return da.map_blocks(
+        partial(
+            sc.similarity,
+            country_axis=0,
+            sector_axis=1,
+            skipna=skipna,
+            zero_total=zero_total,
+            dtype=rdt,
+            backend=backend,
+            threads=n,
+        ),
+        y,
+        chunks=((c,), (c,), *y.chunks[2:]),
+        dtype=rdt,
+    )
