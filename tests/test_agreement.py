@@ -63,6 +63,24 @@ def test_grouped_share_sums_match_reference(backend: str, dtype: type) -> None:
                     )
 
 
+# group_sums runs the share_sums kernel with its division left out: three dtypes suffice here
+@pytest.mark.parametrize(
+    "dtype", [np.float64, np.float32, np.int32], ids=lambda t: np.dtype(t).name
+)
+def test_group_sums_match_reference(backend: str, dtype: type) -> None:
+    rng = np.random.default_rng(8)
+    for name, x in arrays([dtype]):
+        for axis in axis_specs(x.ndim):
+            for skipna in (True, False):
+                label = f"{name} axis={axis} skipna={skipna} totals"
+                assert_same(sc.group_sums, backend, label, x, None, axis, skipna=skipna)
+        for axis in range(x.ndim):
+            n = x.shape[axis]
+            for groups in labels_for(n, rng) + memberships_for(n, rng):
+                label = f"{name} axis={axis} groups={groups.tolist()}"
+                assert_same(sc.group_sums, backend, label, x, groups, axis)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 def test_random_reals_match_reference_closely(backend: str, dtype: type, rng) -> None:
     # Sums of random reals round, and the fast backends round less than numpy's pairwise

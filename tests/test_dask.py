@@ -133,9 +133,7 @@ def test_errors_and_laziness() -> None:
     lazy = da.from_array(cube(), chunks=(3, 4, 5))
     with pytest.raises(TypeError, match="out= cannot be used with a dask array"):
         sc.shares(lazy, 0, out=np.empty(SHAPE))
-    with pytest.raises(
-        ValueError, match=r"axis=3 is out of bounds for an array of 3"
-    ):
+    with pytest.raises(ValueError, match=r"axis=3 is out of bounds for an array of 3"):
         sc.shares(lazy, 3)
     with pytest.raises(TypeError, match="complex"):
         sc.shares(da.zeros((2, 2), dtype=complex), 0)
