@@ -1,7 +1,7 @@
-"""Fuzzing every backend against the reference: shapes (zero-length axes, up to 6 dims),
-strides (negative, zero-stride broadcast, large steps), dtypes, byte orders, axis specs,
-labels and membership matrices (valid or not), policies. Each input must give the reference
-answer, or the same clean ValueError/TypeError in both.
+"""Fuzzing every backend against the reference, every public function on arrays: shapes
+(zero-length axes, up to 6 dims), strides (negative, zero-stride broadcast, large steps),
+dtypes, byte orders, axis specs, labels and membership matrices (valid or not), policies. Each
+input must give the reference answer, or the same clean ValueError/TypeError in both.
 
 A long run outside CI: SHARECUBE_FUZZ_EXAMPLES=100000 python -m pytest tests/test_fuzz.py
 """
@@ -116,3 +116,42 @@ def test_fuzz_grouped(x, data, backend) -> None:
         ).reshape(rows, g)
         ngroups = None
     _same(sc.share_sums, backend, x, groups, axis, ngroups=ngroups)
+    _same(sc.group_sums, backend, x, groups, axis, ngroups=ngroups)
+
+
+def _close(fn, backend, *args, **kw):
+    """Indicators follow different formulas per backend (one pass against the definition):
+    equal to rounding, NaN where the reference is NaN, the same errors."""
+    want, want_err = _outcome(fn, *args, backend="numpy", **kw)
+    got, got_err = _outcome(fn, *args, backend=backend, **kw)
+    if want_err or got_err:
+        assert type(want_err) is type(got_err) and str(want_err) == str(got_err), (
+            want_err,
+            got_err,
+        )
+        return
+    assert got.shape == want.shape and got.dtype == want.dtype
+    tol = 1e-5 if got.dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol, equal_nan=True)
+
+
+@fuzz
+@given(
+    strided_arrays().filter(lambda a: a.ndim >= 1),
+    st.data(),
+    st.sampled_from(FAST),
+    st.booleans(),
+    st.sampled_from(["nan", "zero"]),
+)
+def test_fuzz_indicators(x, data, backend, skipna, zero_total) -> None:
+    kw = {"skipna": skipna, "zero_total": zero_total}
+    axis = data.draw(st.integers(-x.ndim - 1, x.ndim))  # sometimes out of range
+    _close(sc.hhi, backend, x, axis, normalized=data.draw(st.booleans()), **kw)
+    _close(sc.entropy, backend, x, axis, **kw)
+    _close(sc.group_sums, backend, x, None, axis, skipna=skipna)
+    if x.ndim >= 2:
+        a = data.draw(st.integers(-x.ndim, x.ndim - 1))
+        b = data.draw(st.integers(-x.ndim, x.ndim))
+        _close(sc.rca, backend, x, a, b, symmetric=data.draw(st.booleans()), **kw)
+        _close(sc.similarity, backend, x, a, b, **kw)
+        _close(sc.share_change, backend, x, a, b, lag=data.draw(st.integers(0, 3)), **kw)

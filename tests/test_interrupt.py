@@ -1,0 +1,37 @@
+"""Ctrl-C during a long kernel call: the call finishes, KeyboardInterrupt follows, and the
+process goes on working (the kernels run without the GIL and do not poll for signals; Python
+delivers the interrupt as soon as the call returns)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+SCRIPT = """
+import os, signal, threading, time
+import numpy as np
+import sharecube as sc
+
+x = np.lib.stride_tricks.as_strided(np.ones(1), shape=(2**27, 2), strides=(0, 0))
+threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+t0 = time.perf_counter()
+try:
+    sc.share_sums(x, axis=0, threads=1, backend="{backend}")   # about a second
+    time.sleep(5)   # the interrupt must not wait for this
+    print("not interrupted")
+except KeyboardInterrupt:
+    print(f"interrupted after {{time.perf_counter() - t0:.2f}} s")
+print("usable:", sc.shares(np.array([1.0, 3.0])).tolist(), sc.group_sums(x[:1000], axis=0))
+"""
+
+
+def test_interrupt_leaves_the_process_usable(backend: str) -> None:
+    res = subprocess.run(
+        [sys.executable, "-c", SCRIPT.format(backend=backend)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "interrupted after" in res.stdout, res.stdout
+    assert "usable: [0.25, 0.75] [1000. 1000.]" in res.stdout
