@@ -14,6 +14,28 @@ if [ "${1:-}" = thread ]; then
     shift
 fi
 
+if [ "$mode" = thread ]; then
+    # The TSan runtime must be preloaded into Python, and some Python builds (pyenv's, here)
+    # crash at start under it: find one that runs, in its own venv.
+    tsan_lib="$(g++ -print-file-name=libtsan.so)"
+    py=""
+    for cand in "$(command -v python)" /usr/bin/python3; do
+        if [ -x "$cand" ] && (LD_PRELOAD="$tsan_lib" "$cand" -c "pass") >/dev/null 2>&1; then
+            py=$cand
+            break
+        fi
+    done
+    if [ -z "$py" ]; then
+        echo "ThreadSanitizer: no Python on this machine starts under the TSan runtime; skipped"
+        exit 0
+    fi
+    if [ "$py" != "$(command -v python)" ]; then
+        "$py" -m venv build/tsan-venv
+        # shellcheck disable=SC1091
+        . build/tsan-venv/bin/activate
+        python -m pip install --quiet numpy pytest hypothesis
+    fi
+fi
 python -m pip install --quiet "scikit-build-core>=0.10" "pybind11>=2.12" cmake ninja
 if [ "$mode" = thread ]; then
     build=build/tsan
@@ -41,7 +63,7 @@ export PYTHONPATH="$PWD/$pkg" SHARECUBE_BACKEND=cpp
 if [ "$mode" = thread ]; then
     # The kernels' own threads (parallel_for) and Python threads calling them at once; Python
     # itself is not instrumented, so only races touching the kernels' memory are seen.
-    export LD_PRELOAD="$(g++ -print-file-name=libtsan.so)"
+    export LD_PRELOAD="$tsan_lib"
     export TSAN_OPTIONS="halt_on_error=1 report_signal_unsafe=0"
     python -c "import sharecube, sys; assert sharecube.__file__.startswith('$PWD/$pkg')"
     exec python -m pytest -q -p no:cacheprovider --import-mode=importlib -o pythonpath=tests \
