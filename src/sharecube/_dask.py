@@ -56,6 +56,19 @@ def _check(x: da.Array, out: Any) -> None:
         raise TypeError(f"x must hold float64, float32, integers or bools, got dtype {x.dtype}")
 
 
+def _common(
+    x: Any, out: Any, skipna: Any, zero_total: Any, dtype: Any, backend: Any, threads: Any
+) -> tuple[bool, float, np.dtype[Any], int]:
+    """The checks every function makes (as the in-memory functions do): skipna, fill value,
+    result dtype, threads per chunk; and that ``out`` is not given."""
+    _check(x, out)
+    skip = d.check_flag(skipna, "skipna")
+    fill = d.fill_value(zero_total)
+    rdt = d.result_dtype(x.dtype, dtype, None)
+    d.resolve_backend(backend)
+    return skip, fill, rdt, _threads(threads)
+
+
 def _single(x: da.Array, axes: tuple[int, ...]) -> bool:
     return all(len(x.chunks[a]) == 1 for a in axes)
 
@@ -138,13 +151,8 @@ def shares(
     backend: Any,
     threads: Any,
 ) -> Any:
-    _check(x, out)
     axes = d.normalize_axes(axis, x.ndim)
-    skip = d.check_flag(skipna, "skipna")
-    fill = d.fill_value(zero_total)
-    rdt = d.result_dtype(x.dtype, dtype, None)
-    n = _threads(threads)
-    d.resolve_backend(backend)
+    skip, fill, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
     if _single(x, axes):
         return da.map_blocks(
             partial(
@@ -199,12 +207,7 @@ def _grouped(
     threads: Any,
     raw: bool,
 ) -> Any:
-    _check(x, out)
-    skip = d.check_flag(skipna, "skipna")
-    fill = d.fill_value(zero_total)
-    rdt = d.result_dtype(x.dtype, dtype, None)
-    n = _threads(threads)
-    d.resolve_backend(backend)
+    skip, fill, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
     fn = sc.group_sums if raw else sc.share_sums
     kw = {} if raw else {"zero_total": zero_total}
     if groups is None:
@@ -384,14 +387,9 @@ def hhi(
     backend: Any,
     threads: Any,
 ) -> Any:
-    _check(x, out)
     ax = d.normalize_axis(axis, x.ndim)
-    skip = d.check_flag(skipna, "skipna")
-    fill = d.fill_value(zero_total)
+    skip, fill, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
     norm = d.check_flag(normalized, "normalized")
-    rdt = d.result_dtype(x.dtype, dtype, None)
-    n = _threads(threads)
-    d.resolve_backend(backend)
     if _single(x, (ax,)):
         return da.map_blocks(
             partial(
@@ -433,14 +431,9 @@ def entropy(
     backend: Any,
     threads: Any,
 ) -> Any:
-    _check(x, out)
     ax = d.normalize_axis(axis, x.ndim)
-    skip = d.check_flag(skipna, "skipna")
-    fill = d.fill_value(zero_total)
+    skip, fill, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
     ind.check_base(base)
-    rdt = d.result_dtype(x.dtype, dtype, None)
-    n = _threads(threads)
-    d.resolve_backend(backend)
     if _single(x, (ax,)):
         return da.map_blocks(
             partial(
@@ -500,15 +493,10 @@ def rca(
     backend: Any,
     threads: Any,
 ) -> Any:
-    _check(x, out)
     ca, sa = ind.two_axes(x, country_axis, sector_axis)
-    skip = d.check_flag(skipna, "skipna")
-    fill = d.fill_value(zero_total)
+    skip, fill, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
     sym = d.check_flag(symmetric, "symmetric")
     fill_value = fill if not sym else (fill - 1.0) / (fill + 1.0)
-    rdt = d.result_dtype(x.dtype, dtype, None)
-    n = _threads(threads)
-    d.resolve_backend(backend)
     xc = totals(x, (sa,), skip, backend, n)
     xs = totals(x, (ca,), skip, backend, n)
     xall = totals(xc, (ca,), False, backend, n)
@@ -566,11 +554,8 @@ def similarity(
     backend: Any,
     threads: Any,
 ) -> Any:
-    _check(x, out)
     ca, sa = ind.two_axes(x, country_axis, sector_axis)
-    rdt = d.result_dtype(x.dtype, dtype, None)
-    n = _threads(threads)
-    d.resolve_backend(backend)
+    _, _, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
     y = da.moveaxis(x, (ca, sa), (0, 1))
     if not _single(y, (0, 1)):
         warnings.warn(

@@ -215,29 +215,21 @@ class ShareCubeAccessor:
             self._name("rca"),
         )
 
-    def hhi(self, dim: Hashable = "country", **kwargs: Any) -> xr.DataArray:
-        """Herfindahl-Hirschman concentration over ``dim`` (which is removed)."""
+    def _reduce(
+        self, fn: Callable[..., Any], what: str, dim: Hashable, **kwargs: Any
+    ) -> xr.DataArray:
         dims = _dims(self._obj, dim, "dim")
         return _apply(
-            self._obj,
-            lambda a, ax: _sc.hhi(a, axis=ax[0], **kwargs),
-            dims,
-            [],
-            {},
-            self._name("hhi"),
+            self._obj, lambda a, ax: fn(a, axis=ax[0], **kwargs), dims, [], {}, self._name(what)
         )
+
+    def hhi(self, dim: Hashable = "country", **kwargs: Any) -> xr.DataArray:
+        """Herfindahl-Hirschman concentration over ``dim`` (which is removed)."""
+        return self._reduce(_sc.hhi, "hhi", dim, **kwargs)
 
     def entropy(self, dim: Hashable = "country", **kwargs: Any) -> xr.DataArray:
         """Shannon entropy of the shares over ``dim`` (which is removed)."""
-        dims = _dims(self._obj, dim, "dim")
-        return _apply(
-            self._obj,
-            lambda a, ax: _sc.entropy(a, axis=ax[0], **kwargs),
-            dims,
-            [],
-            {},
-            self._name("entropy"),
-        )
+        return self._reduce(_sc.entropy, "entropy", dim, **kwargs)
 
     def share_change(
         self, dim: Hashable = "country", time: Hashable = "year", *, lag: int = 1, **kwargs: Any
