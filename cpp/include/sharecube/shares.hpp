@@ -223,12 +223,98 @@ inline void block_sums(const T* x, const Layout& L, const Groups& g, index_t nex
         group_sum_block<T, Swap, false, false>(x, L, g, 0, lanes, j, S, C, gs, scratch);
 }
 
+// Short rows: a short inner dim (30 years, say) reduced over thousands of positions (sectors).
+// All lanes of a row are summed at once, in one walk down the rows. The blocked path walks the
+// rows once per block of 2 kVec lanes, and a strip of 5,000 rows of 240 bytes does not stay in
+// L2 between walks, so it read the strip from memory up to four times. Each lane still adds its
+// rows in order with the same TwoSum, so the sums are bit-identical to the blocked path's.
+inline constexpr index_t kShortRow = 64;
+
+inline void two_sum1(double& s, double& c, double v) noexcept {
+    const double t = s + v;
+    const double z = t - s;
+    c += (s - (t - z)) + (v - z);
+    s = t;
+}
+
+// Sums lanes [0, w) of a strip into (s, c) and, for each group k, into gs[2k lanes + j] (sums)
+// and gs[(2k + 1) lanes + j] (corrections). w <= kShortRow, x contiguous along the lanes.
+template <class T, bool Swap, bool SkipNa>
+inline void short_row_sums(const T* x, const Layout& L, const Groups& g, index_t w,
+                           index_t lanes, double* __restrict s, double* __restrict c,
+                           double* __restrict gs) {
+    constexpr index_t kMaxVecs = kShortRow / kVec;
+    const index_t nv = w / kVec;
+    const index_t tail0 = nv * kVec;
+    const vd zero = {};
+    vd S[kMaxVecs], C[kMaxVecs], row[kMaxVecs];
+    double rowt[kVec];
+    for (index_t v = 0; v < nv; ++v) S[v] = C[v] = zero;
+    std::fill(s + tail0, s + w, 0.0);
+    std::fill(c + tail0, c + w, 0.0);
+    for (index_t k = 0; k < g.count; ++k) {
+        std::fill(gs + 2 * k * lanes, gs + 2 * k * lanes + w, 0.0);
+        std::fill(gs + (2 * k + 1) * lanes, gs + (2 * k + 1) * lanes + w, 0.0);
+    }
+    for_each_offset(L.reduced, [&](index_t r, index_t xr, index_t) {
+        const T* p = x + xr;
+        for (index_t v = 0; v < nv; ++v) {
+            vd a = loadv<T, Swap>(p + v * kVec);
+            if constexpr (SkipNa) a = a == a ? a : zero;
+            row[v] = a;
+            two_sumv(S[v], C[v], a);
+        }
+        for (index_t j = tail0; j < w; ++j) {
+            double a = load<T, Swap>(p + j);
+            if constexpr (SkipNa) a = a == a ? a : 0.0;
+            rowt[j - tail0] = a;
+            two_sum1(s[j], c[j], a);
+        }
+        if (g.count == 0) return;
+        for (std::int64_t e = g.ptr[r]; e < g.ptr[r + 1]; ++e) {
+            double* gsum = gs + 2 * g.idx[e] * lanes;
+            double* gcor = gsum + lanes;
+            for (index_t v = 0; v < nv; ++v) {
+                vd a, b;
+                std::memcpy(&a, gsum + v * kVec, sizeof(vd));
+                std::memcpy(&b, gcor + v * kVec, sizeof(vd));
+                two_sumv(a, b, row[v]);
+                std::memcpy(gsum + v * kVec, &a, sizeof(vd));
+                std::memcpy(gcor + v * kVec, &b, sizeof(vd));
+            }
+            for (index_t j = tail0; j < w; ++j) two_sum1(gsum[j], gcor[j], rowt[j - tail0]);
+        }
+    });
+    for (index_t v = 0; v < nv; ++v) {
+        std::memcpy(s + v * kVec, &S[v], sizeof(vd));
+        std::memcpy(c + v * kVec, &C[v], sizeof(vd));
+    }
+}
+
+// Whether a strip takes the short-row path, and that path for the policy at hand.
+inline bool short_rows(const Layout& L, index_t w) noexcept {
+    return L.inner.xs == 1 && w <= kShortRow && !L.reduced.empty();
+}
+
+template <class T, bool Swap>
+inline void short_row_sums(const T* x, const Layout& L, const Groups& g, index_t w,
+                           index_t lanes, bool skipna, double* s, double* c, double* gs) {
+    if (skipna)
+        short_row_sums<T, Swap, true>(x, L, g, w, lanes, s, c, gs);
+    else
+        short_row_sums<T, Swap, false>(x, L, g, w, lanes, s, c, gs);
+}
+
 // Totals of a strip of w lanes: whole blocks with their sums in registers, the rest lane-wise.
 // While a block is summed down every row, the next block of each row is prefetched (hardware
 // prefetchers do not follow hundreds of rows at once); `ahead` lanes exist from x on.
 template <class T, bool Swap>
 inline void sum_strip_blocked(const T* x, const Layout& L, index_t w, index_t ahead,
                               bool skipna, double* s, double* c, double* vals) {
+    if (short_rows(L, w)) {
+        short_row_sums<T, Swap>(x, L, Groups{}, w, 0, skipna, s, c, nullptr);
+        return;
+    }
     const index_t xs = L.inner.xs;
     index_t j = 0;
     for (; j + kBlock <= w; j += kBlock) {
@@ -274,7 +360,10 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
     const index_t items = count(L.outer) * nstrips;
     const index_t elements = count(L.outer) * m * count(L.reduced);
     const bool contiguous = L.inner.xs == 1 && L.inner.os == 1;
-    const bool stream = contiguous && wants_streaming(elements * index_t(sizeof(O)));
+    // Streaming stores only for rows of whole cache lines: short rows (30 years) would mix
+    // streaming and normal stores within lines, which measured slower than caching them.
+    const bool stream = contiguous && wants_streaming(elements * index_t(sizeof(O))) &&
+                        std::min(lanes, m) * index_t(sizeof(O)) >= 1024;
     const bool rows = L.inner.os != 1 && !L.reduced.empty() && L.reduced.back().xs == 1 &&
                       L.reduced.back().os == 1;
     // By value: through a reference the compiler must assume stores to out may change it.
@@ -366,7 +455,8 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& g, bool
             xo += j0 * L.inner.xs;
             oo += j0 * L.inner.os;
             const index_t xs = L.inner.xs;
-            index_t j = 0;
+            index_t j = short_rows(L, w) ? w : 0;
+            if (j == w) short_row_sums<T, Swap>(x + xo, L, g, w, lanes, skipna, s, c, gs);
             for (; j + kBlock <= w; j += kBlock) {
                 const T* xj = x + xo + j * xs;
                 const index_t next =
