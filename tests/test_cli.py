@@ -376,6 +376,20 @@ def test_bad_input(
     assert listing(tmp_path / "in") == before
 
 
+def test_huge_file_is_refused_before_loading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sharecube import _io
+
+    src = tmp_path / "big.csv"
+    src.write_text(GOOD * 100)
+    monkeypatch.setattr(_io, "available_memory", lambda: 4000)  # pretend: 4 kB of memory
+    code, _, err = run(["shares", str(src), "-o", str(tmp_path / "o.csv")], capsys)
+    assert code == 1
+    assert "is too large to load into the 0.0 GB of memory available" in err
+    assert not (tmp_path / "o.csv").exists()
+
+
 def test_existing_output_file_is_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "in.csv"
     src.write_text(GOOD)

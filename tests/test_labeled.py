@@ -192,3 +192,24 @@ def test_dask_backed_arrays_give_the_same_answer() -> None:
 def test_errors(call: object, exc: type, msg: str) -> None:
     with pytest.raises(exc, match=msg):
         call(cube())  # type: ignore[operator]
+
+
+def test_bad_labels() -> None:
+    da = cube()
+    dup = da.assign_coords(country=["DEU", "DEU", "GBR", "USA", "CHN", "IDN"])
+    with pytest.raises(ValueError, match="countries has duplicate labels"):
+        dup.sharecube.share_sums("country", {"X": ["DEU"]})
+    # a missing (NaN/None) group label puts the country in no group; it still counts in the total
+    da = da.assign_coords(region=("country", ["a", None, "a", np.nan, "b", "b"]))
+    by = da.sharecube.share_sums("country", "region")
+    assert list(by.bloc.values) == ["a", "b"]
+    s = da.sharecube.shares("country")
+    np.testing.assert_allclose(
+        by.sel(bloc="a").values, s.sel(country=["DEU", "GBR"]).sum("country").values
+    )
+    with pytest.raises(TypeError, match="a bloc name must be a non-empty str"):
+        da.sharecube.share_sums("country", {None: ["DEU"]})
+    with pytest.raises(ValueError, match="year labels must be whole years or dates"):
+        da.assign_coords(year=[2017.5, 2018, 2019, 2020, 2021]).sharecube.share_sums(
+            "country", sc.Blocs({"E": [("DEU", 2018, None)]})
+        )

@@ -30,6 +30,18 @@ class InputError(ValueError):
     """A problem with a user's file or option; the message is one line, ready to print."""
 
 
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux), or None where unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
 def _line(pos: int) -> int:
     return pos + 2  # 1-based, after the header line
 
@@ -40,6 +52,13 @@ def _read_frame(path: Path, sep: str | None) -> pd.DataFrame:
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a file")
     suffix = path.suffix.lower()
+    size, avail = path.stat().st_size, available_memory()
+    # a long CSV takes several times its size in memory once parsed; refuse before swapping
+    if avail and size * (2 if suffix in PARQUET_SUFFIXES else 4) > avail:
+        raise InputError(
+            f"{path}: {size / 1e9:.1f} GB is too large to load into the {avail / 1e9:.1f} GB "
+            "of memory available; split it, or build a zarr cube and use sharecube with dask"
+        )
     if suffix in PARQUET_SUFFIXES:
         try:
             import pyarrow.parquet as pq
