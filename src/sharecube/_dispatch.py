@@ -75,8 +75,26 @@ _default: ModuleType | None = None  # resolved default backend (None until first
 
 def reload_environment() -> None:
     """Read $SHARECUBE_BACKEND again (it is read once, on first use, to keep calls cheap)."""
-    global _default
+    global _default, _fast_core
     _default = None
+    _fast_core = False
+
+
+_fast_core: Any = False  # not yet known
+
+
+def fast_core() -> ModuleType | None:
+    """The compiled module when the C++ backend is the default (for the per-call fast paths)."""
+    global _fast_core
+    if _fast_core is False:
+        impl = _default if _default is not None else _default_backend()
+        if impl.__name__ == "sharecube._cpp":
+            from sharecube import _core
+
+            _fast_core = _core
+        else:
+            _fast_core = None
+    return _fast_core  # type: ignore[no-any-return,unused-ignore]
 
 
 def _default_backend() -> ModuleType:

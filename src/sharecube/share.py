@@ -71,7 +71,22 @@ def shares(
     array([[0.25, 0.25],
            [0.75, 0.75]])
     """
-    if d.is_dask(x):
+    if (
+        type(x) is np.ndarray
+        and type(axis) is int
+        and out is None
+        and dtype is None
+        and backend is None
+        and threads is None
+        and skipna is True
+        and zero_total == "nan"
+    ):
+        # The common call on a small array is bound by Python overhead: the same checks as
+        # below, inlined, and the C++ kernel called directly.
+        fast = _fast_shares(x, axis)
+        if fast is not None:
+            return fast
+    elif d.is_dask(x):
         from sharecube import _dask
 
         return _dask.shares(x, axis, skipna, zero_total, dtype, out, backend, threads)
@@ -85,6 +100,29 @@ def shares(
     target, result = d.prepare_out(out, arr.shape, rdt, arr, inplace_ok=True)
     impl.shares(arr, target, axes, skip, fill, nthreads)
     return result()
+
+
+_FAST_DTYPES = {
+    np.dtype(np.float64): np.dtype(np.float64),
+    np.dtype(np.float32): np.dtype(np.float32),
+}
+_NAN = float("nan")
+
+
+def _fast_shares(x: NDArray[Any], axis: int) -> NDArray[Any] | None:
+    """shares(x, axis) for an aligned float ndarray with the default backend and policies, or
+    None to take the general path (any other case, the C++ backend not being the default)."""
+    if x.dtype not in _FAST_DTYPES:
+        return None
+    ndim = x.ndim
+    if not x.flags.aligned or not -ndim <= axis < ndim:
+        return None
+    core = d.fast_core()
+    if core is None:
+        return None
+    out = np.empty(x.shape, dtype=x.dtype)
+    core.shares(x, out, 1 << (axis % ndim), True, _NAN, 0)
+    return out
 
 
 def share_sums(
