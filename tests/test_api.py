@@ -145,3 +145,20 @@ def test_works_without_numba(tmp_path) -> None:
     x = np.arange(24.0).reshape(2, 3, 4)
     want = np.concatenate([sc.shares(x, 1).ravel(), sc.share_sums(x, [0, 1, 0], 1).ravel()])
     np.testing.assert_array_equal(np.load(path), want)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_per_call_fast_path_gives_the_general_result(dtype: type) -> None:
+    """shares(x, axis) with default options takes a shortcut to the kernel: same answers."""
+    rng = np.random.default_rng(3)
+    base = rng.lognormal(size=(5, 4, 3)).astype(dtype)
+    base[1, 2, 0] = np.nan
+    base[:, 3, 2] = 0.0
+    for x in (base, base.transpose(2, 0, 1), base[::-1, ::2], base[:0], base[0]):
+        for axis in range(-x.ndim, x.ndim):
+            got = sc.shares(x, axis)
+            want = sc.shares(x, axis, backend=sc.backends()[0])  # the general path
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
+    with pytest.raises(np.exceptions.AxisError, match="axis=3 is out of bounds"):
+        sc.shares(base, 3)
