@@ -424,3 +424,16 @@ def test_bad_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert code == 1 and "--shape" in err
     assert not (tmp_path / "r").exists()
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_without_the_report_extra_the_error_says_what_to_install(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['pandas'] = None\n"  # as if pandas were not installed
+        "from sharecube.cli import main\n"
+        f"sys.exit(main(['demo', '-o', {str(tmp_path / 'r')!r}]))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 1
+    assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
+    assert "pip install 'sharecube[report]'" in res.stderr
+    assert not (tmp_path / "r").exists()

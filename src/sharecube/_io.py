@@ -20,14 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sharecube._errors import InputError
+
 __all__ = ["InputError", "StagedFolder", "atomic_file", "read_long", "write_table"]
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
-
-
-class InputError(ValueError):
-    """A problem with a user's file or option; the message is one line, ready to print."""
 
 
 def available_memory() -> int | None:

@@ -526,7 +526,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:
         if args.debug:
             raise
-        from sharecube._io import InputError
+        from sharecube._errors import InputError
 
         known = (CommandError, InputError)
         msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
