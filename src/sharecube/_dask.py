@@ -10,7 +10,10 @@ Imported only when an input is a dask array. Two plans per function:
   and one more blockwise pass divides. The totals then differ from the in-memory ones by at
   most an ulp or two (the same accuracy promise); nothing gathers the whole axis into one
   chunk. ``similarity``, which needs every country and sector of a slice together, is the
-  exception: it rechunks those two axes and says so with a ``PerformanceWarning``.
+  exception: it rechunks those two axes and says so with a ``PerformanceWarning``. On this
+  path ``hhi`` and ``entropy`` come from the combined one-pass statistics only: the in-memory
+  functions' recomputation of slices with extreme magnitudes (squares beyond ~1e308 or below
+  ~1e-292) from their shares is not done.
 
 Each chunk runs its kernel on one thread unless ``threads`` is given: dask's scheduler already
 runs one task per core.
