@@ -162,3 +162,6 @@ def test_per_call_fast_path_gives_the_general_result(dtype: type) -> None:
             np.testing.assert_array_equal(got, want)
     with pytest.raises(np.exceptions.AxisError, match="axis=3 is out of bounds"):
         sc.shares(base, 3)
+    # an odd policy value must reach the general checks, not trip the shortcut's comparison
+    with pytest.raises(ValueError, match="zero_total must be 'nan' or 'zero'"):
+        sc.shares(base, 0, zero_total=np.array(["nan", "nan"]))

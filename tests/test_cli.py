@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import struct
 import subprocess
 import sys
@@ -423,7 +422,6 @@ def test_bad_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     code, _, err = run(["bench", "--shape", "a,b"], capsys)
     assert code == 1 and "--shape" in err
     assert not (tmp_path / "r").exists()
-    shutil.rmtree(tmp_path, ignore_errors=True)
 
 
 def test_without_the_report_extra_the_error_says_what_to_install(tmp_path: Path) -> None:

@@ -290,12 +290,7 @@ def _aggregate(da: xr.DataArray, s: str, skipna: bool, backend: Any, threads: An
         return np.asarray(da.values, dtype=np.float64)
     arr = d.as_input(da.data)
     impl = d.resolve_backend(backend)
-    if impl.__name__.endswith("_reference"):
-        st = impl.stats(arr, (1,), skipna, 1, frozenset({"sum", "count"}))
-    else:
-        st = impl.stats(
-            arr, (1,), skipna, d.normalize_threads(threads), frozenset({"sum", "count"})
-        )
+    st = impl.stats(arr, (1,), skipna, d.normalize_threads(threads), frozenset({"sum", "count"}))
     tot = st["sum"]
     if arr.dtype.kind == "f":
         tot = np.where(st["count"] == 0, np.nan, tot)
@@ -675,12 +670,12 @@ def _bloc_results(
     rows = _pillar_strengths(names, blocs.names, ranks_t, "bloc")
     # sector strengths of a bloc: RCA of the members' summed values against the world
     yr = res.year
+    member = blocs.membership(countries, [yr])[0]  # (C, B), the analysis year's members
     for p, da in res.pillars.items():
         if s not in da.dims:
             continue
-        mat = blocs.membership(countries, [yr])[0].astype(np.float64)  # (C, B)
         x = np.nan_to_num(np.asarray(da.sel({y: yr}).values, dtype=np.float64))
-        xb = mat.T @ x  # (B, S)
+        xb = _sc.group_sums(x, member, axis=0, **res.options)  # (B, S), the members' sums
         world = x.sum(axis=0)
         with np.errstate(all="ignore"):
             rca = (xb / xb.sum(axis=1, keepdims=True)) / (world / world.sum())

@@ -79,6 +79,7 @@ def shares(
         and backend is None
         and threads is None
         and skipna is True
+        and type(zero_total) is str
         and zero_total == "nan"
     ):
         # The common call on a small array is bound by Python overhead: the same checks as
