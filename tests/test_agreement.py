@@ -125,3 +125,11 @@ def test_large_outputs_match_reference(backend: str, layout: str) -> None:
         inplace = x.copy(order="K")
         sc.shares(inplace, axis, out=inplace, backend=backend)
         np.testing.assert_array_equal(inplace, want)
+    # One group per year: the grouped output is as large as x, and along the last axis of a C
+    # array each strip's results are one contiguous run, written at once (streamed).
+    for groups in (
+        np.arange(x.shape[2]),
+        np.eye(x.shape[2], dtype=bool) | np.eye(90, k=1, dtype=bool),
+    ):
+        want = sc.share_sums(x, groups, 2, backend="numpy")
+        np.testing.assert_array_equal(sc.share_sums(x, groups, 2, backend=backend), want)

@@ -119,4 +119,34 @@ inline void for_each_offset(const std::vector<Dim>& dims, F&& f) {
     }
 }
 
+// Calls f(position, xoff, ooff) once for the start of each run of the last dim of `dims` (runs
+// are dims.back().n positions long; position counts positions, as in for_each_offset). For
+// kernels that walk the last dim themselves, several positions at a time.
+template <class F>
+inline void for_each_run(const std::vector<Dim>& dims, F&& f) {
+    const std::size_t nd = dims.size();
+    if (nd == 0) return;
+    for (const Dim& d : dims)
+        if (d.n == 0) return;
+    const index_t n = dims[nd - 1].n;
+    std::array<index_t, kMaxDims> idx{};
+    index_t xoff = 0, ooff = 0, pos = 0;
+    for (;;) {
+        f(pos, xoff, ooff);
+        pos += n;
+        std::size_t k = nd - 1;
+        for (;;) {
+            if (k == 0) return;
+            --k;
+            const Dim& d = dims[k];
+            xoff += d.xs;
+            ooff += d.os;
+            if (++idx[k] < d.n) break;
+            xoff -= d.xs * d.n;
+            ooff -= d.os * d.n;
+            idx[k] = 0;
+        }
+    }
+}
+
 }  // namespace sharecube

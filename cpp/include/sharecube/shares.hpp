@@ -127,16 +127,18 @@ inline double fast_reciprocal(double t) noexcept {
     return a >= 0x1p-900 && a <= 0x1p900 ? 1.0 / t : __builtin_nan("");
 }
 
-template <class T, bool Swap, class O>
+// With Bcast, tot[0] and rcp[0] are the total for every element (a row of one slice).
+template <class T, bool Swap, class O, bool Bcast = false>
 inline void divide_strip_fast(const T* p, index_t w, const double* __restrict tot,
                               const double* __restrict rcp, double fill, O* __restrict q) noexcept {
     const __m256d lo = _mm256_set1_pd(0x1p-900), hi = _mm256_set1_pd(0x1p900);
     const __m256d sign = _mm256_set1_pd(-0.0), zero = _mm256_setzero_pd();
+    constexpr index_t step = Bcast ? 0 : 1;
     index_t j = 0;
     for (; j + 4 <= w; j += 4) {
         const __m256d v = (__m256d)loadv<T, Swap>(p + j);
-        const __m256d t = _mm256_loadu_pd(tot + j);
-        const __m256d r = _mm256_loadu_pd(rcp + j);
+        const __m256d t = Bcast ? _mm256_set1_pd(tot[0]) : _mm256_loadu_pd(tot + j);
+        const __m256d r = Bcast ? _mm256_set1_pd(rcp[0]) : _mm256_loadu_pd(rcp + j);
         const __m256d q0 = _mm256_mul_pd(v, r);
         const __m256d rem = _mm256_fnmadd_pd(q0, t, v);
         __m256d q1 = _mm256_fmadd_pd(rem, r, q0);
@@ -156,17 +158,72 @@ inline void divide_strip_fast(const T* p, index_t w, const double* __restrict to
         if (good != 0xF) {
             for (int k = 0; k < 4; ++k)
                 if (!(good >> k & 1))
-                    q[j + k] = static_cast<O>(share_of(load<T, Swap>(p + j + k), tot[j + k], fill));
+                    q[j + k] = static_cast<O>(
+                        share_of(load<T, Swap>(p + j + k), tot[(j + k) * step], fill));
         }
     }
-    for (; j < w; ++j) q[j] = static_cast<O>(share_of(load<T, Swap>(p + j), tot[j], fill));
+    for (; j < w; ++j) q[j] = static_cast<O>(share_of(load<T, Swap>(p + j), tot[j * step], fill));
 }
 #endif
 
+// q[j] = share_of(p[j], tot[j]) for a contiguous strip, at multiply speed where the CPU allows;
+// rcp holds fast_reciprocal(tot[j]) there (unused otherwise).
+// With Bcast, tot[0] (and rcp[0]) is the total of every element.
+template <class T, bool Swap, bool Bcast = false, class O>
+inline void divide_contiguous(const T* p, index_t w, const double* __restrict tot,
+                              [[maybe_unused]] const double* __restrict rcp, double fill,
+                              O* __restrict q) noexcept {
+#if defined(SHARECUBE_FAST_DIVIDE)
+    divide_strip_fast<T, Swap, O, Bcast>(p, w, tot, rcp, fill, q);
+#else
+    if constexpr (Bcast) {
+        for (index_t j = 0; j < w; ++j)
+            q[j] = static_cast<O>(share_of(load<T, Swap>(p + j), tot[0], fill));
+    } else {
+        divide_strip<T, Swap>(p, 1, w, tot, fill, q);
+    }
+#endif
+}
+
+inline void reciprocals([[maybe_unused]] const double* __restrict tot, index_t w,
+                        [[maybe_unused]] double* __restrict rcp) noexcept {
+#if defined(SHARECUBE_FAST_DIVIDE)
+    for (index_t j = 0; j < w; ++j) rcp[j] = fast_reciprocal(tot[j]);
+#else
+    (void)w;
+#endif
+}
+
+// How a block of lanes is read at each reduced position: one vector load (the lanes are
+// contiguous), a gather (strided lanes), or, where the lanes are strided but the last reduced dim
+// is contiguous (sums along the last axis of a C array), kVec positions of each of kVec rows at a
+// time, transposed in registers so that each vector again holds one position of kVec lanes.
+enum class Walk { contiguous, strided, transposed };
+
+// Transposes kVec vectors in place: afterwards v[k][l] is the old v[l][k].
+inline void transpose(vd* v) noexcept {
+#if defined(__AVX__)
+    const __m256d t0 = _mm256_unpacklo_pd((__m256d)v[0], (__m256d)v[1]);
+    const __m256d t1 = _mm256_unpackhi_pd((__m256d)v[0], (__m256d)v[1]);
+    const __m256d t2 = _mm256_unpacklo_pd((__m256d)v[2], (__m256d)v[3]);
+    const __m256d t3 = _mm256_unpackhi_pd((__m256d)v[2], (__m256d)v[3]);
+    v[0] = (vd)_mm256_permute2f128_pd(t0, t2, 0x20);
+    v[1] = (vd)_mm256_permute2f128_pd(t1, t3, 0x20);
+    v[2] = (vd)_mm256_permute2f128_pd(t0, t2, 0x31);
+    v[3] = (vd)_mm256_permute2f128_pd(t1, t3, 0x31);
+#else
+    vd t[kVec];
+    for (index_t k = 0; k < kVec; ++k)
+        for (index_t l = 0; l < kVec; ++l) t[k][l] = v[l][k];
+    for (index_t k = 0; k < kVec; ++k) v[k] = t[k];
+#endif
+}
+
 // Group sums for lanes [j, j + kBlock): the total's running sums in registers, each group's in
 // `scratch` (4 vectors a group, in L1), then written to the strip's arrays: total in (S, C),
-// group k in gs[2k lanes + j] (sums) and gs[(2k + 1) lanes + j] (corrections).
-template <class T, bool Swap, bool SkipNa, bool Contiguous>
+// group k in gs[2k lanes + j] (sums) and gs[(2k + 1) lanes + j] (corrections). Each lane adds
+// the reduced positions in order whatever the walk, so the sums do not depend on it.
+template <class T, bool Swap, bool SkipNa, Walk W>
 inline void group_sum_block(const T* x, const Layout& L, const Groups& g, index_t next,
                             index_t lanes, index_t j, double* __restrict S, double* __restrict C,
                             double* __restrict gs, vd* __restrict scratch) {
@@ -174,17 +231,7 @@ inline void group_sum_block(const T* x, const Layout& L, const Groups& g, index_
     const index_t xs = L.inner.xs;
     for (index_t k = 0; k < 4 * g.count; ++k) scratch[k] = zero;
     vd s0 = zero, s1 = zero, c0 = zero, c1 = zero;
-    for_each_offset(L.reduced, [&](index_t r, index_t xr, index_t) {
-        const T* p = x + xr;
-        vd a, b;
-        if constexpr (Contiguous) {
-            if (next != 0) __builtin_prefetch(reinterpret_cast<const char*>(p + next), 0, 3);
-            a = loadv<T, Swap>(p);
-            b = loadv<T, Swap>(p + kVec);
-        } else {
-            a = loadv_strided<T, Swap>(p, xs);
-            b = loadv_strided<T, Swap>(p + kVec * xs, xs);
-        }
+    const auto add = [&](index_t r, vd a, vd b) {
         if constexpr (SkipNa) {
             a = a == a ? a : zero;
             b = b == b ? b : zero;
@@ -197,7 +244,43 @@ inline void group_sum_block(const T* x, const Layout& L, const Groups& g, index_
             two_sumv(acc[0], acc[2], a);
             two_sumv(acc[1], acc[3], b);
         }
-    });
+    };
+    if constexpr (W == Walk::transposed) {
+        const index_t n = L.reduced.back().n;
+        // The block's rows are short runs, too many at once for the hardware prefetchers:
+        // fetch the first bytes of each row of the block after next while this one is summed.
+        const index_t ahead = std::min<index_t>(n, 512 / index_t(sizeof(T)));
+        for_each_run(L.reduced, [&](index_t r0, index_t xr, index_t) {
+            const T* p = x + xr;
+            for (index_t l = 4 * kBlock; l < 5 * kBlock; ++l)
+                for (index_t b = 0; b < ahead; b += 64 / index_t(sizeof(T)))
+                    __builtin_prefetch(reinterpret_cast<const char*>(p + l * xs + b), 0, 3);
+            index_t i = 0;
+            for (; i + kVec <= n; i += kVec) {
+                vd a[kVec], b[kVec];
+                for (index_t l = 0; l < kVec; ++l) {
+                    a[l] = loadv<T, Swap>(p + l * xs + i);
+                    b[l] = loadv<T, Swap>(p + (kVec + l) * xs + i);
+                }
+                transpose(a);
+                transpose(b);
+                for (index_t k = 0; k < kVec; ++k) add(r0 + i + k, a[k], b[k]);
+            }
+            for (; i < n; ++i)
+                add(r0 + i, loadv_strided<T, Swap>(p + i, xs),
+                    loadv_strided<T, Swap>(p + kVec * xs + i, xs));
+        });
+    } else {
+        for_each_offset(L.reduced, [&](index_t r, index_t xr, index_t) {
+            const T* p = x + xr;
+            if constexpr (W == Walk::contiguous) {
+                if (next != 0) __builtin_prefetch(reinterpret_cast<const char*>(p + next), 0, 3);
+                add(r, loadv<T, Swap>(p), loadv<T, Swap>(p + kVec));
+            } else {
+                add(r, loadv_strided<T, Swap>(p, xs), loadv_strided<T, Swap>(p + kVec * xs, xs));
+            }
+        });
+    }
     std::memcpy(S + j, &s0, sizeof(vd));
     std::memcpy(S + j + kVec, &s1, sizeof(vd));
     std::memcpy(C + j, &c0, sizeof(vd));
@@ -209,18 +292,25 @@ inline void group_sum_block(const T* x, const Layout& L, const Groups& g, index_
     }
 }
 
+template <class T, bool Swap, Walk W>
+inline void block_sums(const T* x, const Layout& L, const Groups& g, index_t next, index_t lanes,
+                       index_t j, bool skipna, double* S, double* C, double* gs, vd* scratch) {
+    if (skipna)
+        group_sum_block<T, Swap, true, W>(x, L, g, next, lanes, j, S, C, gs, scratch);
+    else
+        group_sum_block<T, Swap, false, W>(x, L, g, next, lanes, j, S, C, gs, scratch);
+}
+
 // group_sum_block for the layout and policy at hand (next: prefetch distance, contiguous only).
 template <class T, bool Swap>
 inline void block_sums(const T* x, const Layout& L, const Groups& g, index_t next, index_t lanes,
                        index_t j, bool skipna, double* S, double* C, double* gs, vd* scratch) {
-    if (L.inner.xs == 1 && skipna)
-        group_sum_block<T, Swap, true, true>(x, L, g, next, lanes, j, S, C, gs, scratch);
-    else if (L.inner.xs == 1)
-        group_sum_block<T, Swap, false, true>(x, L, g, next, lanes, j, S, C, gs, scratch);
-    else if (skipna)
-        group_sum_block<T, Swap, true, false>(x, L, g, 0, lanes, j, S, C, gs, scratch);
+    if (L.inner.xs == 1)
+        block_sums<T, Swap, Walk::contiguous>(x, L, g, next, lanes, j, skipna, S, C, gs, scratch);
+    else if (!L.reduced.empty() && L.reduced.back().xs == 1 && L.reduced.back().n >= kVec)
+        block_sums<T, Swap, Walk::transposed>(x, L, g, 0, lanes, j, skipna, S, C, gs, scratch);
     else
-        group_sum_block<T, Swap, false, false>(x, L, g, 0, lanes, j, S, C, gs, scratch);
+        block_sums<T, Swap, Walk::strided>(x, L, g, 0, lanes, j, skipna, S, C, gs, scratch);
 }
 
 // Short rows: a short inner dim (30 years, say) reduced over thousands of positions (sectors).
@@ -330,21 +420,33 @@ inline void sum_strip_blocked(const T* x, const Layout& L, index_t w, index_t ah
 }
 
 // The write pass where the reduced dims end in one contiguous in x and out (shares along the
-// last axis of a C array): lane by lane, each run of the reduced dim is one vectorised loop.
+// last axis of a C array): lane by lane, each run of the reduced dim is one vectorised loop into
+// q. Where the whole strip is one contiguous run of x and of out (one reduced dim, rows back to
+// back), q holds the strip and it is written at once (streamed when `stream`); else each run is
+// copied out as it is done. q holds `lanes` runs or, when not `whole`, one.
 template <class T, bool Swap, class O>
 inline void divide_rows(const T* x, O* out, const Layout& L, index_t w, const double* tot,
-                        double fill) {
+                        double* rcp, double fill, bool whole, bool stream, O* q) {
     const Dim& run = L.reduced.back();
+    const index_t n = run.n;
+    reciprocals(tot, w, rcp);
+    if (whole) {
+        for (index_t j = 0; j < w; ++j)
+            divide_contiguous<T, Swap, true>(x + j * L.inner.xs, n, tot + j, rcp + j, fill,
+                                             q + j * n);
+        if (stream)
+            stream_store(out, q, w * n);
+        else
+            std::memcpy(out, q, static_cast<std::size_t>(w * n) * sizeof(O));
+        return;
+    }
     const std::vector<Dim> rest(L.reduced.begin(), L.reduced.end() - 1);
     for (index_t j = 0; j < w; ++j) {
-        const double t = tot[j];
         const T* xj = x + j * L.inner.xs;
         O* oj = out + j * L.inner.os;
         for_each_offset(rest, [&](index_t, index_t xr, index_t orr) {
-            const T* px = xj + xr;
-            O* po = oj + orr;
-            for (index_t r = 0; r < run.n; ++r)
-                po[r] = static_cast<O>(share_of(load<T, Swap>(px + r), t, fill));
+            divide_contiguous<T, Swap, true>(xj + xr, n, tot + j, rcp + j, fill, q);
+            std::memcpy(oj + orr, q, static_cast<std::size_t>(n) * sizeof(O));
         });
     }
 }
@@ -366,15 +468,21 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
                         std::min(lanes, m) * index_t(sizeof(O)) >= 1024;
     const bool rows = L.inner.os != 1 && !L.reduced.empty() && L.reduced.back().xs == 1 &&
                       L.reduced.back().os == 1;
+    const index_t run = rows ? L.reduced.back().n : 0;
+    // Rows back to back in x and out: a strip is one contiguous run of each, buffered whole (the
+    // rows path's strips are a few hundred KB at most, see strip_lanes).
+    const bool whole = rows && L.reduced.size() == 1 && L.inner.xs == run && L.inner.os == run &&
+                       lanes * run <= (index_t{1} << 17);
+    const bool stream_rows = whole && wants_streaming(elements * index_t(sizeof(O)));
     // By value: through a reference the compiler must assume stores to out may change it.
     parallel_for(items, threads, elements, [&, fill, skipna](index_t begin, index_t end) {
         std::vector<double> buf(static_cast<std::size_t>(5 * lanes));
-        std::vector<O> qbuf(static_cast<std::size_t>(lanes));
+        std::vector<O> qbuf(static_cast<std::size_t>(std::max(lanes, whole ? lanes * run : run)));
         double* s = buf.data();
         double* c = s + lanes;
         double* vals = c + lanes;
         double* tot = vals + lanes;
-        [[maybe_unused]] double* rcp = tot + lanes;
+        double* rcp = tot + lanes;
         O* q = qbuf.data();
         for (index_t item = begin; item < end; ++item) {
             const index_t strip = item % nstrips;
@@ -388,7 +496,7 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
             for (index_t j = 0; j < w; ++j) tot[j] = finish(s[j], c[j]);
             const index_t xs = L.inner.xs, os = L.inner.os;
             if (rows) {
-                divide_rows<T, Swap>(x + xo, out + oo, L, w, tot, fill);
+                divide_rows<T, Swap>(x + xo, out + oo, L, w, tot, rcp, fill, whole, stream_rows, q);
                 continue;
             }
 #if defined(SHARECUBE_FAST_DIVIDE)
@@ -412,7 +520,7 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
                     for (index_t j = 0; j < w; ++j) po[j * os] = q[j];
             });
         }
-        if (stream) stream_fence();
+        if (stream || stream_rows) stream_fence();
     });
 }
 
@@ -437,15 +545,25 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& g, bool
     const index_t nstrips = (m + lanes - 1) / lanes;
     const index_t items = count(L.outer) * nstrips;
     const index_t elements = count(L.outer) * m * count(L.reduced);
+    // Where a strip's results are one contiguous run of out (groups innermost, sums along the
+    // last axis of a C array), they are gathered in a buffer and written at once, streamed past
+    // the caches when out is large: there out can be a good part of the input's size.
+    const bool dense = G > 0 && g.out_stride == 1 && L.inner.os == G;
+    const bool stream = dense && wants_streaming(count(L.outer) * m * G * index_t(sizeof(O))) &&
+                        std::min(lanes, m) * G * index_t(sizeof(O)) >= 1024;
     // By value: through a reference the compiler must assume stores to out may change it.
     parallel_for(items, threads, elements, [&, fill, skipna, raw](index_t begin, index_t end) {
-        std::vector<double> buf(static_cast<std::size_t>((2 * G + 4) * lanes));
+        std::vector<double> buf(static_cast<std::size_t>((2 * G + 5) * lanes));
         std::vector<vd> scratch(static_cast<std::size_t>(4 * G + 1));
+        std::vector<O> qbuf(static_cast<std::size_t>((dense ? G + 1 : 1) * lanes));
         double* s = buf.data();
         double* c = s + lanes;
         double* vals = c + lanes;
         double* tot = vals + lanes;
-        double* gs = tot + lanes;  // group k: sums at gs[2k*lanes], corrections after them
+        double* rcp = tot + lanes;
+        double* gs = rcp + lanes;  // group k: sums at gs[2k*lanes], corrections after them
+        O* q = qbuf.data();
+        O* qg = q + lanes;
         for (index_t item = begin; item < end; ++item) {
             const index_t strip = item % nstrips;
             const index_t j0 = strip * lanes;
@@ -489,16 +607,38 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& g, bool
                 }
                 continue;
             }
+            // Each group's shares for the strip, vectorised over its lanes: sum / total (one
+            // reciprocal a lane for all groups), or fill where the total is 0.
+            if (!raw) reciprocals(tot, w, rcp);
             for (index_t k = 0; k < G; ++k) {
                 const double* gk = gs + 2 * k * lanes;
-                O* po = out + oo + k * g.out_stride;
                 for (index_t j = 0; j < w; ++j) {
-                    const double t = tot[j];
                     const double sum = finish(gk[j], gk[lanes + j]);
-                    po[j * os] = static_cast<O>(raw ? sum : t == 0.0 ? fill : sum / t);
+                    vals[j] = raw || tot[j] != 0.0 ? sum : 0.0;  // 0 / 0 gives the fill
+                }
+                if (raw) {
+                    for (index_t j = 0; j < w; ++j) q[j] = static_cast<O>(vals[j]);
+                } else {
+                    divide_contiguous<double, false>(vals, w, tot, rcp, fill, q);
+                }
+                if (dense) {  // lane-major with the groups innermost, as out holds them
+                    for (index_t j = 0; j < w; ++j) qg[j * G + k] = q[j];
+                } else {
+                    O* po = out + oo + k * g.out_stride;
+                    if (os == 1)
+                        std::memcpy(po, q, static_cast<std::size_t>(w) * sizeof(O));
+                    else
+                        for (index_t j = 0; j < w; ++j) po[j * os] = q[j];
                 }
             }
+            if (dense) {
+                if (stream)
+                    stream_store(out + oo, qg, w * G);
+                else
+                    std::memcpy(out + oo, qg, static_cast<std::size_t>(w * G) * sizeof(O));
+            }
         }
+        if (stream) stream_fence();
     });
 }
 
