@@ -57,6 +57,42 @@ def test_float32_input_accumulates_in_float64(backend: str) -> None:
     np.testing.assert_array_max_ulp(got, want, maxulp=1)
 
 
+@pytest.mark.parametrize("axis", [0, 1, 2])
+def test_float32_results_over_the_whole_float32_range(backend: str, axis: int) -> None:
+    # float32 in, float32 out: the kernels sum in plain float64 (no compensation) and divide by
+    # a reciprocal with a correction step. Values from subnormal to near the float32 maximum,
+    # signed zeros and a slice that is all zero: the shares still equal the float64 quotient by
+    # the exact total, rounded once to float32, and the signs of zeros are IEEE division's.
+    rng = np.random.default_rng(11)
+    shape = (60, 37, 41)
+    x = (rng.random(shape) * 2.0 ** rng.integers(-149, 100, size=shape)).astype(np.float32)
+    x[rng.random(shape) < 0.05] = -0.0
+    x[rng.random(shape) < 0.05] = 0.0
+    index = [slice(None)] * 3
+    index[(axis + 1) % 3] = 3
+    x[tuple(index)] = 0.0  # slices of zeros: their totals are 0
+    x64 = np.moveaxis(x.astype(np.float64), axis, -1)
+    exact = np.apply_along_axis(math.fsum, -1, x64)[..., None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        want = np.moveaxis(np.where(exact == 0, 0.0, x64 / exact), -1, axis).astype(np.float32)
+    got = sc.shares(x, axis, zero_total="zero", backend=backend)
+    assert got.dtype == np.float32
+    np.testing.assert_array_max_ulp(got, want, maxulp=1)
+    zero = want == 0
+    np.testing.assert_array_equal(np.signbit(got[zero]), np.signbit(want[zero]))
+    groups = rng.random((x.shape[axis], 4)) < 0.4
+    sums = sc.share_sums(x, groups, axis, zero_total="zero", backend=backend)
+    member = np.moveaxis(x64, -1, 0)
+    part = np.stack([member[g].sum(0) for g in groups.T], axis=axis)  # exact enough for 1 ulp
+    with np.errstate(invalid="ignore", divide="ignore"):
+        want_sums = np.where(
+            np.expand_dims(exact[..., 0], axis) == 0,
+            0.0,
+            part / np.expand_dims(exact[..., 0], axis),
+        ).astype(np.float32)
+    np.testing.assert_array_max_ulp(sums, want_sums, maxulp=1)
+
+
 def test_group_sums_within_few_ulp_of_fsum(backend: str) -> None:
     rng = np.random.default_rng(9)
     x = _adversarial(rng, 1000, 16)

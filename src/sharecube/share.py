@@ -14,8 +14,11 @@ _ACCURACY = """
     Accuracy: every total and group sum is accumulated in float64 with compensated (TwoSum)
     summation in the cpp and numba backends, so on finite data spanning many orders of
     magnitude it is within an ulp or two of the exactly rounded sum (``math.fsum``), and every
-    share is ``value / total`` rounded once (IEEE division). The numpy backend is the
-    reference definition and uses numpy's own (pairwise) sums.
+    share is ``value / total`` rounded once (IEEE division). float32 results from float32 data
+    are summed in plain float64 instead: its error, at most n * 2**-53 of the sum of
+    magnitudes, is far below float32's resolution, so the shares are the exact quotient
+    rounded to float32 (to within an ulp where a quotient lies next to a rounding tie). The
+    numpy backend is the reference definition and uses numpy's own (pairwise) sums.
 """
 
 

@@ -62,8 +62,14 @@ inline void load_strip(const T* p, index_t stride, index_t w, bool skipna,
 // Knuth's TwoSum on each lane: s + c carries the running sum to about twice double precision,
 // which keeps totals within an ulp or two of the exactly rounded sum. Branch-free, so it
 // vectorises across lanes; it needs IEEE arithmetic (no -ffast-math, no reassociation).
+// With Comp false, a plain sum (c untouched): see kCompensated in shares.hpp.
+template <bool Comp = true>
 inline void two_sum_lanes(double* __restrict s, double* __restrict c, const double* __restrict v,
                           index_t w) noexcept {
+    if constexpr (!Comp) {
+        for (index_t j = 0; j < w; ++j) s[j] += v[j];
+        return;
+    }
     for (index_t j = 0; j < w; ++j) {
         const double t = s[j] + v[j];
         const double z = t - s[j];

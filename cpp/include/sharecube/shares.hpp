@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "sharecube/accumulate.hpp"
@@ -17,6 +18,14 @@
 
 namespace sharecube {
 namespace SHARECUBE_ISA {
+
+// Whether sums are compensated (TwoSum, about twice double precision) or plain double sums.
+// float32 results from float32 data need no compensation: a plain float64 sum of n float32
+// values is off by at most (n - 1) 2^-53 of the sum of their magnitudes, which for data of one
+// sign is far below half a float32 ulp (2^-24) until n nears 2^28, and it costs a sixth of the
+// additions (the float32 kernels were compute-bound on TwoSum's six adds per element).
+template <class T, class O>
+inline constexpr bool kCompensated = !(std::is_same_v<T, float> && std::is_same_v<O, float>);
 
 // Strip width in lanes. A strip across every reduced position is summed, then read again to
 // divide, so it should stay in L2 in between (512 KB of input): then the cube is read from
@@ -45,13 +54,13 @@ index_t strip_lanes(index_t reduced_count, index_t inner) {
 // Sums a strip over every reduced position into (s, c), lane by lane in memory (for the ragged
 // tails the vector blocks leave); calls each_row(r, vals) after each row so that group sums can
 // reuse the loaded values.
-template <class T, bool Swap, class F>
+template <class T, bool Swap, bool Comp, class F>
 inline void sum_strip(const T* x, const Layout& L, index_t w, bool skipna, double* s, double* c,
                       double* vals, F&& each_row) {
     const index_t xs = L.inner.xs;
     for_each_offset(L.reduced, [&](index_t r, index_t xr, index_t) {
         load_strip<T, Swap>(x + xr, xs, w, skipna, vals);
-        two_sum_lanes(s, c, vals, w);
+        two_sum_lanes<Comp>(s, c, vals, w);
         each_row(r, vals);
     });
 }
@@ -107,7 +116,12 @@ inline vd loadv(const T* p) noexcept {
     }
 }
 
+template <bool Comp = true>
 inline void two_sumv(vd& s, vd& c, vd v) noexcept {
+    if constexpr (!Comp) {
+        s += v;
+        return;
+    }
     const vd t = s + v;
     const vd z = t - s;
     c += (s - (t - z)) + (v - z);
@@ -144,12 +158,18 @@ inline void divide_strip_fast(const T* p, index_t w, const double* __restrict to
         __m256d q1 = _mm256_fmadd_pd(rem, r, q0);
         const __m256d is_zero = _mm256_cmp_pd(v, zero, _CMP_EQ_OQ);
         q1 = _mm256_blendv_pd(q1, q0, is_zero);  // 0 * r has the quotient's sign of zero
-        const __m256d av = _mm256_andnot_pd(sign, v), aq = _mm256_andnot_pd(sign, q1);
-        const __m256d in_range = _mm256_and_pd(
-            _mm256_and_pd(_mm256_cmp_pd(av, lo, _CMP_GE_OQ), _mm256_cmp_pd(av, hi, _CMP_LE_OQ)),
-            _mm256_and_pd(_mm256_cmp_pd(aq, lo, _CMP_GE_OQ), _mm256_cmp_pd(aq, hi, _CMP_LE_OQ)));
-        const __m256d ok = _mm256_and_pd(_mm256_cmp_pd(r, r, _CMP_ORD_Q),
-                                         _mm256_or_pd(is_zero, in_range));
+        __m256d ok = _mm256_cmp_pd(r, r, _CMP_ORD_Q);
+        if constexpr (std::is_same_v<T, double>) {
+            const __m256d av = _mm256_andnot_pd(sign, v), aq = _mm256_andnot_pd(sign, q1);
+            const __m256d in_range = _mm256_and_pd(
+                _mm256_and_pd(_mm256_cmp_pd(av, lo, _CMP_GE_OQ), _mm256_cmp_pd(av, hi, _CMP_LE_OQ)),
+                _mm256_and_pd(_mm256_cmp_pd(aq, lo, _CMP_GE_OQ), _mm256_cmp_pd(aq, hi, _CMP_LE_OQ)));
+            ok = _mm256_and_pd(ok, _mm256_or_pd(is_zero, in_range));
+        }
+        // Other inputs need no range check beyond the total's (rcp not NaN): nonzero float32
+        // values lie in [2^-149, 2^128] and their sums are multiples of 2^-149 below 2^191, so
+        // |q| lies in [2^-340, 2^277]; integers give |q| in [2^-127, 2^64]. Both far inside
+        // [2^-900, 2^900].
         if constexpr (std::is_same_v<O, double>)
             _mm256_storeu_pd(q + j, q1);
         else
@@ -223,7 +243,7 @@ inline void transpose(vd* v) noexcept {
 // `scratch` (4 vectors a group, in L1), then written to the strip's arrays: total in (S, C),
 // group k in gs[2k lanes + j] (sums) and gs[(2k + 1) lanes + j] (corrections). Each lane adds
 // the reduced positions in order whatever the walk, so the sums do not depend on it.
-template <class T, bool Swap, bool SkipNa, Walk W>
+template <class T, bool Swap, bool Comp, bool SkipNa, Walk W>
 inline void group_sum_block(const T* x, const Layout& L, const Groups& g, index_t next,
                             index_t lanes, index_t j, double* __restrict S, double* __restrict C,
                             double* __restrict gs, vd* __restrict scratch) {
@@ -236,13 +256,13 @@ inline void group_sum_block(const T* x, const Layout& L, const Groups& g, index_
             a = a == a ? a : zero;
             b = b == b ? b : zero;
         }
-        two_sumv(s0, c0, a);
-        two_sumv(s1, c1, b);
+        two_sumv<Comp>(s0, c0, a);
+        two_sumv<Comp>(s1, c1, b);
         if (g.count == 0) return;  // totals only: no memberships to read
         for (std::int64_t e = g.ptr[r]; e < g.ptr[r + 1]; ++e) {
             vd* acc = scratch + 4 * g.idx[e];
-            two_sumv(acc[0], acc[2], a);
-            two_sumv(acc[1], acc[3], b);
+            two_sumv<Comp>(acc[0], acc[2], a);
+            two_sumv<Comp>(acc[1], acc[3], b);
         }
     };
     if constexpr (W == Walk::transposed) {
@@ -292,25 +312,25 @@ inline void group_sum_block(const T* x, const Layout& L, const Groups& g, index_
     }
 }
 
-template <class T, bool Swap, Walk W>
+template <class T, bool Swap, bool Comp, Walk W>
 inline void block_sums(const T* x, const Layout& L, const Groups& g, index_t next, index_t lanes,
                        index_t j, bool skipna, double* S, double* C, double* gs, vd* scratch) {
     if (skipna)
-        group_sum_block<T, Swap, true, W>(x, L, g, next, lanes, j, S, C, gs, scratch);
+        group_sum_block<T, Swap, Comp, true, W>(x, L, g, next, lanes, j, S, C, gs, scratch);
     else
-        group_sum_block<T, Swap, false, W>(x, L, g, next, lanes, j, S, C, gs, scratch);
+        group_sum_block<T, Swap, Comp, false, W>(x, L, g, next, lanes, j, S, C, gs, scratch);
 }
 
 // group_sum_block for the layout and policy at hand (next: prefetch distance, contiguous only).
-template <class T, bool Swap>
+template <class T, bool Swap, bool Comp>
 inline void block_sums(const T* x, const Layout& L, const Groups& g, index_t next, index_t lanes,
                        index_t j, bool skipna, double* S, double* C, double* gs, vd* scratch) {
     if (L.inner.xs == 1)
-        block_sums<T, Swap, Walk::contiguous>(x, L, g, next, lanes, j, skipna, S, C, gs, scratch);
+        block_sums<T, Swap, Comp, Walk::contiguous>(x, L, g, next, lanes, j, skipna, S, C, gs, scratch);
     else if (!L.reduced.empty() && L.reduced.back().xs == 1 && L.reduced.back().n >= kVec)
-        block_sums<T, Swap, Walk::transposed>(x, L, g, 0, lanes, j, skipna, S, C, gs, scratch);
+        block_sums<T, Swap, Comp, Walk::transposed>(x, L, g, 0, lanes, j, skipna, S, C, gs, scratch);
     else
-        block_sums<T, Swap, Walk::strided>(x, L, g, 0, lanes, j, skipna, S, C, gs, scratch);
+        block_sums<T, Swap, Comp, Walk::strided>(x, L, g, 0, lanes, j, skipna, S, C, gs, scratch);
 }
 
 // Short rows: a short inner dim (30 years, say) reduced over thousands of positions (sectors).
@@ -320,7 +340,12 @@ inline void block_sums(const T* x, const Layout& L, const Groups& g, index_t nex
 // rows in order with the same TwoSum, so the sums are bit-identical to the blocked path's.
 inline constexpr index_t kShortRow = 64;
 
+template <bool Comp = true>
 inline void two_sum1(double& s, double& c, double v) noexcept {
+    if constexpr (!Comp) {
+        s += v;
+        return;
+    }
     const double t = s + v;
     const double z = t - s;
     c += (s - (t - z)) + (v - z);
@@ -329,7 +354,7 @@ inline void two_sum1(double& s, double& c, double v) noexcept {
 
 // Sums lanes [0, w) of a strip into (s, c) and, for each group k, into gs[2k lanes + j] (sums)
 // and gs[(2k + 1) lanes + j] (corrections). w <= kShortRow, x contiguous along the lanes.
-template <class T, bool Swap, bool SkipNa>
+template <class T, bool Swap, bool Comp, bool SkipNa>
 inline void short_row_sums(const T* x, const Layout& L, const Groups& g, index_t w,
                            index_t lanes, double* __restrict s, double* __restrict c,
                            double* __restrict gs) {
@@ -352,13 +377,13 @@ inline void short_row_sums(const T* x, const Layout& L, const Groups& g, index_t
             vd a = loadv<T, Swap>(p + v * kVec);
             if constexpr (SkipNa) a = a == a ? a : zero;
             row[v] = a;
-            two_sumv(S[v], C[v], a);
+            two_sumv<Comp>(S[v], C[v], a);
         }
         for (index_t j = tail0; j < w; ++j) {
             double a = load<T, Swap>(p + j);
             if constexpr (SkipNa) a = a == a ? a : 0.0;
             rowt[j - tail0] = a;
-            two_sum1(s[j], c[j], a);
+            two_sum1<Comp>(s[j], c[j], a);
         }
         if (g.count == 0) return;
         for (std::int64_t e = g.ptr[r]; e < g.ptr[r + 1]; ++e) {
@@ -368,11 +393,11 @@ inline void short_row_sums(const T* x, const Layout& L, const Groups& g, index_t
                 vd a, b;
                 std::memcpy(&a, gsum + v * kVec, sizeof(vd));
                 std::memcpy(&b, gcor + v * kVec, sizeof(vd));
-                two_sumv(a, b, row[v]);
+                two_sumv<Comp>(a, b, row[v]);
                 std::memcpy(gsum + v * kVec, &a, sizeof(vd));
                 std::memcpy(gcor + v * kVec, &b, sizeof(vd));
             }
-            for (index_t j = tail0; j < w; ++j) two_sum1(gsum[j], gcor[j], rowt[j - tail0]);
+            for (index_t j = tail0; j < w; ++j) two_sum1<Comp>(gsum[j], gcor[j], rowt[j - tail0]);
         }
     });
     for (index_t v = 0; v < nv; ++v) {
@@ -386,35 +411,35 @@ inline bool short_rows(const Layout& L, index_t w) noexcept {
     return L.inner.xs == 1 && w <= kShortRow && !L.reduced.empty();
 }
 
-template <class T, bool Swap>
+template <class T, bool Swap, bool Comp>
 inline void short_row_sums(const T* x, const Layout& L, const Groups& g, index_t w,
                            index_t lanes, bool skipna, double* s, double* c, double* gs) {
     if (skipna)
-        short_row_sums<T, Swap, true>(x, L, g, w, lanes, s, c, gs);
+        short_row_sums<T, Swap, Comp, true>(x, L, g, w, lanes, s, c, gs);
     else
-        short_row_sums<T, Swap, false>(x, L, g, w, lanes, s, c, gs);
+        short_row_sums<T, Swap, Comp, false>(x, L, g, w, lanes, s, c, gs);
 }
 
 // Totals of a strip of w lanes: whole blocks with their sums in registers, the rest lane-wise.
 // While a block is summed down every row, the next block of each row is prefetched (hardware
 // prefetchers do not follow hundreds of rows at once); `ahead` lanes exist from x on.
-template <class T, bool Swap>
+template <class T, bool Swap, bool Comp>
 inline void sum_strip_blocked(const T* x, const Layout& L, index_t w, index_t ahead,
                               bool skipna, double* s, double* c, double* vals) {
     if (short_rows(L, w)) {
-        short_row_sums<T, Swap>(x, L, Groups{}, w, 0, skipna, s, c, nullptr);
+        short_row_sums<T, Swap, Comp>(x, L, Groups{}, w, 0, skipna, s, c, nullptr);
         return;
     }
     const index_t xs = L.inner.xs;
     index_t j = 0;
     for (; j + kBlock <= w; j += kBlock) {
         const index_t next = j + kBlock + prefetch_lanes<T>() <= ahead ? prefetch_lanes<T>() : 0;
-        block_sums<T, Swap>(x + j * xs, L, Groups{}, next, 0, j, skipna, s, c, nullptr, nullptr);
+        block_sums<T, Swap, Comp>(x + j * xs, L, Groups{}, next, 0, j, skipna, s, c, nullptr, nullptr);
     }
     if (j < w) {
         std::fill(s + j, s + w, 0.0);
         std::fill(c + j, c + w, 0.0);
-        sum_strip<T, Swap>(x + j * xs, L, w - j, skipna, s + j, c + j, vals,
+        sum_strip<T, Swap, Comp>(x + j * xs, L, w - j, skipna, s + j, c + j, vals,
                            [](index_t, const double*) {});
     }
 }
@@ -492,7 +517,7 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
             unravel(L.outer, item / nstrips, xo, oo);
             xo += j0 * L.inner.xs;
             oo += j0 * L.inner.os;
-            sum_strip_blocked<T, Swap>(x + xo, L, w, m - j0, skipna, s, c, vals);
+            sum_strip_blocked<T, Swap, kCompensated<T, O>>(x + xo, L, w, m - j0, skipna, s, c, vals);
             for (index_t j = 0; j < w; ++j) tot[j] = finish(s[j], c[j]);
             const index_t xs = L.inner.xs, os = L.inner.os;
             if (rows) {
@@ -574,12 +599,12 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& g, bool
             oo += j0 * L.inner.os;
             const index_t xs = L.inner.xs;
             index_t j = short_rows(L, w) ? w : 0;
-            if (j == w) short_row_sums<T, Swap>(x + xo, L, g, w, lanes, skipna, s, c, gs);
+            if (j == w) short_row_sums<T, Swap, kCompensated<T, O>>(x + xo, L, g, w, lanes, skipna, s, c, gs);
             for (; j + kBlock <= w; j += kBlock) {
                 const T* xj = x + xo + j * xs;
                 const index_t next =
                     xs == 1 && j0 + j + kBlock + prefetch_lanes<T>() <= m ? prefetch_lanes<T>() : 0;
-                block_sums<T, Swap>(xj, L, g, next, lanes, j, skipna, s, c, gs, scratch.data());
+                block_sums<T, Swap, kCompensated<T, O>>(xj, L, g, next, lanes, j, skipna, s, c, gs, scratch.data());
             }
             if (j < w) {  // the ragged tail, lane by lane
                 const index_t tw = w - j;
@@ -589,12 +614,12 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& g, bool
                     std::fill(gs + 2 * k * lanes + j, gs + 2 * k * lanes + w, 0.0);
                     std::fill(gs + (2 * k + 1) * lanes + j, gs + (2 * k + 1) * lanes + w, 0.0);
                 }
-                sum_strip<T, Swap>(x + xo + j * xs, L, tw, skipna, s + j, c + j, vals,
+                sum_strip<T, Swap, kCompensated<T, O>>(x + xo + j * xs, L, tw, skipna, s + j, c + j, vals,
                                    [&](index_t r, const double* v) {
                                        if (G == 0) return;
                                        for (std::int64_t e = g.ptr[r]; e < g.ptr[r + 1]; ++e) {
                                            double* gk = gs + 2 * g.idx[e] * lanes + j;
-                                           two_sum_lanes(gk, gk + lanes, v, tw);
+                                           two_sum_lanes<kCompensated<T, O>>(gk, gk + lanes, v, tw);
                                        }
                                    });
             }
