@@ -406,14 +406,90 @@ inline void short_row_sums(const T* x, const Layout& L, const Groups& g, index_t
     }
 }
 
+// short_row_sums with the row's vector count NT = ceil(w / kVec) known at compile time, so that
+// every running sum stays in a register (with a run-time count they live on the stack, and
+// each row paid a load and a store per vector). The last vector is the row's last kVec lanes,
+// with the lanes that the vector before it already covers masked to zero: every lane still adds
+// the same values in the same order. Group sums go to `scratch` (2 NT vectors a group, in L1).
+template <class T, bool Swap, bool Comp, bool SkipNa, index_t NT>
+inline void short_row_sums_fixed(const T* x, const Layout& L, const Groups& g, index_t w,
+                                 index_t lanes, double* __restrict s, double* __restrict c,
+                                 double* __restrict gs, vd* __restrict scratch) {
+    typedef long long vl __attribute__((vector_size(sizeof(vd))));
+    const vd zero = {};
+    const index_t last = w - kVec;  // the last vector's first lane
+    vd lane_of;
+    for (index_t k = 0; k < kVec; ++k) lane_of[k] = static_cast<double>(last + k);
+    const vl keep = lane_of >= static_cast<double>((NT - 1) * kVec);
+    vd S[NT], C[NT];
+    for (index_t v = 0; v < NT; ++v) S[v] = C[v] = zero;
+    for (index_t k = 0; k < 2 * NT * g.count; ++k) scratch[k] = zero;
+    for_each_offset(L.reduced, [&](index_t r, index_t xr, index_t) {
+        const T* p = x + xr;
+        vd row[NT];
+        for (index_t v = 0; v + 1 < NT; ++v) row[v] = loadv<T, Swap>(p + v * kVec);
+        row[NT - 1] = keep ? loadv<T, Swap>(p + last) : zero;
+        for (index_t v = 0; v < NT; ++v) {
+            if constexpr (SkipNa) row[v] = row[v] == row[v] ? row[v] : zero;
+            two_sumv<Comp>(S[v], C[v], row[v]);
+        }
+        if (g.count == 0) return;
+        for (std::int64_t e = g.ptr[r]; e < g.ptr[r + 1]; ++e) {
+            vd* acc = scratch + 2 * NT * g.idx[e];
+            for (index_t v = 0; v < NT; ++v) two_sumv<Comp>(acc[v], acc[NT + v], row[v]);
+        }
+    });
+    const auto put = [&](double* sum, double* cor, const vd* vs, const vd* vc) {
+        for (index_t v = 0; v + 1 < NT; ++v) {
+            std::memcpy(sum + v * kVec, &vs[v], sizeof(vd));
+            std::memcpy(cor + v * kVec, &vc[v], sizeof(vd));
+        }
+        for (index_t k = 0; k < kVec; ++k) {
+            if (last + k < (NT - 1) * kVec) continue;
+            sum[last + k] = vs[NT - 1][k];
+            cor[last + k] = vc[NT - 1][k];
+        }
+    };
+    put(s, c, S, C);
+    for (index_t k = 0; k < g.count; ++k)
+        put(gs + 2 * k * lanes, gs + (2 * k + 1) * lanes, scratch + 2 * NT * k,
+            scratch + 2 * NT * k + NT);
+}
+
+// Rows of up to this many lanes take short_row_sums_fixed (for float64 and float32 data).
+inline constexpr index_t kFixedRowVecs = 8;
+
 // Whether a strip takes the short-row path, and that path for the policy at hand.
 inline bool short_rows(const Layout& L, index_t w) noexcept {
     return L.inner.xs == 1 && w <= kShortRow && !L.reduced.empty();
 }
 
+// short_row_sums_fixed for the smallest NT >= w / kVec; false where w is too wide for it.
+template <class T, bool Swap, bool Comp, bool SkipNa, index_t NT = 1>
+inline bool fixed_row_sums(const T* x, const Layout& L, const Groups& g, index_t w,
+                           index_t lanes, double* s, double* c, double* gs, vd* scratch) {
+    if constexpr (NT > kFixedRowVecs) {
+        return false;
+    } else {
+        if (w > NT * kVec)
+            return fixed_row_sums<T, Swap, Comp, SkipNa, NT + 1>(x, L, g, w, lanes, s, c, gs,
+                                                                  scratch);
+        short_row_sums_fixed<T, Swap, Comp, SkipNa, NT>(x, L, g, w, lanes, s, c, gs, scratch);
+        return true;
+    }
+}
+
 template <class T, bool Swap, bool Comp>
 inline void short_row_sums(const T* x, const Layout& L, const Groups& g, index_t w,
-                           index_t lanes, bool skipna, double* s, double* c, double* gs) {
+                           index_t lanes, bool skipna, double* s, double* c, double* gs,
+                           vd* scratch) {
+    if constexpr ((std::is_same_v<T, double> || std::is_same_v<T, float>) && !Swap) {
+        if (w >= kVec && (g.count == 0 || scratch != nullptr)) {
+            if (skipna ? fixed_row_sums<T, Swap, Comp, true>(x, L, g, w, lanes, s, c, gs, scratch)
+                       : fixed_row_sums<T, Swap, Comp, false>(x, L, g, w, lanes, s, c, gs, scratch))
+                return;
+        }
+    }
     if (skipna)
         short_row_sums<T, Swap, Comp, true>(x, L, g, w, lanes, s, c, gs);
     else
@@ -427,7 +503,7 @@ template <class T, bool Swap, bool Comp>
 inline void sum_strip_blocked(const T* x, const Layout& L, index_t w, index_t ahead,
                               bool skipna, double* s, double* c, double* vals) {
     if (short_rows(L, w)) {
-        short_row_sums<T, Swap, Comp>(x, L, Groups{}, w, 0, skipna, s, c, nullptr);
+        short_row_sums<T, Swap, Comp>(x, L, Groups{}, w, 0, skipna, s, c, nullptr, nullptr);
         return;
     }
     const index_t xs = L.inner.xs;
@@ -579,7 +655,7 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& g, bool
     // By value: through a reference the compiler must assume stores to out may change it.
     parallel_for(items, threads, elements, [&, fill, skipna, raw](index_t begin, index_t end) {
         std::vector<double> buf(static_cast<std::size_t>((2 * G + 5) * lanes));
-        std::vector<vd> scratch(static_cast<std::size_t>(4 * G + 1));
+        std::vector<vd> scratch(static_cast<std::size_t>(2 * kFixedRowVecs * G + 1));
         std::vector<O> qbuf(static_cast<std::size_t>((dense ? G + 1 : 1) * lanes));
         double* s = buf.data();
         double* c = s + lanes;
@@ -599,7 +675,8 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& g, bool
             oo += j0 * L.inner.os;
             const index_t xs = L.inner.xs;
             index_t j = short_rows(L, w) ? w : 0;
-            if (j == w) short_row_sums<T, Swap, kCompensated<T, O>>(x + xo, L, g, w, lanes, skipna, s, c, gs);
+            if (j == w) short_row_sums<T, Swap, kCompensated<T, O>>(x + xo, L, g, w, lanes, skipna, s, c, gs,
+                                                             scratch.data());
             for (; j + kBlock <= w; j += kBlock) {
                 const T* xj = x + xo + j * xs;
                 const index_t next =
