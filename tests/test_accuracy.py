@@ -102,3 +102,23 @@ def test_group_sums_within_few_ulp_of_fsum(backend: str) -> None:
     for k in range(4):
         part = np.array([math.fsum(x[labels == k, j]) for j in range(16)])
         assert _ulps(got[k], part / total).max() <= 4
+
+
+def test_shares_are_ieee_quotients_across_the_float64_range(backend: str) -> None:
+    # Columns scaled from 2^-1000 to 2^1000, with parts 100 to 700 binades below the rest (down
+    # to subnormal and zero quotients), so that every range the C++ kernel's fast division
+    # checks (totals near 2^-400 and 2^400, values far outside) and falls back from is crossed.
+    # Totals are exact here (the large parts are small integers times 2^e; the small parts lie
+    # far below their ulp), so the shares must be exactly numpy's IEEE quotients.
+    rng = np.random.default_rng(8)
+    n, m = 64, 400
+    e = np.linspace(-1000, 1000, m).round().astype(int)
+    shift = rng.choice([0, 1, 2, 3, 100, 300, 700], size=(n, m))
+    mant = np.where(shift <= 3, rng.integers(0, 10, size=(n, m)), rng.integers(-9, 10, size=(n, m)))
+    mant[0] = 5  # keeps every total positive
+    x = np.ldexp(mant.astype(np.float64), e[None, :] - shift)
+    x[rng.random((n, m)) < 0.05] *= -0.0  # signed zeros
+    want = x / x.sum(axis=0)
+    got = sc.shares(x, axis=0, backend=backend)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))

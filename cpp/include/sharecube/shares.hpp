@@ -132,20 +132,22 @@ inline void two_sumv(vd& s, vd& c, vd v) noexcept {
 #if defined(__FMA__) && defined(__AVX__)
 // Division at multiply speed, bit-identical to IEEE division: q0 = x * RN(1/t), then one FMA
 // correction (Markstein): rem = x - q0 t is exact and RN(q0 + rem / t) is the correctly
-// rounded quotient. The proof needs every value far from overflow and underflow, so lanes
-// outside [2^-900, 2^900], zeros of the wrong sign, and unusual totals (rcp set to NaN) fall
-// back to the division. On these CPUs vdivpd limits a core to about 1 double a cycle.
+// rounded quotient. The proof needs x, t and the quotient far from overflow and underflow (within
+// [2^-900, 2^900], say). Totals outside [2^-400, 2^400] get rcp = NaN and every lane of theirs
+// falls back to the division; with the total inside, a value inside [2^-400, 2^400] (checked
+// per element, for float64 data) gives a quotient inside [2^-800, 2^800]. Zeros keep q0, which
+// has the quotient's sign. On these CPUs vdivpd limits a core to about 1 double a cycle.
 #define SHARECUBE_FAST_DIVIDE 1
 inline double fast_reciprocal(double t) noexcept {
     const double a = t < 0 ? -t : t;
-    return a >= 0x1p-900 && a <= 0x1p900 ? 1.0 / t : __builtin_nan("");
+    return a >= 0x1p-400 && a <= 0x1p400 ? 1.0 / t : __builtin_nan("");
 }
 
 // With Bcast, tot[0] and rcp[0] are the total for every element (a row of one slice).
 template <class T, bool Swap, class O, bool Bcast = false>
 inline void divide_strip_fast(const T* p, index_t w, const double* __restrict tot,
                               const double* __restrict rcp, double fill, O* __restrict q) noexcept {
-    const __m256d lo = _mm256_set1_pd(0x1p-900), hi = _mm256_set1_pd(0x1p900);
+    const __m256d lo = _mm256_set1_pd(0x1p-400), hi = _mm256_set1_pd(0x1p400);
     const __m256d sign = _mm256_set1_pd(-0.0), zero = _mm256_setzero_pd();
     constexpr index_t step = Bcast ? 0 : 1;
     index_t j = 0;
@@ -160,16 +162,14 @@ inline void divide_strip_fast(const T* p, index_t w, const double* __restrict to
         q1 = _mm256_blendv_pd(q1, q0, is_zero);  // 0 * r has the quotient's sign of zero
         __m256d ok = _mm256_cmp_pd(r, r, _CMP_ORD_Q);
         if constexpr (std::is_same_v<T, double>) {
-            const __m256d av = _mm256_andnot_pd(sign, v), aq = _mm256_andnot_pd(sign, q1);
-            const __m256d in_range = _mm256_and_pd(
-                _mm256_and_pd(_mm256_cmp_pd(av, lo, _CMP_GE_OQ), _mm256_cmp_pd(av, hi, _CMP_LE_OQ)),
-                _mm256_and_pd(_mm256_cmp_pd(aq, lo, _CMP_GE_OQ), _mm256_cmp_pd(aq, hi, _CMP_LE_OQ)));
+            const __m256d av = _mm256_andnot_pd(sign, v);
+            const __m256d in_range =
+                _mm256_and_pd(_mm256_cmp_pd(av, lo, _CMP_GE_OQ), _mm256_cmp_pd(av, hi, _CMP_LE_OQ));
             ok = _mm256_and_pd(ok, _mm256_or_pd(is_zero, in_range));
         }
-        // Other inputs need no range check beyond the total's (rcp not NaN): nonzero float32
-        // values lie in [2^-149, 2^128] and their sums are multiples of 2^-149 below 2^191, so
-        // |q| lies in [2^-340, 2^277]; integers give |q| in [2^-127, 2^64]. Both far inside
-        // [2^-900, 2^900].
+        // Other inputs need no check beyond the total's (rcp not NaN): nonzero float32 values
+        // lie in [2^-149, 2^128] and integers in [1, 2^64], so with the total inside
+        // [2^-400, 2^400] the quotient lies inside [2^-549, 2^528].
         if constexpr (std::is_same_v<O, double>)
             _mm256_storeu_pd(q + j, q1);
         else
@@ -181,6 +181,13 @@ inline void divide_strip_fast(const T* p, index_t w, const double* __restrict to
                     q[j + k] = static_cast<O>(
                         share_of(load<T, Swap>(p + j + k), tot[(j + k) * step], fill));
         }
+    }
+    if (j < w && w >= 4) {
+        // The ragged end as one more vector, overlapping the last: its lanes are computed
+        // again from the same inputs, so q gets the same values.
+        divide_strip_fast<T, Swap, O, Bcast>(p + w - 4, 4, tot + (w - 4) * step,
+                                             rcp + (w - 4) * step, fill, q + w - 4);
+        return;
     }
     for (; j < w; ++j) q[j] = static_cast<O>(share_of(load<T, Swap>(p + j), tot[j * step], fill));
 }
@@ -575,10 +582,17 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
     const bool whole = rows && L.reduced.size() == 1 && L.inner.xs == run && L.inner.os == run &&
                        lanes * run <= (index_t{1} << 17);
     const bool stream_rows = whole && wants_streaming(elements * index_t(sizeof(O)));
+    // Short rows (30 years) back to back in out, a strip holding the whole inner dim: the strip's
+    // output is one contiguous run, written batch by batch of about 8 KB (many rows), streamed.
+    const bool packed = contiguous && !stream && lanes >= m && L.reduced.size() == 1 &&
+                        L.reduced[0].os == m && wants_streaming(elements * index_t(sizeof(O)));
+    const index_t batch =
+        packed ? std::max<index_t>(1, 8192 / (std::max<index_t>(m, 1) * index_t(sizeof(O)))) : 1;
     // By value: through a reference the compiler must assume stores to out may change it.
     parallel_for(items, threads, elements, [&, fill, skipna](index_t begin, index_t end) {
         std::vector<double> buf(static_cast<std::size_t>(5 * lanes));
-        std::vector<O> qbuf(static_cast<std::size_t>(std::max(lanes, whole ? lanes * run : run)));
+        std::vector<O> qbuf(static_cast<std::size_t>(
+            std::max({lanes, whole ? lanes * run : run, packed ? batch * m : 0})));
         double* s = buf.data();
         double* c = s + lanes;
         double* vals = c + lanes;
@@ -600,9 +614,18 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
                 divide_rows<T, Swap>(x + xo, out + oo, L, w, tot, rcp, fill, whole, stream_rows, q);
                 continue;
             }
-#if defined(SHARECUBE_FAST_DIVIDE)
-            for (index_t j = 0; j < w; ++j) rcp[j] = fast_reciprocal(tot[j]);
-#endif
+            reciprocals(tot, w, rcp);
+            if (packed) {
+                const Dim& red = L.reduced[0];
+                for (index_t r0 = 0; r0 < red.n; r0 += batch) {
+                    const index_t nb = std::min(batch, red.n - r0);
+                    for (index_t b = 0; b < nb; ++b)
+                        divide_contiguous<T, Swap>(x + xo + (r0 + b) * red.xs, w, tot, rcp, fill,
+                                                   q + b * w);
+                    stream_store(out + oo + r0 * red.os, q, nb * w);
+                }
+                continue;
+            }
             for_each_offset(L.reduced, [&](index_t, index_t xr, index_t orr) {
 #if defined(SHARECUBE_FAST_DIVIDE)
                 if (xs == 1)
@@ -621,7 +644,7 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
                     for (index_t j = 0; j < w; ++j) po[j * os] = q[j];
             });
         }
-        if (stream || stream_rows) stream_fence();
+        if (stream || stream_rows || packed) stream_fence();
     });
 }
 
