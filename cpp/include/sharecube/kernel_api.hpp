@@ -18,6 +18,10 @@ struct Groups {
     const std::int64_t* idx = nullptr;
     index_t count = 0;  // G; 0 means "the sum of all shares", written without a group axis
     index_t out_stride = 0;
+    // The same memberships by group, filled in by the kernel where it uses them: group k's
+    // positions, in order, are cidx[cptr[k]] .. cidx[cptr[k+1]-1].
+    const std::int64_t* cptr = nullptr;
+    const std::int64_t* cidx = nullptr;
 };
 
 struct Call {

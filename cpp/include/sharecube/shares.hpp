@@ -16,6 +16,12 @@
 #include "sharecube/parallel.hpp"
 #include "sharecube/stream.hpp"
 
+// The per-position lambdas and helpers of the walks must be inlined (GCC otherwise calls them
+// once per position, passing the vectors through the stack).
+#ifndef SHARECUBE_INLINE
+#define SHARECUBE_INLINE __attribute__((always_inline))
+#endif
+
 namespace sharecube {
 namespace SHARECUBE_ISA {
 
@@ -122,9 +128,21 @@ inline void two_sumv(vd& s, vd& c, vd v) noexcept {
         s += v;
         return;
     }
+#if defined(__FMA__) && defined(__AVX__)
+    // The same seven IEEE operations, three of them issued as FMAs with a factor of 1 (a * 1 + b
+    // is exactly RN(a + b)): AMD's Zen cores add on two pipes and fuse multiply-adds on two
+    // others, so TwoSum, which is nothing but additions, runs on all four. (Intel's cores add
+    // on their FMA units anyway, so it costs nothing there.)
+    const __m256d one = _mm256_set1_pd(1.0);
+    const vd t = s + v;
+    const vd z = (vd)_mm256_fnmadd_pd((__m256d)s, one, (__m256d)t);  // t - s
+    const vd e = (s - (t - z)) + (vd)_mm256_fnmadd_pd((__m256d)z, one, (__m256d)v);  // + (v - z)
+    c = (vd)_mm256_fmadd_pd((__m256d)e, one, (__m256d)c);  // c + e
+#else
     const vd t = s + v;
     const vd z = t - s;
     c += (s - (t - z)) + (v - z);
+#endif
     s = t;
 }
 
@@ -246,98 +264,200 @@ inline void transpose(vd* v) noexcept {
 #endif
 }
 
-// Group sums for lanes [j, j + kBlock): the total's running sums in registers, each group's in
-// `scratch` (4 vectors a group, in L1), then written to the strip's arrays: total in (S, C),
-// group k in gs[2k lanes + j] (sums) and gs[(2k + 1) lanes + j] (corrections). Each lane adds
-// the reduced positions in order whatever the walk, so the sums do not depend on it.
+// Per-thread work space of the group sums: `scratch` holds each group's running sums between
+// chunks (4 vectors a group), `rows` a chunk of loaded positions (2 kChunk vectors), `cursor`
+// each group's place in its member list (G entries).
+struct GroupWork {
+    vd* scratch = nullptr;
+    vd* rows = nullptr;
+    std::int64_t* cursor = nullptr;
+};
+
+// Positions buffered at a time by group_sum_block: 16 KB of 8-lane rows, in L1.
+inline constexpr index_t kChunk = 256;
+
+// One position's lanes [0, kVec) in a and [kVec, 2 kVec) in b added to the running sums
+// (missing values dropped first with SkipNa).
+template <bool Comp, bool SkipNa>
+SHARECUBE_INLINE inline void add_pair(vd& s0, vd& c0, vd& s1, vd& c1, vd& a, vd& b) noexcept {
+    if constexpr (SkipNa) {
+        const vd zero = {};
+        a = a == a ? a : zero;
+        b = b == b ? b : zero;
+    }
+    two_sumv<Comp>(s0, c0, a);
+    two_sumv<Comp>(s1, c1, b);
+}
+
+// Sums lanes [0, 2 kVec) over positions [r0, r1) of one reduced dim (position stride rs; 1 for
+// the transposed walk) into acc (s0, s1, c0, c1), the running sums held in registers meanwhile.
+// With Keep, each position's values (NaN dropped) are also kept in rows[2 (r - r0)], [.. + 1].
+// No lambdas here: a running sum captured by reference is an addressed local, which GCC then
+// keeps in memory (a load and a store per position) for fear of the stores to rows.
+template <class T, bool Swap, bool Comp, bool SkipNa, Walk W, bool Keep>
+inline void walk_sums(const T* x, index_t xs, index_t rs, index_t r0, index_t r1, index_t next,
+                      vd* __restrict acc, vd* __restrict rows) noexcept {
+    vd s0 = acc[0], s1 = acc[1], c0 = acc[2], c1 = acc[3];
+    if constexpr (W == Walk::transposed) {
+        index_t i = r0;
+        for (; i + kVec <= r1; i += kVec) {
+            vd a[kVec], b[kVec];
+            for (index_t l = 0; l < kVec; ++l) {
+                a[l] = loadv<T, Swap>(x + l * xs + i);
+                b[l] = loadv<T, Swap>(x + (kVec + l) * xs + i);
+            }
+            transpose(a);
+            transpose(b);
+            for (index_t k = 0; k < kVec; ++k) {
+                add_pair<Comp, SkipNa>(s0, c0, s1, c1, a[k], b[k]);
+                if constexpr (Keep) {
+                    rows[2 * (i + k - r0)] = a[k];
+                    rows[2 * (i + k - r0) + 1] = b[k];
+                }
+            }
+        }
+        for (; i < r1; ++i) {
+            vd a = loadv_strided<T, Swap>(x + i, xs), b = loadv_strided<T, Swap>(x + kVec * xs + i, xs);
+            add_pair<Comp, SkipNa>(s0, c0, s1, c1, a, b);
+            if constexpr (Keep) {
+                rows[2 * (i - r0)] = a;
+                rows[2 * (i - r0) + 1] = b;
+            }
+        }
+    } else {
+        for (index_t r = r0; r < r1; ++r) {
+            const T* p = x + r * rs;
+            vd a, b;
+            if constexpr (W == Walk::contiguous) {
+                if (next != 0) __builtin_prefetch(reinterpret_cast<const char*>(p + next), 0, 3);
+                a = loadv<T, Swap>(p);
+                b = loadv<T, Swap>(p + kVec);
+            } else {
+                a = loadv_strided<T, Swap>(p, xs);
+                b = loadv_strided<T, Swap>(p + kVec * xs, xs);
+            }
+            add_pair<Comp, SkipNa>(s0, c0, s1, c1, a, b);
+            if constexpr (Keep) {
+                rows[2 * (r - r0)] = a;
+                rows[2 * (r - r0) + 1] = b;
+            }
+        }
+    }
+    acc[0] = s0;
+    acc[1] = s1;
+    acc[2] = c0;
+    acc[3] = c1;
+}
+
+// Each group's sums over its members among positions [r0, r1), whose values are in rows: group
+// k's running sums come from scratch[4k ..] into registers, walk its member list from
+// cursor[k], and go back.
+template <bool Comp>
+inline void add_members(const Groups& g, index_t r0, index_t r1, const vd* __restrict rows,
+                        vd* __restrict scratch, std::int64_t* __restrict cursor) noexcept {
+    for (index_t k = 0; k < g.count; ++k) {
+        std::int64_t e = cursor[k];
+        const std::int64_t end = g.cptr[k + 1];
+        if (e == end || g.cidx[e] >= r1) continue;
+        vd* acc = scratch + 4 * k;
+        vd s0 = acc[0], s1 = acc[1], c0 = acc[2], c1 = acc[3];
+        for (; e < end && g.cidx[e] < r1; ++e) {
+            const vd* row = rows + 2 * (g.cidx[e] - r0);
+            two_sumv<Comp>(s0, c0, row[0]);
+            two_sumv<Comp>(s1, c1, row[1]);
+        }
+        acc[0] = s0;
+        acc[1] = s1;
+        acc[2] = c0;
+        acc[3] = c1;
+        cursor[k] = e;
+    }
+}
+
+// The block's rows, in the transposed walk, are short runs, too many at once for the hardware
+// prefetchers: fetch the first bytes of each row of the block four blocks on.
+template <class T>
+inline void prefetch_rows_ahead(const T* x, index_t xs, index_t n) {
+    const index_t ahead = std::min<index_t>(n, 512 / index_t(sizeof(T)));
+    for (index_t l = 4 * kBlock; l < 5 * kBlock; ++l)
+        for (index_t b = 0; b < ahead; b += 64 / index_t(sizeof(T)))
+            __builtin_prefetch(reinterpret_cast<const char*>(x + l * xs + b), 0, 3);
+}
+
+// Group sums for lanes [j, j + kBlock): the total's running sums in registers, written to the
+// strip's arrays with the groups' at the end: total in (S, C), group k in gs[2k lanes + j] (sums)
+// and gs[(2k + 1) lanes + j] (corrections). Each lane adds the reduced positions in order
+// whatever the walk, so the sums do not depend on it.
+//
+// Groups (always along one reduced dim) go chunk by chunk: a chunk of positions is loaded once
+// (the total summed on the way) into wk.rows, then each group walks its members in the chunk
+// (g.cptr, g.cidx) with its sums in registers. Walking position by position instead, each
+// position would branch on its number of memberships (different at each position, which
+// defeats the branch predictor) and load and store a group's sums.
 template <class T, bool Swap, bool Comp, bool SkipNa, Walk W>
 inline void group_sum_block(const T* x, const Layout& L, const Groups& g, index_t next,
                             index_t lanes, index_t j, double* __restrict S, double* __restrict C,
-                            double* __restrict gs, vd* __restrict scratch) {
+                            double* __restrict gs, const GroupWork& wk) {
     const vd zero = {};
     const index_t xs = L.inner.xs;
-    for (index_t k = 0; k < 4 * g.count; ++k) scratch[k] = zero;
-    vd s0 = zero, s1 = zero, c0 = zero, c1 = zero;
-    const auto add = [&](index_t r, vd a, vd b) {
-        if constexpr (SkipNa) {
-            a = a == a ? a : zero;
-            b = b == b ? b : zero;
+    vd acc[4] = {zero, zero, zero, zero};
+    if (g.count > 0) {
+        const Dim& d = L.reduced[0];
+        for (index_t k = 0; k < 4 * g.count; ++k) wk.scratch[k] = zero;
+        for (index_t k = 0; k < g.count; ++k) wk.cursor[k] = g.cptr[k];
+        if constexpr (W == Walk::transposed) prefetch_rows_ahead(x, xs, d.n);
+        for (index_t r0 = 0; r0 < d.n; r0 += kChunk) {
+            const index_t r1 = std::min(d.n, r0 + kChunk);
+            walk_sums<T, Swap, Comp, SkipNa, W, true>(x, xs, d.xs, r0, r1, next, acc, wk.rows);
+            add_members<Comp>(g, r0, r1, wk.rows, wk.scratch, wk.cursor);
         }
-        two_sumv<Comp>(s0, c0, a);
-        two_sumv<Comp>(s1, c1, b);
-        if (g.count == 0) return;  // totals only: no memberships to read
-        for (std::int64_t e = g.ptr[r]; e < g.ptr[r + 1]; ++e) {
-            vd* acc = scratch + 4 * g.idx[e];
-            two_sumv<Comp>(acc[0], acc[2], a);
-            two_sumv<Comp>(acc[1], acc[3], b);
-        }
-    };
-    if constexpr (W == Walk::transposed) {
+    } else if (L.reduced.size() == 1) {
+        const Dim& d = L.reduced[0];
+        if constexpr (W == Walk::transposed) prefetch_rows_ahead(x, xs, d.n);
+        walk_sums<T, Swap, Comp, SkipNa, W, false>(x, xs, d.xs, 0, d.n, next, acc, nullptr);
+    } else if constexpr (W == Walk::transposed) {  // several reduced dims, the last contiguous
         const index_t n = L.reduced.back().n;
-        // The block's rows are short runs, too many at once for the hardware prefetchers:
-        // fetch the first bytes of each row of the block after next while this one is summed.
-        const index_t ahead = std::min<index_t>(n, 512 / index_t(sizeof(T)));
-        for_each_run(L.reduced, [&](index_t r0, index_t xr, index_t) {
-            const T* p = x + xr;
-            for (index_t l = 4 * kBlock; l < 5 * kBlock; ++l)
-                for (index_t b = 0; b < ahead; b += 64 / index_t(sizeof(T)))
-                    __builtin_prefetch(reinterpret_cast<const char*>(p + l * xs + b), 0, 3);
-            index_t i = 0;
-            for (; i + kVec <= n; i += kVec) {
-                vd a[kVec], b[kVec];
-                for (index_t l = 0; l < kVec; ++l) {
-                    a[l] = loadv<T, Swap>(p + l * xs + i);
-                    b[l] = loadv<T, Swap>(p + (kVec + l) * xs + i);
-                }
-                transpose(a);
-                transpose(b);
-                for (index_t k = 0; k < kVec; ++k) add(r0 + i + k, a[k], b[k]);
-            }
-            for (; i < n; ++i)
-                add(r0 + i, loadv_strided<T, Swap>(p + i, xs),
-                    loadv_strided<T, Swap>(p + kVec * xs + i, xs));
+        for_each_run(L.reduced, [&](index_t, index_t xr, index_t) {
+            prefetch_rows_ahead(x + xr, xs, n);
+            walk_sums<T, Swap, Comp, SkipNa, W, false>(x + xr, xs, 1, 0, n, 0, acc, nullptr);
         });
     } else {
-        for_each_offset(L.reduced, [&](index_t r, index_t xr, index_t) {
-            const T* p = x + xr;
-            if constexpr (W == Walk::contiguous) {
-                if (next != 0) __builtin_prefetch(reinterpret_cast<const char*>(p + next), 0, 3);
-                add(r, loadv<T, Swap>(p), loadv<T, Swap>(p + kVec));
-            } else {
-                add(r, loadv_strided<T, Swap>(p, xs), loadv_strided<T, Swap>(p + kVec * xs, xs));
-            }
+        for_each_offset(L.reduced, [&](index_t, index_t xr, index_t) {
+            walk_sums<T, Swap, Comp, SkipNa, W, false>(x + xr, xs, 0, 0, 1, next, acc, nullptr);
         });
     }
-    std::memcpy(S + j, &s0, sizeof(vd));
-    std::memcpy(S + j + kVec, &s1, sizeof(vd));
-    std::memcpy(C + j, &c0, sizeof(vd));
-    std::memcpy(C + j + kVec, &c1, sizeof(vd));
+    std::memcpy(S + j, &acc[0], sizeof(vd));
+    std::memcpy(S + j + kVec, &acc[1], sizeof(vd));
+    std::memcpy(C + j, &acc[2], sizeof(vd));
+    std::memcpy(C + j + kVec, &acc[3], sizeof(vd));
     for (index_t k = 0; k < g.count; ++k) {
         double* gk = gs + 2 * k * lanes + j;
-        std::memcpy(gk, &scratch[4 * k], 2 * sizeof(vd));
-        std::memcpy(gk + lanes, &scratch[4 * k + 2], 2 * sizeof(vd));
+        std::memcpy(gk, &wk.scratch[4 * k], 2 * sizeof(vd));
+        std::memcpy(gk + lanes, &wk.scratch[4 * k + 2], 2 * sizeof(vd));
     }
 }
 
 template <class T, bool Swap, bool Comp, Walk W>
 inline void block_sums(const T* x, const Layout& L, const Groups& g, index_t next, index_t lanes,
-                       index_t j, bool skipna, double* S, double* C, double* gs, vd* scratch) {
+                       index_t j, bool skipna, double* S, double* C, double* gs,
+                       const GroupWork& wk) {
     if (skipna)
-        group_sum_block<T, Swap, Comp, true, W>(x, L, g, next, lanes, j, S, C, gs, scratch);
+        group_sum_block<T, Swap, Comp, true, W>(x, L, g, next, lanes, j, S, C, gs, wk);
     else
-        group_sum_block<T, Swap, Comp, false, W>(x, L, g, next, lanes, j, S, C, gs, scratch);
+        group_sum_block<T, Swap, Comp, false, W>(x, L, g, next, lanes, j, S, C, gs, wk);
 }
 
 // group_sum_block for the layout and policy at hand (next: prefetch distance, contiguous only).
 template <class T, bool Swap, bool Comp>
 inline void block_sums(const T* x, const Layout& L, const Groups& g, index_t next, index_t lanes,
-                       index_t j, bool skipna, double* S, double* C, double* gs, vd* scratch) {
+                       index_t j, bool skipna, double* S, double* C, double* gs,
+                       const GroupWork& wk) {
     if (L.inner.xs == 1)
-        block_sums<T, Swap, Comp, Walk::contiguous>(x, L, g, next, lanes, j, skipna, S, C, gs, scratch);
+        block_sums<T, Swap, Comp, Walk::contiguous>(x, L, g, next, lanes, j, skipna, S, C, gs, wk);
     else if (!L.reduced.empty() && L.reduced.back().xs == 1 && L.reduced.back().n >= kVec)
-        block_sums<T, Swap, Comp, Walk::transposed>(x, L, g, 0, lanes, j, skipna, S, C, gs, scratch);
+        block_sums<T, Swap, Comp, Walk::transposed>(x, L, g, 0, lanes, j, skipna, S, C, gs, wk);
     else
-        block_sums<T, Swap, Comp, Walk::strided>(x, L, g, 0, lanes, j, skipna, S, C, gs, scratch);
+        block_sums<T, Swap, Comp, Walk::strided>(x, L, g, 0, lanes, j, skipna, S, C, gs, wk);
 }
 
 // Short rows: a short inner dim (30 years, say) reduced over thousands of positions (sectors).
@@ -517,7 +637,8 @@ inline void sum_strip_blocked(const T* x, const Layout& L, index_t w, index_t ah
     index_t j = 0;
     for (; j + kBlock <= w; j += kBlock) {
         const index_t next = j + kBlock + prefetch_lanes<T>() <= ahead ? prefetch_lanes<T>() : 0;
-        block_sums<T, Swap, Comp>(x + j * xs, L, Groups{}, next, 0, j, skipna, s, c, nullptr, nullptr);
+        block_sums<T, Swap, Comp>(x + j * xs, L, Groups{}, next, 0, j, skipna, s, c, nullptr,
+                                  GroupWork{});
     }
     if (j < w) {
         std::fill(s + j, s + w, 0.0);
@@ -661,10 +782,26 @@ index_t group_lanes(index_t G, index_t reduced_count, index_t inner) {
 // one pass that accumulates the total and every group's sum together. With G == 0, writes
 // total / total (1 where the total is non-zero and finite) over every reduced dim.
 template <class T, bool Swap, class O>
-void share_sums_along(const T* x, O* out, const Layout& L, const Groups& g, bool skipna,
-                      double fill, bool raw, int threads) {
+void share_sums_along(const T* x, O* out, const Layout& L, const Groups& memberships,
+                      bool skipna, double fill, bool raw, int threads) {
     const index_t m = L.inner.n;
-    const index_t G = g.count;
+    const index_t G = memberships.count;
+    // The member lists by group (positions in order), for group_sum_block's chunked walk.
+    Groups g = memberships;
+    std::vector<std::int64_t> cptr, cidx;
+    if (G > 0 && L.reduced.size() == 1) {
+        const index_t n = L.reduced[0].n;
+        cptr.assign(static_cast<std::size_t>(G + 1), 0);
+        cidx.resize(static_cast<std::size_t>(g.ptr[n]));
+        for (std::int64_t e = 0; e < g.ptr[n]; ++e) ++cptr[static_cast<std::size_t>(g.idx[e] + 1)];
+        for (index_t k = 0; k < G; ++k) cptr[k + 1] += cptr[k];
+        std::vector<std::int64_t> fillp(cptr.begin(), cptr.end() - 1);
+        for (index_t r = 0; r < n; ++r)
+            for (std::int64_t e = g.ptr[r]; e < g.ptr[r + 1]; ++e)
+                cidx[static_cast<std::size_t>(fillp[static_cast<std::size_t>(g.idx[e])]++)] = r;
+        g.cptr = cptr.data();
+        g.cidx = cidx.data();
+    }
     const index_t lanes = group_lanes<T>(G, count(L.reduced), L.inner.n);
     const index_t nstrips = (m + lanes - 1) / lanes;
     const index_t items = count(L.outer) * nstrips;
@@ -679,6 +816,9 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& g, bool
     parallel_for(items, threads, elements, [&, fill, skipna, raw](index_t begin, index_t end) {
         std::vector<double> buf(static_cast<std::size_t>((2 * G + 5) * lanes));
         std::vector<vd> scratch(static_cast<std::size_t>(2 * kFixedRowVecs * G + 1));
+        std::vector<vd> rowbuf(static_cast<std::size_t>(g.cptr != nullptr ? 2 * kChunk : 0));
+        std::vector<std::int64_t> cursor(static_cast<std::size_t>(G));
+        const GroupWork wk{scratch.data(), rowbuf.data(), cursor.data()};
         std::vector<O> qbuf(static_cast<std::size_t>((dense ? G + 1 : 1) * lanes));
         double* s = buf.data();
         double* c = s + lanes;
@@ -704,7 +844,7 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& g, bool
                 const T* xj = x + xo + j * xs;
                 const index_t next =
                     xs == 1 && j0 + j + kBlock + prefetch_lanes<T>() <= m ? prefetch_lanes<T>() : 0;
-                block_sums<T, Swap, kCompensated<T, O>>(xj, L, g, next, lanes, j, skipna, s, c, gs, scratch.data());
+                block_sums<T, Swap, kCompensated<T, O>>(xj, L, g, next, lanes, j, skipna, s, c, gs, wk);
             }
             if (j < w) {  // the ragged tail, lane by lane
                 const index_t tw = w - j;
