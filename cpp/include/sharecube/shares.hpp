@@ -804,6 +804,9 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& members
     }
     const index_t lanes = group_lanes<T>(G, count(L.reduced), L.inner.n);
     const index_t nstrips = (m + lanes - 1) / lanes;
+    // The groups' sums, a row of lanes each, a cache line apart from a multiple of 4 KB: rows
+    // 4 KB apart share an L1 set, and a block's stores to 2 G of them evicted each other.
+    const index_t gstride = lanes + 8;
     const index_t items = count(L.outer) * nstrips;
     const index_t elements = count(L.outer) * m * count(L.reduced);
     // Where a strip's results are one contiguous run of out (groups innermost, sums along the
@@ -814,7 +817,7 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& members
                         std::min(lanes, m) * G * index_t(sizeof(O)) >= 1024;
     // By value: through a reference the compiler must assume stores to out may change it.
     parallel_for(items, threads, elements, [&, fill, skipna, raw](index_t begin, index_t end) {
-        std::vector<double> buf(static_cast<std::size_t>((2 * G + 5) * lanes));
+        std::vector<double> buf(static_cast<std::size_t>(5 * lanes + 2 * G * gstride));
         std::vector<vd> scratch(static_cast<std::size_t>(2 * kFixedRowVecs * G + 1));
         std::vector<vd> rowbuf(static_cast<std::size_t>(g.cptr != nullptr ? 2 * kChunk : 0));
         std::vector<std::int64_t> cursor(static_cast<std::size_t>(G));
@@ -825,7 +828,7 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& members
         double* vals = c + lanes;
         double* tot = vals + lanes;
         double* rcp = tot + lanes;
-        double* gs = rcp + lanes;  // group k: sums at gs[2k*lanes], corrections after them
+        double* gs = rcp + lanes;  // group k: sums at gs[2k gstride], corrections gstride on
         O* q = qbuf.data();
         O* qg = q + lanes;
         for (index_t item = begin; item < end; ++item) {
@@ -838,28 +841,28 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& members
             oo += j0 * L.inner.os;
             const index_t xs = L.inner.xs;
             index_t j = short_rows(L, w) ? w : 0;
-            if (j == w) short_row_sums<T, Swap, kCompensated<T, O>>(x + xo, L, g, w, lanes, skipna, s, c, gs,
+            if (j == w) short_row_sums<T, Swap, kCompensated<T, O>>(x + xo, L, g, w, gstride, skipna, s, c, gs,
                                                              scratch.data());
             for (; j + kBlock <= w; j += kBlock) {
                 const T* xj = x + xo + j * xs;
                 const index_t next =
                     xs == 1 && j0 + j + kBlock + prefetch_lanes<T>() <= m ? prefetch_lanes<T>() : 0;
-                block_sums<T, Swap, kCompensated<T, O>>(xj, L, g, next, lanes, j, skipna, s, c, gs, wk);
+                block_sums<T, Swap, kCompensated<T, O>>(xj, L, g, next, gstride, j, skipna, s, c, gs, wk);
             }
             if (j < w) {  // the ragged tail, lane by lane
                 const index_t tw = w - j;
                 std::fill(s + j, s + w, 0.0);
                 std::fill(c + j, c + w, 0.0);
                 for (index_t k = 0; k < G; ++k) {
-                    std::fill(gs + 2 * k * lanes + j, gs + 2 * k * lanes + w, 0.0);
-                    std::fill(gs + (2 * k + 1) * lanes + j, gs + (2 * k + 1) * lanes + w, 0.0);
+                    std::fill(gs + 2 * k * gstride + j, gs + 2 * k * gstride + w, 0.0);
+                    std::fill(gs + (2 * k + 1) * gstride + j, gs + (2 * k + 1) * gstride + w, 0.0);
                 }
                 sum_strip<T, Swap, kCompensated<T, O>>(x + xo + j * xs, L, tw, skipna, s + j, c + j, vals,
                                    [&](index_t r, const double* v) {
                                        if (G == 0) return;
                                        for (std::int64_t e = g.ptr[r]; e < g.ptr[r + 1]; ++e) {
-                                           double* gk = gs + 2 * g.idx[e] * lanes + j;
-                                           two_sum_lanes<kCompensated<T, O>>(gk, gk + lanes, v, tw);
+                                           double* gk = gs + 2 * g.idx[e] * gstride + j;
+                                           two_sum_lanes<kCompensated<T, O>>(gk, gk + gstride, v, tw);
                                        }
                                    });
             }
@@ -876,9 +879,9 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& members
             // reciprocal a lane for all groups), or fill where the total is 0.
             if (!raw) reciprocals(tot, w, rcp);
             for (index_t k = 0; k < G; ++k) {
-                const double* gk = gs + 2 * k * lanes;
+                const double* gk = gs + 2 * k * gstride;
                 for (index_t j = 0; j < w; ++j) {
-                    const double sum = finish(gk[j], gk[lanes + j]);
+                    const double sum = finish(gk[j], gk[gstride + j]);
                     vals[j] = raw || tot[j] != 0.0 ? sum : 0.0;  // 0 / 0 gives the fill
                 }
                 if (raw) {
