@@ -157,11 +157,38 @@ def test_per_call_fast_path_gives_the_general_result(dtype: type) -> None:
     for x in (base, base.transpose(2, 0, 1), base[::-1, ::2], base[:0], base[0]):
         for axis in range(-x.ndim, x.ndim):
             got = sc.shares(x, axis)
-            want = sc.shares(x, axis, backend=sc.backends()[0])  # the general path
+            # the general path (dtype= is not taken by the shortcut)
+            want = sc.shares(x, axis, backend=sc.backends()[0], dtype=dtype)
             assert got.dtype == want.dtype
             np.testing.assert_array_equal(got, want)
+            # with out=, backend="cpp" and threads=: the shortcut writes into out
+            out = np.full(x.shape, -1.0, dtype=dtype)
+            assert sc.shares(x, axis, out=out, backend="cpp", threads=1) is out
+            np.testing.assert_array_equal(out, want)
+            inplace = x.copy()
+            assert sc.shares(inplace, axis, out=inplace) is inplace
+            np.testing.assert_array_equal(inplace, want)
     with pytest.raises(np.exceptions.AxisError, match="axis=3 is out of bounds"):
         sc.shares(base, 3)
+    # outs the shortcut must leave to the general path: overlapping x (as a view), the wrong
+    # dtype, read-only, a zero stride
+    buf = np.concatenate([base.ravel(), base.ravel()[:1]])
+    x, shifted = buf[:-1].reshape(base.shape), buf[1:].reshape(base.shape)
+    want = sc.shares(x.copy(), 0)
+    sc.shares(x, 0, out=shifted)
+    np.testing.assert_array_equal(shifted, want)
+    with pytest.raises(TypeError, match="out has dtype"):
+        sc.shares(base, 0, out=np.empty(base.shape, dtype=np.int64))
+    readonly = np.empty_like(base)
+    readonly.flags.writeable = False
+    with pytest.raises(ValueError, match="out is read-only"):
+        sc.shares(base, 0, out=readonly)
+    size = np.dtype(dtype).itemsize
+    zero_stride = np.lib.stride_tricks.as_strided(
+        np.empty(12, dtype), base.shape, (0, 3 * size, size), writeable=True
+    )
+    with pytest.raises(ValueError, match="zero stride"):
+        sc.shares(base, 0, out=zero_stride)
     # an odd policy value must reach the general checks, not trip the shortcut's comparison
     with pytest.raises(ValueError, match="zero_total must be 'nan' or 'zero'"):
         sc.shares(base, 0, zero_total=np.array(["nan", "nan"]))

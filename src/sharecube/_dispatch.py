@@ -81,6 +81,7 @@ def reload_environment() -> None:
 
 
 _fast_core: Any = False  # not yet known
+_cpp_core: Any = False  # not yet known
 
 
 def fast_core() -> ModuleType | None:
@@ -95,6 +96,19 @@ def fast_core() -> ModuleType | None:
         else:
             _fast_core = None
     return _fast_core  # type: ignore[no-any-return,unused-ignore]
+
+
+def cpp_core() -> ModuleType | None:
+    """The compiled module, or None where it is not built (backend="cpp" fast paths)."""
+    global _cpp_core
+    if _cpp_core is False:
+        if _load_backend("cpp") is None:
+            _cpp_core = None
+        else:
+            from sharecube import _core
+
+            _cpp_core = _core
+    return _cpp_core  # type: ignore[no-any-return,unused-ignore]
 
 
 def _default_backend() -> ModuleType:

@@ -77,17 +77,16 @@ def shares(
     if (
         type(x) is np.ndarray
         and type(axis) is int
-        and out is None
         and dtype is None
-        and backend is None
-        and threads is None
+        and (backend is None or backend == "cpp")
+        and (threads is None or (type(threads) is int and threads > 0))
         and skipna is True
         and type(zero_total) is str
         and zero_total == "nan"
     ):
         # The common call on a small array is bound by Python overhead: the same checks as
         # below, inlined, and the C++ kernel called directly.
-        fast = _fast_shares(x, axis)
+        fast = _fast_shares(x, axis, out, backend, threads)
         if fast is not None:
             return fast
     elif d.is_dask(x):
@@ -113,19 +112,39 @@ _FAST_DTYPES = {
 _NAN = float("nan")
 
 
-def _fast_shares(x: NDArray[Any], axis: int) -> NDArray[Any] | None:
-    """shares(x, axis) for an aligned float ndarray with the default backend and policies, or
-    None to take the general path (any other case, the C++ backend not being the default)."""
+def _may_overlap(a: NDArray[Any], b: NDArray[Any]) -> bool:
+    # Two arrays that each own their memory cannot overlap; only views need the bounds check.
+    if a.base is None and b.base is None:
+        return False
+    return bool(np.may_share_memory(a, b))
+
+
+def _fast_shares(
+    x: NDArray[Any], axis: int, out: Any, backend: str | None, threads: int | None
+) -> NDArray[Any] | None:
+    """shares(x, axis, out=out) for an aligned float ndarray with the C++ backend and default
+    policies, or None to take the general path (any other case, an ``out`` that is not a plain
+    match for x, or that overlaps x other than as x itself)."""
     if x.dtype not in _FAST_DTYPES:
         return None
     ndim = x.ndim
     if not x.flags.aligned or not -ndim <= axis < ndim:
         return None
-    core = d.fast_core()
+    core = d.fast_core() if backend is None else d.cpp_core()
     if core is None:
         return None
-    out = np.empty(x.shape, dtype=x.dtype)
-    core.shares(x, out, 1 << (axis % ndim), True, _NAN, 0)
+    if out is None:
+        out = np.empty(x.shape, dtype=x.dtype)
+    elif not (
+        type(out) is np.ndarray
+        and out.shape == x.shape
+        and out.dtype == x.dtype
+        and out.flags.writeable
+        and out.flags.aligned
+        and (out is x or (0 not in out.strides and not _may_overlap(out, x)))
+    ):
+        return None
+    core.shares(x, out, 1 << (axis % ndim), True, _NAN, threads or 0)
     return out
 
 
