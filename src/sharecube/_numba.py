@@ -23,6 +23,13 @@ _LANES = 64
 _lock = threading.Lock()
 
 
+# error_model="numpy": a division by zero gives inf or NaN (every zero total is then handled by
+# a select) instead of a Python exception, whose check in every iteration kept the loops from
+# vectorising. The loops below are shaped for LLVM's vectoriser: each row of a strip as a 1-D
+# slice, the lane loop innermost and branch-free.
+_kernel = njit(cache=True, parallel=True, nogil=True, error_model="numpy")
+
+
 @njit(cache=True, inline="always")
 def _two_sum(s: Any, c: Any, i: int, v: float) -> None:
     t = s[i] + v
@@ -36,38 +43,61 @@ def _finish(s: float, c: float) -> float:
     return s + c if np.isfinite(s) else s
 
 
-@njit(cache=True, parallel=True, nogil=True)
-def _shares3(x: Any, out: Any, skipna: bool, fill: float) -> None:  # pragma: no cover - jitted
+@njit(cache=True, error_model="numpy")
+def _add_row(s: Any, c: Any, row: Any, w: int, skipna: bool, comp: bool) -> None:
+    # s, c += row lane by lane (TwoSum where comp, else a plain sum); NaN dropped with skipna.
+    for j in range(w):
+        v = np.float64(row[j])
+        if skipna:
+            v = v if v == v else 0.0
+        if comp:
+            t = s[j] + v
+            z = t - s[j]
+            c[j] += (s[j] - (t - z)) + (v - z)
+            s[j] = t
+        else:
+            s[j] += v
+
+
+@_kernel
+def _shares3(
+    x: Any, out: Any, skipna: bool, fill: float, comp: bool
+) -> None:  # pragma: no cover - jitted
     n_outer, n_red, m = x.shape
     nstrips = (m + _LANES - 1) // _LANES
     for item in prange(n_outer * nstrips):
         o = item // nstrips
         j0 = (item % nstrips) * _LANES
         w = min(_LANES, m - j0)
-        s = np.zeros(w)
-        c = np.zeros(w)
+        s = np.zeros(_LANES)
+        c = np.zeros(_LANES)
         for r in range(n_red):
-            for j in range(w):
-                v = np.float64(x[o, r, j0 + j])
-                if skipna and v != v:
-                    v = 0.0
-                _two_sum(s, c, j, v)
+            _add_row(s, c, x[o, r, j0 : j0 + w], w, skipna, comp)
         for j in range(w):
             s[j] = _finish(s[j], c[j])
         for r in range(n_red):
+            row = x[o, r, j0 : j0 + w]
+            orow = out[o, r, j0 : j0 + w]
             for j in range(w):
-                v = np.float64(x[o, r, j0 + j])
+                v = np.float64(row[j])
                 t = s[j]
+                q = v / t
                 if t == 0.0:
                     q = fill if v == v else v
-                else:
-                    q = v / t
-                out[o, r, j0 + j] = q
+                orow[j] = q
 
 
-@njit(cache=True, parallel=True, nogil=True)
+@_kernel
 def _share_sums3(
-    x: Any, out: Any, ptr: Any, idx: Any, ngroups: int, skipna: bool, fill: float, raw: bool
+    x: Any,
+    out: Any,
+    ptr: Any,
+    idx: Any,
+    ngroups: int,
+    skipna: bool,
+    fill: float,
+    raw: bool,
+    comp: bool,
 ) -> None:  # pragma: no cover - jitted
     # ngroups == 0: out[o, 0, j] = total / total (raw: the total); raw: the groups' sums.
     n_outer, n_red, m = x.shape
@@ -76,18 +106,15 @@ def _share_sums3(
         o = item // nstrips
         j0 = (item % nstrips) * _LANES
         w = min(_LANES, m - j0)
-        s = np.zeros(w)
-        c = np.zeros(w)
-        gs = np.zeros((max(ngroups, 1), w))
-        gc = np.zeros((max(ngroups, 1), w))
+        s = np.zeros(_LANES)
+        c = np.zeros(_LANES)
+        gs = np.zeros((max(ngroups, 1), _LANES))
+        gc = np.zeros((max(ngroups, 1), _LANES))
         for r in range(n_red):
-            for j in range(w):
-                v = np.float64(x[o, r, j0 + j])
-                if skipna and v != v:
-                    v = 0.0
-                _two_sum(s, c, j, v)
-                for e in range(ptr[r], ptr[r + 1]):
-                    _two_sum(gs[idx[e]], gc[idx[e]], j, v)
+            row = x[o, r, j0 : j0 + w]
+            _add_row(s, c, row, w, skipna, comp)
+            for e in range(ptr[r], ptr[r + 1]):
+                _add_row(gs[idx[e]], gc[idx[e]], row, w, skipna, comp)
         for j in range(w):
             t = _finish(s[j], c[j])
             if ngroups == 0:
@@ -97,7 +124,92 @@ def _share_sums3(
                 out[o, k, j0 + j] = g if raw else (fill if t == 0.0 else g / t)
 
 
-@njit(cache=True, parallel=True, nogil=True)
+# Rows of the last axis of a C array (no kept axis inside the reduced one): a block of _LANES
+# rows is read a chunk of positions at a time into a position-major buffer, so that the sums
+# run lane-wise as above instead of one long dependency chain per row. For float data only:
+# every input dtype is a compilation of its own (minutes in a fresh CI), and integer cubes
+# summed along their last axis are rare enough for the general kernels.
+_CHUNK = 256
+
+
+@njit(cache=True, error_model="numpy")
+def _block_chunk(x: Any, o0: int, w: int, r0: int, r1: int, buf: Any) -> None:
+    for j in range(w):
+        row = x[o0 + j]
+        for r in range(r0, r1):
+            buf[r - r0, j] = row[r]
+
+
+@_kernel
+def _shares_rows(
+    x: Any, out: Any, skipna: bool, fill: float, comp: bool
+) -> None:  # pragma: no cover - jitted
+    n_rows, n_red = x.shape
+    nblocks = (n_rows + _LANES - 1) // _LANES
+    for b in prange(nblocks):
+        o0 = b * _LANES
+        w = min(_LANES, n_rows - o0)
+        s = np.zeros(_LANES)
+        c = np.zeros(_LANES)
+        buf = np.empty((_CHUNK, _LANES))
+        for r0 in range(0, n_red, _CHUNK):
+            r1 = min(n_red, r0 + _CHUNK)
+            _block_chunk(x, o0, w, r0, r1, buf)
+            for r in range(r1 - r0):
+                _add_row(s, c, buf[r], w, skipna, comp)
+        for j in range(w):
+            t = _finish(s[j], c[j])
+            row = x[o0 + j]
+            orow = out[o0 + j]
+            for r in range(n_red):
+                v = np.float64(row[r])
+                q = v / t
+                if t == 0.0:
+                    q = fill if v == v else v
+                orow[r] = q
+
+
+@_kernel
+def _share_sums_rows(
+    x: Any,
+    out: Any,
+    ptr: Any,
+    idx: Any,
+    ngroups: int,
+    skipna: bool,
+    fill: float,
+    raw: bool,
+    comp: bool,
+) -> None:  # pragma: no cover - jitted
+    # out: (rows, groups), or (rows, 1) for ngroups == 0 as in _share_sums3.
+    n_rows, n_red = x.shape
+    nblocks = (n_rows + _LANES - 1) // _LANES
+    for b in prange(nblocks):
+        o0 = b * _LANES
+        w = min(_LANES, n_rows - o0)
+        s = np.zeros(_LANES)
+        c = np.zeros(_LANES)
+        gs = np.zeros((max(ngroups, 1), _LANES))
+        gc = np.zeros((max(ngroups, 1), _LANES))
+        buf = np.empty((_CHUNK, _LANES))
+        for r0 in range(0, n_red, _CHUNK):
+            r1 = min(n_red, r0 + _CHUNK)
+            _block_chunk(x, o0, w, r0, r1, buf)
+            for r in range(r0, r1):
+                row = buf[r - r0]
+                _add_row(s, c, row, w, skipna, comp)
+                for e in range(ptr[r], ptr[r + 1]):
+                    _add_row(gs[idx[e]], gc[idx[e]], row, w, skipna, comp)
+        for j in range(w):
+            t = _finish(s[j], c[j])
+            if ngroups == 0:
+                out[o0 + j, 0] = t if raw else (fill if t == 0.0 else t / t)
+            for k in range(ngroups):
+                g = _finish(gs[k, j], gc[k, j])
+                out[o0 + j, k] = g if raw else (fill if t == 0.0 else g / t)
+
+
+@_kernel
 def _stats3(
     x: Any, s1: Any, s2: Any, sl: Any, cnt: Any, skipna: bool, want_sq: bool, want_xl: bool
 ) -> None:  # pragma: no cover - jitted
@@ -131,7 +243,7 @@ def _stats3(
         cnt[o, j] = n
 
 
-@njit(cache=True, parallel=True, nogil=True)
+@_kernel
 def _min_sum_pairs(s: Any, out: Any, skipna: bool) -> None:  # pragma: no cover - jitted
     n_c, n_r, n_k = s.shape
     for p in prange(n_c * n_c):
@@ -184,6 +296,11 @@ def _readable(x: NDArray[Any]) -> NDArray[Any]:
     return view
 
 
+def _compensated(x: NDArray[Any], out: NDArray[Any]) -> bool:
+    # As the C++ kernels: float32 data to a float32 result is summed in plain float64.
+    return not (x.dtype.type is np.float32 and out.dtype.type is np.float32)
+
+
 def _run(fn: Any, threads: int, *args: Any) -> None:
     limit = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
     n = limit if threads == 0 else min(threads, limit)
@@ -214,7 +331,19 @@ def shares(
         xv = np.ascontiguousarray(x.transpose(perm)).reshape(shape3)
     ov = _view3(out, perm, shape3)
     target = ov if ov is not None else np.empty(shape3, dtype=out.dtype)
-    _run(_shares3, threads, _readable(xv), target, skipna, fill)
+    comp = _compensated(x, out)
+    if shape3[2] == 1 and shape3[1] > 1 and x.dtype.kind == "f":  # rows of the last axis
+        _run(
+            _shares_rows,
+            threads,
+            _readable(xv[:, :, 0]),
+            target[:, :, 0],
+            skipna,
+            fill,
+            comp,
+        )
+    else:
+        _run(_shares3, threads, _readable(xv), target, skipna, fill, comp)
     if ov is None:
         out[...] = target.reshape([x.shape[a] for a in perm]).transpose(np.argsort(perm))
 
@@ -251,7 +380,16 @@ def share_sums(
         full_shape = [out.shape[a] for a in out_axes]
     ov = _view3(out, out_axes, oshape3)
     target = ov if ov is not None else np.empty(oshape3, dtype=out.dtype)
-    _run(_share_sums3, threads, _readable(xv), target, ptr, idx, ngroups, skipna, fill, raw)
+    comp = _compensated(x, out)
+    if shape3[2] == 1 and shape3[1] > 1 and x.dtype.kind == "f":  # rows of the last axis
+        xr, tr = xv[:, :, 0], target[:, :, 0]
+        _run(
+            _share_sums_rows, threads, _readable(xr), tr, ptr, idx, ngroups, skipna, fill, raw, comp
+        )
+    else:
+        _run(
+            _share_sums3, threads, _readable(xv), target, ptr, idx, ngroups, skipna, fill, raw, comp
+        )
     if ov is None:
         out[...] = target.reshape(full_shape).transpose(np.argsort(out_axes))
 
