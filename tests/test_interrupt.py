@@ -8,16 +8,19 @@ import subprocess
 import sys
 
 SCRIPT = """
-import os, signal, threading, time
+import signal, threading, time
 import numpy as np
 import sharecube as sc
 
 x = np.lib.stride_tricks.as_strided(np.ones(1), shape=(2**27, 2), strides=(0, 0))
 sc.share_sums(x[:10], axis=0, backend="{backend}")   # compiled (numba) before the timer starts
-threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+# To the main thread: a signal sent to the process may land on another thread, and then a
+# main thread already back in time.sleep does not see it until the sleep ends.
+main = threading.main_thread().ident
+threading.Timer(0.2, lambda: signal.pthread_kill(main, signal.SIGINT)).start()
 t0 = time.perf_counter()
 try:
-    sc.share_sums(x, axis=0, threads=1, backend="{backend}")   # about a second
+    sc.share_sums(x, axis=0, threads=1, backend="{backend}")   # 0.5 to a few seconds
     time.sleep(5)   # the interrupt must not wait for this
     print("not interrupted")
 except KeyboardInterrupt:

@@ -59,6 +59,53 @@ def _add_row(s: Any, c: Any, row: Any, w: int, skipna: bool, comp: bool) -> None
             s[j] += v
 
 
+@njit(cache=True, error_model="numpy")
+def _divide_row(row: Any, orow: Any, tot: Any, step: int, n: int, fill: float) -> None:
+    # orow[j] = row[j] / tot[j * step] (step 0: one total for the row); fill where it is 0.
+    for j in range(n):
+        v = np.float64(row[j])
+        t = tot[j * step]
+        q = v / t
+        if t == 0.0:
+            q = fill if v == v else v
+        orow[j] = q
+
+
+@njit(cache=True, error_model="numpy")
+def _add_with_groups(
+    s: Any,
+    c: Any,
+    gs: Any,
+    gc: Any,
+    row: Any,
+    w: int,
+    ptr: Any,
+    idx: Any,
+    r: int,
+    skipna: bool,
+    comp: bool,
+) -> None:
+    # The row added to the total and to each group position r belongs to.
+    _add_row(s, c, row, w, skipna, comp)
+    for e in range(ptr[r], ptr[r + 1]):
+        _add_row(gs[idx[e]], gc[idx[e]], row, w, skipna, comp)
+
+
+@njit(cache=True, error_model="numpy")
+def _write_groups(
+    dest: Any, s: Any, c: Any, gs: Any, gc: Any, w: int, ngroups: int, raw: bool, fill: float
+) -> None:
+    # dest[k, j]: group k's share sum (raw: its sum) in lane j; with no groups, dest[0, j] is
+    # total / total (raw: the total).
+    for j in range(w):
+        t = _finish(s[j], c[j])
+        if ngroups == 0:
+            dest[0, j] = t if raw else (fill if t == 0.0 else t / t)
+        for k in range(ngroups):
+            g = _finish(gs[k, j], gc[k, j])
+            dest[k, j] = g if raw else (fill if t == 0.0 else g / t)
+
+
 @_kernel
 def _shares3(
     x: Any, out: Any, skipna: bool, fill: float, comp: bool
@@ -76,15 +123,7 @@ def _shares3(
         for j in range(w):
             s[j] = _finish(s[j], c[j])
         for r in range(n_red):
-            row = x[o, r, j0 : j0 + w]
-            orow = out[o, r, j0 : j0 + w]
-            for j in range(w):
-                v = np.float64(row[j])
-                t = s[j]
-                q = v / t
-                if t == 0.0:
-                    q = fill if v == v else v
-                orow[j] = q
+            _divide_row(x[o, r, j0 : j0 + w], out[o, r, j0 : j0 + w], s, 1, w, fill)
 
 
 @_kernel
@@ -111,17 +150,8 @@ def _share_sums3(
         gs = np.zeros((max(ngroups, 1), _LANES))
         gc = np.zeros((max(ngroups, 1), _LANES))
         for r in range(n_red):
-            row = x[o, r, j0 : j0 + w]
-            _add_row(s, c, row, w, skipna, comp)
-            for e in range(ptr[r], ptr[r + 1]):
-                _add_row(gs[idx[e]], gc[idx[e]], row, w, skipna, comp)
-        for j in range(w):
-            t = _finish(s[j], c[j])
-            if ngroups == 0:
-                out[o, 0, j0 + j] = t if raw else (fill if t == 0.0 else t / t)
-            for k in range(ngroups):
-                g = _finish(gs[k, j], gc[k, j])
-                out[o, k, j0 + j] = g if raw else (fill if t == 0.0 else g / t)
+            _add_with_groups(s, c, gs, gc, x[o, r, j0 : j0 + w], w, ptr, idx, r, skipna, comp)
+        _write_groups(out[o, :, j0 : j0 + w], s, c, gs, gc, w, ngroups, raw, fill)
 
 
 # Rows of the last axis of a C array (no kept axis inside the reduced one): a block of _LANES
@@ -158,15 +188,8 @@ def _shares_rows(
             for r in range(r1 - r0):
                 _add_row(s, c, buf[r], w, skipna, comp)
         for j in range(w):
-            t = _finish(s[j], c[j])
-            row = x[o0 + j]
-            orow = out[o0 + j]
-            for r in range(n_red):
-                v = np.float64(row[r])
-                q = v / t
-                if t == 0.0:
-                    q = fill if v == v else v
-                orow[r] = q
+            s[j] = _finish(s[j], c[j])
+            _divide_row(x[o0 + j], out[o0 + j], s[j : j + 1], 0, n_red, fill)
 
 
 @_kernel
@@ -196,17 +219,8 @@ def _share_sums_rows(
             r1 = min(n_red, r0 + _CHUNK)
             _block_chunk(x, o0, w, r0, r1, buf)
             for r in range(r0, r1):
-                row = buf[r - r0]
-                _add_row(s, c, row, w, skipna, comp)
-                for e in range(ptr[r], ptr[r + 1]):
-                    _add_row(gs[idx[e]], gc[idx[e]], row, w, skipna, comp)
-        for j in range(w):
-            t = _finish(s[j], c[j])
-            if ngroups == 0:
-                out[o0 + j, 0] = t if raw else (fill if t == 0.0 else t / t)
-            for k in range(ngroups):
-                g = _finish(gs[k, j], gc[k, j])
-                out[o0 + j, k] = g if raw else (fill if t == 0.0 else g / t)
+                _add_with_groups(s, c, gs, gc, buf[r - r0], w, ptr, idx, r, skipna, comp)
+        _write_groups(out[o0 : o0 + w].T, s, c, gs, gc, w, ngroups, raw, fill)
 
 
 @_kernel

@@ -88,37 +88,6 @@ inline void unravel(const std::vector<Dim>& dims, index_t index, index_t& xoff, 
     }
 }
 
-// Calls f(position, xoff, ooff) for every index of `dims`, row-major, where position counts
-// from 0. An odometer rather than recursion: the innermost dim is a plain loop.
-template <class F>
-inline void for_each_offset(const std::vector<Dim>& dims, F&& f) {
-    const std::size_t nd = dims.size();
-    if (nd == 0) {
-        f(index_t{0}, index_t{0}, index_t{0});
-        return;
-    }
-    for (const Dim& d : dims)
-        if (d.n == 0) return;
-    const Dim& in = dims[nd - 1];
-    std::array<index_t, kMaxDims> idx{};  // numpy caps ndim at 64
-    index_t xoff = 0, ooff = 0, pos = 0;
-    for (;;) {
-        for (index_t i = 0; i < in.n; ++i) f(pos++, xoff + i * in.xs, ooff + i * in.os);
-        std::size_t k = nd - 1;
-        for (;;) {
-            if (k == 0) return;
-            --k;
-            const Dim& d = dims[k];
-            xoff += d.xs;
-            ooff += d.os;
-            if (++idx[k] < d.n) break;
-            xoff -= d.xs * d.n;
-            ooff -= d.os * d.n;
-            idx[k] = 0;
-        }
-    }
-}
-
 // Calls f(position, xoff, ooff) once for the start of each run of the last dim of `dims` (runs
 // are dims.back().n positions long; position counts positions, as in for_each_offset). For
 // kernels that walk the last dim themselves, several positions at a time.
@@ -147,6 +116,20 @@ inline void for_each_run(const std::vector<Dim>& dims, F&& f) {
             idx[k] = 0;
         }
     }
+}
+
+// Calls f(position, xoff, ooff) for every index of `dims`, row-major, where position counts
+// from 0: for_each_run with the innermost dim as a plain loop.
+template <class F>
+inline void for_each_offset(const std::vector<Dim>& dims, F&& f) {
+    if (dims.empty()) {
+        f(index_t{0}, index_t{0}, index_t{0});
+        return;
+    }
+    const Dim& in = dims.back();
+    for_each_run(dims, [&](index_t pos, index_t xoff, index_t ooff) {
+        for (index_t i = 0; i < in.n; ++i) f(pos + i, xoff + i * in.xs, ooff + i * in.os);
+    });
 }
 
 }  // namespace sharecube
