@@ -16,7 +16,7 @@
 #include "sharecube/parallel.hpp"
 #include "sharecube/stream.hpp"
 
-// The per-position lambdas and helpers of the walks must be inlined (GCC otherwise calls them
+// The per-position helper of the walks (add_pair) must be inlined (GCC otherwise calls it
 // once per position, passing the vectors through the stack).
 #ifndef SHARECUBE_INLINE
 #define SHARECUBE_INLINE __attribute__((always_inline))
