@@ -131,6 +131,18 @@ def floor(x: np.ndarray, spec: Spec) -> Callable[[], None] | None:
     return lambda: _core._floor_read(raw)
 
 
+def floor_twosum(x: np.ndarray, spec: Spec) -> Callable[[], float] | None:
+    """What the compensated sums cost at full speed: one read pass of a float64 cube, every
+    element added with TwoSum in four independent 4-lane chains (C++ helper). A kernel that sums
+    each value once can get no closer to the read floor than this."""
+    from sharecube import _core
+
+    if x.dtype != np.float64 or not x.flags.c_contiguous:
+        return None
+    raw = x.reshape(-1)
+    return lambda: _core._floor_twosum(raw)
+
+
 ROUTES: dict[str, Callable] = {
     "numpy": numpy_idiomatic,
     "numpy-best": numpy_best,
@@ -140,6 +152,7 @@ if "cpp" in ROUTES:
     ROUTES["cpp-new-out"] = sharecube_route("cpp", preallocate=False)
     ROUTES["cpp-1thread"] = sharecube_route("cpp", threads=1)
     ROUTES["floor"] = floor
+    ROUTES["floor-twosum"] = floor_twosum
 
 
 def cases(shape: tuple[int, ...]) -> list[tuple[str, tuple[int, ...], type, Spec]]:

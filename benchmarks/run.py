@@ -29,9 +29,14 @@ def _cpu() -> str:
     return platform.processor() or platform.machine()
 
 
-def _numba_first_call() -> str:
+def _numba_first_call(block_scipy: bool = False) -> str:
+    """Seconds from the start of a fresh process to the end of its first shares and share_sums
+    calls on the numba backend, with the compiled kernels already cached on disk. numba imports
+    scipy.linalg (to look for BLAS) when it first compiles or loads a function wherever scipy is
+    installed; block_scipy times the same process as on a machine without scipy."""
     code = (
-        "import time; t = time.perf_counter()\n"
+        ("import sys; sys.modules['scipy'] = None\n" if block_scipy else "")
+        + "import time; t = time.perf_counter()\n"
         "import numpy as np, sharecube as sc\n"
         "x = np.ones((3, 4))\n"
         "sc.shares(x, backend='numba'); sc.share_sums(x, [0, 1, 0], backend='numba')\n"
@@ -142,6 +147,7 @@ def main() -> int:
             print(f"  {case:<28} {routes['cpp-1thread'][0] / routes['cpp'][0]:.2f}x")
     if "numba" in sharecube.backends():
         print(f"\nnumba: first call in a fresh process, cache warm: {_numba_first_call()}")
+        print(f"  the same without scipy (as if not installed): {_numba_first_call(True)}")
     return 0
 
 

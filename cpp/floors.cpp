@@ -1,9 +1,11 @@
 // The bandwidth floors the benchmarks compare the kernels with: one read pass over an array,
-// and one read pass plus one streaming write pass. Private (benchmarks only).
+// and one read pass plus one streaming write pass; and, to show what the compensated sums cost,
+// one read pass that adds every element with TwoSum. Private (benchmarks only).
 #include "pybind11.hpp"
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <stdexcept>
 #include <vector>
 
@@ -51,6 +53,67 @@ double read_floor(const py::array& x, int threads) {
     return total;
 }
 
+// The compensated floor: every element added to one of 16 lanes (four independent 4-lane
+// chains) with the kernels' TwoSum, seven additions an element; the chunk loop is compiled for
+// AVX2 as well where the compiler can, and picked at run time like the kernels.
+typedef double v4 __attribute__((vector_size(4 * sizeof(double))));
+
+// (s, c) += v with TwoSum, scalar: for the lanes' and the chunks' sums at the end.
+void two_sum_into(double& s, double& c, double v) {
+    const double t = s + v;
+    const double z = t - s;
+    c += (s - (t - z)) + (v - z);
+    s = t;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+void twosum_chunk(const double* q, index_t m, double& s_out, double& c_out) {
+    v4 s[4] = {}, c[4] = {};
+    index_t i = 0;
+    for (; i + 16 <= m; i += 16)
+        for (int k = 0; k < 4; ++k) {
+            v4 v;
+            std::memcpy(&v, q + i + 4 * k, sizeof(v));
+            const v4 t = s[k] + v;
+            const v4 z = t - s[k];
+            c[k] += (s[k] - (t - z)) + (v - z);
+            s[k] = t;
+        }
+    double S = 0, C = 0;
+    for (; i < m; ++i) two_sum_into(S, C, q[i]);
+    for (int k = 0; k < 4; ++k)
+        for (int l = 0; l < 4; ++l) {
+            two_sum_into(S, C, s[k][l]);
+            C += c[k][l];
+        }
+    s_out = S;
+    c_out = C;
+}
+
+double twosum_floor(const py::array& x, int threads) {
+    const double* p = contiguous_doubles(x);
+    const index_t n = x.size();
+    const index_t chunks = (n + kChunk - 1) / kChunk;
+    std::vector<double> partial(static_cast<std::size_t>(2 * chunks));
+    {
+        py::gil_scoped_release release;  // only raw buffers are touched
+        sharecube::parallel_for(chunks, threads, n, [&](index_t b, index_t e) {
+            for (index_t c = b; c < e; ++c)
+                twosum_chunk(p + c * kChunk, std::min(kChunk, n - c * kChunk),
+                             partial[static_cast<std::size_t>(2 * c)],
+                             partial[static_cast<std::size_t>(2 * c + 1)]);
+        });
+    }
+    double S = 0, C = 0;
+    for (index_t c = 0; c < chunks; ++c) {
+        two_sum_into(S, C, partial[static_cast<std::size_t>(2 * c)]);
+        C += partial[static_cast<std::size_t>(2 * c + 1)];
+    }
+    return S + C;
+}
+
 void copy_floor(const py::array& x, py::array& out, int threads) {
     const double* p = contiguous_doubles(x);
     double* o = const_cast<double*>(contiguous_doubles(out));
@@ -75,4 +138,7 @@ void register_floors(py::module_& m) {
           "Benchmarks: sum a C-contiguous float64 array in one read pass (bandwidth floor).");
     m.def("_floor_copy", &copy_floor, py::arg("x"), py::arg("out"), py::arg("threads") = 0,
           "Benchmarks: copy x into out with streaming stores (read + write floor).");
+    m.def("_floor_twosum", &twosum_floor, py::arg("x"), py::arg("threads") = 0,
+          "Benchmarks: sum a C-contiguous float64 array in one read pass, every element added "
+          "with TwoSum (the compensated sums' cost at full read speed).");
 }

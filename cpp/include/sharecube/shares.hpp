@@ -104,7 +104,7 @@ SHARECUBE_VECOF(std::uint64_t);
 // kVec elements p[0], p[xs], p[2 xs], ... (a gather when xs != 1).
 template <class T, bool Swap>
 inline vd loadv_strided(const T* p, index_t xs) noexcept {
-    vd v;
+    vd v = {};
     for (index_t k = 0; k < kVec; ++k) v[k] = load<T, Swap>(p + k * xs);
     return v;
 }
