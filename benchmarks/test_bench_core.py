@@ -54,6 +54,6 @@ def test_route(benchmark, case, route) -> None:
     result = benchmark.pedantic(
         fn, rounds=200 if small else 9, warmup_rounds=1, iterations=20 if small else 1
     )
-    if route != "floor":
+    if not route.startswith("floor"):  # the floors compute no shares
         rtol = 1e-5 if dtype == np.float32 else 1e-10
         np.testing.assert_allclose(result, _reference(x, spec), rtol=rtol)
