@@ -85,10 +85,35 @@ def _add_with_groups(
     skipna: bool,
     comp: bool,
 ) -> None:
-    # The row added to the total and to each group position r belongs to.
-    _add_row(s, c, row, w, skipna, comp)
+    # The row added to the total, then to each group position r belongs to. _add_row's lane
+    # loop is written out here, twice: numba does not inline the call, and on short rows (30
+    # years) a call per row and membership cost more than its additions (inline="always" made
+    # the cold compile of the test suite about 60% slower; one loop over views of s and of
+    # gs[k] paid a reference count per view). Group sums on the middle axis: 1.3-2x faster.
+    for j in range(w):
+        v = np.float64(row[j])
+        if skipna:
+            v = v if v == v else 0.0
+        if comp:
+            t = s[j] + v
+            z = t - s[j]
+            c[j] += (s[j] - (t - z)) + (v - z)
+            s[j] = t
+        else:
+            s[j] += v
     for e in range(ptr[r], ptr[r + 1]):
-        _add_row(gs[idx[e]], gc[idx[e]], row, w, skipna, comp)
+        k = idx[e]
+        for j in range(w):
+            v = np.float64(row[j])
+            if skipna:
+                v = v if v == v else 0.0
+            if comp:
+                t = gs[k, j] + v
+                z = t - gs[k, j]
+                gc[k, j] += (gs[k, j] - (t - z)) + (v - z)
+                gs[k, j] = t
+            else:
+                gs[k, j] += v
 
 
 @njit(cache=True, error_model="numpy")
