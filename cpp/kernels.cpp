@@ -49,7 +49,8 @@ void visit(const Call& c, F&& f) {
 void shares(const Call& c) {
     visit(c, [&](auto x, auto swap, auto out) {
         using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
-        shares_along<T, decltype(swap)::value>(x, out, c.layout, c.skipna, c.fill, c.threads);
+        shares_along<T, decltype(swap)::value>(x, out, c.layout, c.skipna, c.fill, c.threads,
+                                              c.nonfinite);
     });
 }
 
@@ -57,7 +58,7 @@ void share_sums(const Call& c) {
     visit(c, [&](auto x, auto swap, auto out) {
         using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
         share_sums_along<T, decltype(swap)::value>(x, out, c.layout, c.groups, c.skipna, c.fill,
-                                                   c.raw, c.threads);
+                                                   c.raw, c.threads, c.nonfinite);
     });
 }
 

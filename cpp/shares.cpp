@@ -20,7 +20,8 @@ using sharecube::Call;
 using sharecube::Dim;
 using sharecube::index_t;
 
-void shares(const py::array& x, py::array& out, std::uint64_t reduce_mask, bool skipna,
+// Returns whether some slice total was inf or NaN (see shares_along).
+bool shares(const py::array& x, py::array& out, std::uint64_t reduce_mask, bool skipna,
             double fill, int threads) {
     check_ndim(x);
     if (out.ndim() != x.ndim()) throw std::invalid_argument("sharecube._core: out ndim differs");
@@ -33,16 +34,21 @@ void shares(const py::array& x, py::array& out, std::uint64_t reduce_mask, bool 
     }
     Call c = make_call(x, out, skipna, fill, threads);
     c.layout = sharecube::make_layout(std::move(kept), std::move(reduced), true);
+    std::atomic<bool> nonfinite{false};
+    c.nonfinite = &nonfinite;
     const Isa& isa = current_isa();
-    // Safe without the GIL: x and out are kept alive by the caller for the whole call, and the
-    // kernel touches only their raw buffers, never a Python object.
-    py::gil_scoped_release release;
-    isa.shares(c);
+    {
+        // Safe without the GIL: x and out are kept alive by the caller for the whole call, and
+        // the kernel touches only their raw buffers, never a Python object.
+        py::gil_scoped_release release;
+        isa.shares(c);
+    }
+    return nonfinite.load();
 }
 
 // groups: (ptr, idx) in compressed rows along `axis`, ngroups > 0; or ngroups == 0 with
 // reduce_mask naming the reduced axes, out then having only the kept axes.
-void share_sums(const py::array& x, py::array& out, std::uint64_t reduce_mask, py::ssize_t axis,
+bool share_sums(const py::array& x, py::array& out, std::uint64_t reduce_mask, py::ssize_t axis,
                 const py::array_t<std::int64_t, py::array::c_style>& ptr,
                 const py::array_t<std::int64_t, py::array::c_style>& idx, py::ssize_t ngroups,
                 bool skipna, double fill, int threads, bool raw) {
@@ -73,10 +79,15 @@ void share_sums(const py::array& x, py::array& out, std::uint64_t reduce_mask, p
         split_reduced(x, out, reduce_mask, kept, reduced);
     }
     c.layout = sharecube::make_layout(std::move(kept), std::move(reduced), ngroups == 0);
+    std::atomic<bool> nonfinite{false};
+    c.nonfinite = &nonfinite;
     const Isa& isa = current_isa();
-    // Safe without the GIL: as in shares(); ptr and idx are owned by the caller too.
-    py::gil_scoped_release release;
-    isa.share_sums(c);
+    {
+        // Safe without the GIL: as in shares(); ptr and idx are owned by the caller too.
+        py::gil_scoped_release release;
+        isa.share_sums(c);
+    }
+    return nonfinite.load();
 }
 
 }  // namespace
@@ -84,12 +95,12 @@ void share_sums(const py::array& x, py::array& out, std::uint64_t reduce_mask, p
 void register_shares(py::module_& m) {
     m.def("shares", &shares, py::arg("x"), py::arg("out"), py::arg("reduce_mask"),
           py::arg("skipna"), py::arg("fill"), py::arg("threads"),
-          "Fill out with x / sum(x over the axes in reduce_mask).");
+          "Fill out with x / sum(x over the axes in reduce_mask); True where a total was inf or NaN.");
     m.def("share_sums", &share_sums, py::arg("x"), py::arg("out"), py::arg("reduce_mask"),
           py::arg("axis"), py::arg("ptr"), py::arg("idx"), py::arg("ngroups"), py::arg("skipna"),
           py::arg("fill"), py::arg("threads"), py::arg("raw") = false,
           "Fill out with each group's share sum along axis (or total/total if ngroups == 0);\n"
-          "with raw, each group's sum (or the total).");
+          "with raw, each group's sum (or the total). True where a total or group sum was inf or NaN.");
     m.def("available_cores", &sharecube::available_cores,
           "Cores this process may run on (its CPU affinity).");
     m.def("isa", &get_isa, "The instruction set the kernels run with.");

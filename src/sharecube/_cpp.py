@@ -34,8 +34,8 @@ def shares(
     skipna: bool,
     fill: float,
     threads: int,
-) -> None:
-    _core.shares(x, out, _mask(axes), skipna, fill, threads)
+) -> bool:
+    return _core.shares(x, out, _mask(axes), skipna, fill, threads)
 
 
 def share_sums(
@@ -47,17 +47,16 @@ def share_sums(
     fill: float,
     threads: int,
     raw: bool = False,
-) -> None:
+) -> bool:
     if groups is None:
-        _core.share_sums(
+        return _core.share_sums(
             x, out, _mask(axes), -1, _NO_GROUPS, _NO_GROUPS, 0, skipna, fill, threads, raw
         )
-    elif groups.count == 0:
-        return  # no groups: the result is empty
-    else:
-        _core.share_sums(
-            x, out, 0, axes[0], groups.ptr, groups.idx, groups.count, skipna, fill, threads, raw
-        )
+    if groups.count == 0:
+        return False  # no groups: the result is empty
+    return _core.share_sums(
+        x, out, 0, axes[0], groups.ptr, groups.idx, groups.count, skipna, fill, threads, raw
+    )
 
 
 def stats(

@@ -234,7 +234,7 @@ def _grouped(
         tot = totals(x, axes, skip, backend, n)
         res = tot if raw else da.map_blocks(_self_ratio, tot, fill=fill, dtype=np.float64)
         return res.squeeze(axis=axes).astype(rdt)
-    ax = d.normalize_axis(axis, x.ndim)
+    ax = d.normalize_axis(axis, x.ndim, why=" when groups are given")
     spec = d.normalize_groups(groups, x.shape[ax], ngroups, ax)
     member = spec.membership()
     g = spec.count

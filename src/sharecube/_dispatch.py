@@ -154,7 +154,12 @@ def as_input(x: ArrayLike, name: str = "x") -> NDArray[Any]:
     """x as an ndarray the kernels can read directly (no copy unless it is unaligned)."""
     if type(x) is np.ndarray and x.dtype in _NATIVE_FAST and x.flags.aligned:
         return x  # the common case, fast
-    arr = np.asarray(x)
+    if isinstance(x, np.ma.MaskedArray):
+        return _unmasked(x, name)
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{name} cannot be read as an array: {first_line(e)}") from None
     dt = arr.dtype
     if dt.kind not in "fiub" or dt.fields is not None or dt.itemsize > 8:
         raise TypeError(
@@ -165,6 +170,24 @@ def as_input(x: ArrayLike, name: str = "x") -> NDArray[Any]:
     elif not arr.flags.aligned:
         arr = arr.copy()
     return arr
+
+
+def _unmasked(x: np.ma.MaskedArray[Any, Any], name: str) -> NDArray[Any]:
+    """A masked array's data with its masked entries as NaN: missing, as NaN is everywhere."""
+    data = as_input(np.ma.getdata(x), name)
+    mask = np.ma.getmaskarray(x)
+    if not mask.any():
+        return data
+    ftype = _F32 if data.dtype.kind == "f" and data.dtype.itemsize == 4 else _F64
+    filled = data.astype(ftype.newbyteorder("="))
+    filled[mask] = np.nan
+    return filled
+
+
+def first_line(e: BaseException, limit: int = 200) -> str:
+    """An exception's message as one short line, for messages that quote another library."""
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def normalize_axes(axis: Any, ndim: int, name: str = "axis") -> tuple[int, ...]:
@@ -194,10 +217,10 @@ def normalize_axes(axis: Any, ndim: int, name: str = "axis") -> tuple[int, ...]:
     return tuple(sorted(result))
 
 
-def normalize_axis(axis: Any, ndim: int, name: str = "axis") -> int:
-    """One axis (no tuples, no None)."""
+def normalize_axis(axis: Any, ndim: int, name: str = "axis", why: str = "") -> int:
+    """One axis (no tuples, no None); ``why`` says why only one is allowed, for the message."""
     if axis is None or isinstance(axis, tuple):
-        raise TypeError(f"{name} must be a single int when groups are given, got {axis!r}")
+        raise TypeError(f"{name} must be a single int{why}, got {axis!r}")
     return normalize_axes(axis, ndim, name)[0]
 
 
@@ -219,8 +242,23 @@ def fill_value(zero_total: Any) -> float:
     raise ValueError(f"zero_total must be 'nan' or 'zero', got {zero_total!r}")
 
 
+_cores: int | None = None
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the system has one), read once."""
+    global _cores
+    if _cores is None:
+        if hasattr(os, "sched_getaffinity"):
+            _cores = max(1, len(os.sched_getaffinity(0)))
+        else:
+            _cores = max(1, os.cpu_count() or 1)
+    return _cores
+
+
 def normalize_threads(threads: Any) -> int:
-    """0 for every core this process may use, else the cap."""
+    """0 for every core this process may use, else the cap, itself capped at those cores:
+    more threads than cores only add start-up cost."""
     if threads is None:
         return 0
     if isinstance(threads, (bool, np.bool_)):
@@ -231,7 +269,7 @@ def normalize_threads(threads: Any) -> int:
         raise TypeError(f"threads must be a positive int or None, got {threads!r}") from None
     if n < 1:
         raise ValueError(f"threads must be a positive int or None, got {n}")
-    return n
+    return min(n, available_cores())
 
 
 def result_dtype(x_dtype: np.dtype[Any], dtype: DTypeLike | None, out: Any) -> np.dtype[Any]:
@@ -246,7 +284,8 @@ def result_dtype(x_dtype: np.dtype[Any], dtype: DTypeLike | None, out: Any) -> n
         return np.dtype(dt.type)  # native byte order
     if isinstance(out, np.ndarray) and out.dtype in (_F32, _F64) and out.dtype.isnative:
         return out.dtype
-    return _F32 if x_dtype == _F32 else _F64
+    # either byte order; float16 is read as float32
+    return _F32 if x_dtype.kind == "f" and x_dtype.itemsize <= 4 else _F64
 
 
 @dataclass(frozen=True)
@@ -269,7 +308,10 @@ class Groups:
 
 def normalize_groups(groups: Any, n: int, ngroups: Any, axis: int) -> Groups:
     """Labels (1-D ints, -1 for none) or a (n, G) boolean membership matrix, checked."""
-    g = np.asarray(groups)
+    try:
+        g = np.asarray(groups)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"groups cannot be read as an array: {first_line(e)}") from None
     if ngroups is not None:
         if isinstance(ngroups, (bool, np.bool_)):
             raise TypeError(f"ngroups must be a non-negative int or None, got {ngroups!r}")
@@ -376,6 +418,33 @@ def prepare_out(
 
         return tmp, copy_back
     return out, lambda: out
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux), or None where unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def check_result_size(shape: Sequence[int], dtype: np.dtype[Any], name: str) -> None:
+    """Refuses, naming the argument that set its size, a result larger than the memory."""
+    cells = 1
+    for n in shape:
+        cells *= int(n)
+    need = cells * dtype.itemsize
+    avail = available_memory()
+    limit = avail if avail is not None else np.iinfo(np.intp).max
+    if need > limit:
+        raise ValueError(
+            f"{name} gives a result of shape {tuple(shape)}: {need / 1e9:.3g} GB, more than the "
+            f"{limit / 1e9:.3g} GB of memory available"
+        )
 
 
 def grouped_shape(shape: Sequence[int], axis: int, ngroups: int) -> tuple[int, ...]:

@@ -10,6 +10,7 @@ user's files.
 from __future__ import annotations
 
 import contextlib
+import csv
 import os
 import shutil
 import tempfile
@@ -20,67 +21,195 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sharecube._dispatch import available_memory
 from sharecube._errors import InputError
 
-__all__ = ["InputError", "StagedFolder", "atomic_file", "read_long", "write_table"]
+__all__ = [
+    "InputError",
+    "StagedFolder",
+    "atomic_file",
+    "guard_output",
+    "read_long",
+    "write_table",
+]
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
-
-
-def available_memory() -> int | None:
-    """Bytes of memory available to a new allocation (Linux), or None where unknown."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
 
 
 def _line(pos: int) -> int:
     return pos + 2  # 1-based, after the header line
 
 
-def _read_frame(path: Path, sep: str | None) -> pd.DataFrame:
+def show(value: Any, limit: int = 40) -> str:
+    """A value for an error message: its repr, cut short (a cell can be megabytes long)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+def _names(cols: Sequence[str], limit: int = 12) -> str:
+    shown = [show(str(c), 30) for c in cols[:limit]]
+    more = f" and {len(cols) - limit} more" if len(cols) > limit else ""
+    return "[" + ", ".join(shown) + "]" + more
+
+
+# Compressed text: the codec by the last suffix; the suffix before it says CSV or TSV.
+_CODECS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
+# What a long table holds in memory once parsed, per byte of text: about 4x.
+_CSV_MEMORY = 4
+# Cells of the value column that mean "missing", besides an empty cell.
+MISSING = ("NA", "N/A", "NaN", "nan", "NULL", "null", "..")
+
+
+def _kind(path: Path) -> tuple[str, str | None]:
+    """("csv" | "tsv" | "parquet", compression codec or None) from the file name."""
+    suffixes = [x.lower() for x in path.suffixes]
+    codec = _CODECS.get(suffixes[-1]) if suffixes else None
+    inner = suffixes[-2] if codec and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
+    if inner in PARQUET_SUFFIXES and codec is None:
+        return "parquet", None
+    if inner in CSV_SUFFIXES:
+        return ("tsv" if inner == ".tsv" else "csv"), codec
+    shown = "".join(path.suffixes[-2:]) if codec else path.suffix
+    raise InputError(
+        f"{path}: unknown file type {shown!r}; use .csv, .tsv or .txt (text, optionally "
+        ".gz, .bz2 or .xz compressed) or .parquet"
+    )
+
+
+def _open_text(path: Path, codec: str | None) -> Any:
+    if codec is None:
+        return path.open(encoding="utf-8-sig", newline="")
+    import bz2
+    import gzip
+    import lzma
+
+    opener = {"gzip": gzip.open, "bz2": bz2.open, "lzma": lzma.open}[codec]
+    return opener(path, "rt", encoding="utf-8-sig", newline="")
+
+
+def _text_size(path: Path, codec: str | None) -> int:
+    """The text's size: the file's, or for gzip the size its trailer records (other codecs:
+    ten times the file, a usual ratio for such tables)."""
+    size = path.stat().st_size
+    if codec == "gzip" and size >= 18:
+        with path.open("rb") as f:
+            f.seek(-4, os.SEEK_END)
+            recorded = int.from_bytes(f.read(4), "little")  # the size modulo 2**32
+        return max(recorded, size)
+    return size * (10 if codec else 1)
+
+
+def _check_memory(path: Path, need: int, what: str) -> None:
+    avail = available_memory()
+    if avail and need > avail:
+        raise InputError(
+            f"{path}: {what} needs about {need / 1e9:.1f} GB, more than the {avail / 1e9:.1f} GB "
+            "of memory available; split the file, keep fewer columns, or build a zarr cube "
+            "and use sharecube with dask"
+        )
+
+
+def _read_parquet(path: Path, columns: Sequence[str] | None) -> pd.DataFrame:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError(f"{path}: reading Parquet needs pyarrow (pip install pyarrow)") from None
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty")
+    try:
+        meta = pq.ParquetFile(path)
+        schema = meta.schema_arrow
+        names = list(schema.names)
+        keep = names if columns is None else [c for c in names if c in columns]
+        # the decompressed size, from the file's own metadata, before anything is read
+        md = meta.metadata
+        raw = sum(md.row_group(i).total_byte_size for i in range(md.num_row_groups))
+        share = len(keep) / max(len(names), 1)
+        need = int(raw * share * 2 + md.num_rows * len(keep) * 16)
+    except Exception as e:  # pyarrow raises several types for corrupt files
+        raise InputError(f"{path}: not a readable Parquet file ({_first(e)})") from None
+    _check_memory(path, need, f"{md.num_rows:,} rows")
+    for name in keep:
+        if pa.types.is_nested(schema.field(name).type):
+            raise InputError(
+                f"{path}, column {name!r}: holds {schema.field(name).type} values; "
+                "expected one label or number per row"
+            )
+    try:
+        return meta.read(columns=keep).to_pandas()
+    except Exception as e:
+        raise InputError(f"{path}: not a readable Parquet file ({_first(e)})") from None
+
+
+def _first(e: BaseException) -> str:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _header(path: Path, codec: str | None, delimiter: str) -> list[str]:
+    try:
+        with _open_text(path, codec) as f:
+            first = f.readline(1 << 26)
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"{path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start}); "
+            "save it as UTF-8"
+        ) from None
+    except (OSError, EOFError) as e:
+        raise InputError(f"{path}: cannot read it ({_first(e)})") from None
+    if not first.strip():
+        raise InputError(f"{path}: the file is empty")
+    return next(csv.reader([first], delimiter=delimiter))
+
+
+def _check_last_line(path: Path, codec: str | None, delimiter: str, ncols: int, rows: int) -> None:
+    """A file cut off mid-row (no final newline, fewer fields than the header) is refused."""
+    if codec is not None:
+        return  # a cut-off compressed file fails to decompress instead
+    with path.open("rb") as f:
+        f.seek(max(0, path.stat().st_size - 65536))
+        tail = f.read()
+    if tail.endswith((b"\n", b"\r")):
+        return
+    last = tail.rsplit(b"\n", 1)[-1].decode("utf-8", "replace")
+    fields = next(csv.reader([last], delimiter=delimiter), [])
+    if len(fields) < ncols:
+        raise InputError(
+            f"{path}, line {rows + 1}: {len(fields)} of {ncols} fields and no end of line; "
+            "the file looks cut off"
+        )
+
+
+def _read_frame(path: Path, sep: str | None, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A table from a CSV/TSV (optionally compressed) or Parquet file, as strings for text;
+    ``columns`` keeps only those (the others are not parsed)."""
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a file")
-    suffix = path.suffix.lower()
-    size, avail = path.stat().st_size, available_memory()
-    # a long CSV takes several times its size in memory once parsed; refuse before swapping
-    if avail and size * (2 if suffix in PARQUET_SUFFIXES else 4) > avail:
-        raise InputError(
-            f"{path}: {size / 1e9:.1f} GB is too large to load into the {avail / 1e9:.1f} GB "
-            "of memory available; split it, or build a zarr cube and use sharecube with dask"
-        )
-    if suffix in PARQUET_SUFFIXES:
-        try:
-            import pyarrow.parquet as pq
-        except ImportError:
-            raise InputError(
-                f"{path}: reading Parquet needs pyarrow (pip install pyarrow)"
-            ) from None
-        if path.stat().st_size == 0:
-            raise InputError(f"{path}: the file is empty")
-        try:
-            return pq.read_table(path).to_pandas()
-        except Exception as e:  # pyarrow raises several types for corrupt files
-            raise InputError(f"{path}: not a readable Parquet file ({e})") from None
-    if suffix not in CSV_SUFFIXES:
-        raise InputError(
-            f"{path}: unknown file type {suffix!r}; use .csv, .tsv or .txt (text) or .parquet"
-        )
+    kind, codec = _kind(path)
+    if kind == "parquet":
+        return _read_parquet(path, columns)
     if path.stat().st_size == 0:
         raise InputError(f"{path}: the file is empty")
-    delimiter = sep if sep is not None else ("\t" if suffix == ".tsv" else ",")
+    delimiter = sep if sep is not None else ("\t" if kind == "tsv" else ",")
+    header = _header(path, codec, delimiter)
+    usecols = None if columns is None else [c for c in header if c in columns]
+    share = 1.0 if usecols is None else len(usecols) / max(len(header), 1)
+    # a long CSV takes several times its size in memory once parsed; refuse before swapping
+    _check_memory(path, int(_text_size(path, codec) * _CSV_MEMORY * max(share, 0.25)), "loading it")
     try:
-        with path.open(encoding="utf-8-sig", newline="") as f:
+        with _open_text(path, codec) as f:
             df = pd.read_csv(
-                f, sep=delimiter, dtype=str, keep_default_na=False, na_values=[""], engine="c"
+                f,
+                sep=delimiter,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                engine="c",
+                usecols=usecols or None,
             )
     except UnicodeDecodeError as e:
         raise InputError(
@@ -90,18 +219,25 @@ def _read_frame(path: Path, sep: str | None) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file is empty") from None
     except pd.errors.ParserError as e:
-        raise InputError(f"{path}: cannot parse as delimited text: {str(e).strip()}") from None
-    if len(df.columns) == 1:
-        head = str(df.columns[0])
+        raise InputError(f"{path}: cannot parse as delimited text: {_first(e)}") from None
+    except (OSError, EOFError, ValueError) as e:
+        raise InputError(f"{path}: cannot read it ({_first(e)})") from None
+    if len(header) == 1:
+        head = str(header[0])
         for other in (";", "\t", ",", "|"):
             if other != delimiter and other in head:
                 shown = "\\t" if other == "\t" else other
                 raise InputError(
-                    f"{path}: found one column {head!r}; is the delimiter {shown!r}? "
+                    f"{path}: found one column {show(head, 60)}; is the delimiter {shown!r}? "
                     f"pass --sep '{shown}'"
                 )
     if len(df) == 0:
         raise InputError(f"{path}: the file has a header but no rows")
+    _check_last_line(path, codec, delimiter, len(header), len(df))
+    if columns is not None:
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise InputError(f"{path}: no column {missing[0]!r}; the columns are {_names(header)}")
     return df
 
 
@@ -122,12 +258,12 @@ def read_long(
     :class:`InputError` naming the file, the column and the first bad line.
     """
     p = Path(path)
-    df = _read_frame(p, sep)
-    cols = [str(c) for c in df.columns]
     need = [*keys, value]
+    df = _read_frame(p, sep, columns=[*need, *optional])
+    cols = [str(c) for c in df.columns]
     missing = [c for c in need if c not in cols]
     if missing:
-        raise InputError(f"{p}: no column {missing[0]!r}; the columns are {cols}")
+        raise InputError(f"{p}: no column {missing[0]!r}; the columns are {_names(cols)}")
     keep = [*keys, *[c for c in optional if c in cols and c not in keys], value]
     df = df[keep]
     for col in keys:  # optional columns may be empty (a pillar without sectors)
@@ -151,7 +287,7 @@ def read_long(
             pos = int(np.flatnonzero(bad.to_numpy())[0])
             raise InputError(
                 f"{p}, column {iso3!r}, line {_line(pos)}: unknown country code "
-                f"{labels.iloc[pos]!r} (expected ISO 3166 alpha-3 such as 'DEU'; pass "
+                f"{show(labels.iloc[pos])} (expected ISO 3166 alpha-3 such as 'DEU'; pass "
                 "--country-codes any to accept other labels)"
             )
     df = df.assign(**{value: _numbers(df[value], p, value)})
@@ -161,12 +297,14 @@ def read_long(
 def _numbers(s: pd.Series, path: Path, col: str) -> pd.Series:
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         return s.astype(np.float64)
+    if s.dtype == object or str(s.dtype).startswith("str"):
+        s = s.where(~s.isin(MISSING))  # "NA", "NaN", ".." ...: missing, as an empty cell is
     num = pd.to_numeric(s, errors="coerce")
     bad = num.isna() & s.notna()
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
-            f"{path}, column {col!r}, line {_line(pos)}: {s.iloc[pos]!r} is not a number"
+            f"{path}, column {col!r}, line {_line(pos)}: {show(s.iloc[pos])} is not a number"
         )
     return num.astype(np.float64)
 
@@ -177,23 +315,56 @@ def _whole_numbers(s: pd.Series, path: Path, col: str) -> pd.Series:
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
-            f"{path}, column {col!r}, line {_line(pos)}: {s.iloc[pos]!r} is not a whole year"
+            f"{path}, column {col!r}, line {_line(pos)}: {show(s.iloc[pos])} is not a whole year"
         )
     return num.astype(np.int64)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def guard_output(dest: str | os.PathLike[str], inputs: Sequence[Any], *, folder: bool) -> None:
+    """Refuses an output that is, holds or lies inside one of the ``inputs``, compared on
+    resolved real paths (links followed) before any work starts; a folder output may not be
+    the current folder or one above it either."""
+    out = Path(dest).resolve()
+    for item in inputs:
+        src = Path(item).resolve()
+        same = out == src or (out.exists() and src.exists() and os.path.samefile(out, src))
+        if same or src.is_relative_to(out) or out.is_relative_to(src):
+            raise InputError(
+                f"{dest}: is, holds or lies inside the input {item}; inputs are only read: "
+                "choose another output"
+            )
+    if folder and Path.cwd().resolve().is_relative_to(out):
+        raise InputError(
+            f"{dest}: is the current folder or one above it; choose a new folder for the output"
+        )
 
 
 @contextlib.contextmanager
 def atomic_file(
     path: str | os.PathLike[str], *, overwrite: bool = False, binary: bool = False
 ) -> Iterator[Any]:
-    """Open a temporary file beside ``path``; rename it to ``path`` only if the block succeeds."""
+    """Open a temporary file beside ``path``; rename it to ``path`` only if the block succeeds.
+
+    The file gets the usual permissions (those of the file it replaces, else 0666 less the
+    umask), not the temporary file's private 0600.
+    """
     dest = Path(path)
+    if dest.is_dir():
+        raise InputError(f"{dest}: is a folder; give a file name for the output")
     if dest.exists() and not overwrite:
         raise InputError(f"{dest}: already exists; pass --overwrite to replace it")
     if not dest.parent.exists():
         raise InputError(f"{dest.parent}: no such folder")
+    mode = (dest.stat().st_mode & 0o7777) if dest.exists() else (0o666 & ~_umask())
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, mode)
         f: Any = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
         with f:
             yield f
@@ -204,12 +375,32 @@ def atomic_file(
         raise
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (starting with = + - @, tab or
+    carriage return) are written with a leading apostrophe, as OWASP advises; numbers are left
+    as they are."""
+    out = df
+    for col in df.columns:
+        s = df[col]
+        if s.dtype == object or str(s.dtype).startswith(("str", "string", "category")):
+            text = s.astype(str)
+            risky = s.notna() & text.str.startswith(_FORMULA_START)
+            if risky.any():
+                if out is df:
+                    out = df.copy()
+                out[col] = s.astype(object).where(~risky, "'" + text)
+    return out
+
+
 def write_table(
     df: pd.DataFrame, path: str | os.PathLike[str], *, overwrite: bool = False, stdout: Any = None
 ) -> None:
     """A table as CSV or Parquet (by suffix), written whole; ``-`` writes CSV to ``stdout``."""
     if str(path) == "-":
-        df.to_csv(stdout, index=False, lineterminator="\n")
+        csv_safe(df).to_csv(stdout, index=False, lineterminator="\n")
         return
     p = Path(path)
     suffix = p.suffix.lower()
@@ -218,30 +409,44 @@ def write_table(
             df.to_parquet(f, index=False)
     elif suffix in CSV_SUFFIXES:
         with atomic_file(p, overwrite=overwrite) as f:
-            df.to_csv(f, index=False, sep="\t" if suffix == ".tsv" else ",", lineterminator="\n")
+            csv_safe(df).to_csv(
+                f, index=False, sep="\t" if suffix == ".tsv" else ",", lineterminator="\n"
+            )
     else:
         raise InputError(f"{p}: unknown output type {suffix!r}; use .csv, .tsv or .parquet")
+
+
+MARKER = ".sharecube-output"
 
 
 class StagedFolder:
     """A folder built under a temporary name and renamed into place when complete.
 
     ``with StagedFolder(dest, overwrite) as tmp: ...`` writes into ``tmp``; on success ``tmp``
-    becomes ``dest`` (an existing ``dest`` is replaced only with ``overwrite``; it is moved
-    aside first and deleted after the rename); on failure ``tmp`` is removed.
+    becomes ``dest``; on failure ``tmp`` is removed. Each folder it makes holds a marker file
+    (``.sharecube-output``): with ``overwrite`` an existing ``dest`` is replaced only if it has
+    that marker, i.e. only a folder sharecube wrote, never one of the user's. A ``dest`` that
+    is a link to a folder is followed: the link stays and the folder it names is replaced.
     """
 
     def __init__(self, dest: str | os.PathLike[str], overwrite: bool = False) -> None:
-        self.dest = Path(dest)
+        self.given = Path(dest)
+        self.dest = Path(os.path.realpath(dest)) if Path(dest).is_symlink() else Path(dest)
         self.overwrite = overwrite
         self.check()
 
     def check(self) -> None:
-        if self.dest.exists() and not self.overwrite:
-            raise InputError(f"{self.dest}: already exists; pass --overwrite to replace it")
-        if self.dest.exists() and not self.dest.is_dir():
-            raise InputError(f"{self.dest}: exists and is not a folder")
-        parent = self.dest.absolute().parent
+        dest = self.dest
+        if dest.exists() and not dest.is_dir():
+            raise InputError(f"{self.given}: exists and is not a folder")
+        if dest.exists() and not self.overwrite:
+            raise InputError(f"{self.given}: already exists; pass --overwrite to replace it")
+        if dest.exists() and not (dest / MARKER).is_file():
+            raise InputError(
+                f"{self.given}: not a folder sharecube wrote (it has no {MARKER} file), so "
+                "--overwrite leaves it alone; choose a new folder"
+            )
+        parent = dest.absolute().parent
         if not parent.is_dir():
             raise InputError(f"{parent}: no such folder")
 
@@ -250,9 +455,11 @@ class StagedFolder:
         parent = self.dest.absolute().parent
         self.tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{self.dest.name}.", suffix=".tmp"))
         # mkdtemp makes the folder private (0700); the report gets the usual permissions
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(self.tmp, 0o777 & ~umask)
+        os.chmod(self.tmp, 0o777 & ~_umask())
+        (self.tmp / MARKER).write_text(
+            "Written by sharecube. `--overwrite` replaces only folders that hold this file.\n",
+            encoding="utf-8",
+        )
         return self.tmp
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:

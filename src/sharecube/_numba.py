@@ -119,22 +119,27 @@ def _add_with_groups(
 @njit(cache=True, error_model="numpy")
 def _write_groups(
     dest: Any, s: Any, c: Any, gs: Any, gc: Any, w: int, ngroups: int, raw: bool, fill: float
-) -> None:
+) -> bool:
     # dest[k, j]: group k's share sum (raw: its sum) in lane j; with no groups, dest[0, j] is
-    # total / total (raw: the total).
+    # total / total (raw: the total). Returns whether a total or group sum was inf or NaN.
+    bad = False
     for j in range(w):
         t = _finish(s[j], c[j])
+        bad |= not np.isfinite(t)
         if ngroups == 0:
             dest[0, j] = t if raw else (fill if t == 0.0 else t / t)
         for k in range(ngroups):
             g = _finish(gs[k, j], gc[k, j])
+            bad |= not np.isfinite(g)
             dest[k, j] = g if raw else (fill if t == 0.0 else g / t)
+    return bad
 
 
 @_kernel
 def _shares3(
-    x: Any, out: Any, skipna: bool, fill: float, comp: bool
+    x: Any, out: Any, skipna: bool, fill: float, comp: bool, bad: Any
 ) -> None:  # pragma: no cover - jitted
+    # bad[0] is set where a total is inf or NaN (every thread that sees one writes the same 1)
     n_outer, n_red, m = x.shape
     nstrips = (m + _LANES - 1) // _LANES
     for item in prange(n_outer * nstrips):
@@ -147,6 +152,8 @@ def _shares3(
             _add_row(s, c, x[o, r, j0 : j0 + w], w, skipna, comp)
         for j in range(w):
             s[j] = _finish(s[j], c[j])
+            if not np.isfinite(s[j]):
+                bad[0] = 1
         for r in range(n_red):
             _divide_row(x[o, r, j0 : j0 + w], out[o, r, j0 : j0 + w], s, 1, w, fill)
 
@@ -162,6 +169,7 @@ def _share_sums3(
     fill: float,
     raw: bool,
     comp: bool,
+    bad: Any,
 ) -> None:  # pragma: no cover - jitted
     # ngroups == 0: out[o, 0, j] = total / total (raw: the total); raw: the groups' sums.
     n_outer, n_red, m = x.shape
@@ -176,7 +184,8 @@ def _share_sums3(
         gc = np.zeros((max(ngroups, 1), _LANES))
         for r in range(n_red):
             _add_with_groups(s, c, gs, gc, x[o, r, j0 : j0 + w], w, ptr, idx, r, skipna, comp)
-        _write_groups(out[o, :, j0 : j0 + w], s, c, gs, gc, w, ngroups, raw, fill)
+        if _write_groups(out[o, :, j0 : j0 + w], s, c, gs, gc, w, ngroups, raw, fill):
+            bad[0] = 1
 
 
 # Rows of the last axis of a C array (no kept axis inside the reduced one): a block of _LANES
@@ -197,7 +206,7 @@ def _block_chunk(x: Any, o0: int, w: int, r0: int, r1: int, buf: Any) -> None:
 
 @_kernel
 def _shares_rows(
-    x: Any, out: Any, skipna: bool, fill: float, comp: bool
+    x: Any, out: Any, skipna: bool, fill: float, comp: bool, bad: Any
 ) -> None:  # pragma: no cover - jitted
     n_rows, n_red = x.shape
     nblocks = (n_rows + _LANES - 1) // _LANES
@@ -214,6 +223,8 @@ def _shares_rows(
                 _add_row(s, c, buf[r], w, skipna, comp)
         for j in range(w):
             s[j] = _finish(s[j], c[j])
+            if not np.isfinite(s[j]):
+                bad[0] = 1
             _divide_row(x[o0 + j], out[o0 + j], s[j : j + 1], 0, n_red, fill)
 
 
@@ -228,6 +239,7 @@ def _share_sums_rows(
     fill: float,
     raw: bool,
     comp: bool,
+    bad: Any,
 ) -> None:  # pragma: no cover - jitted
     # out: (rows, groups), or (rows, 1) for ngroups == 0 as in _share_sums3.
     n_rows, n_red = x.shape
@@ -245,7 +257,8 @@ def _share_sums_rows(
             _block_chunk(x, o0, w, r0, r1, buf)
             for r in range(r0, r1):
                 _add_with_groups(s, c, gs, gc, buf[r - r0], w, ptr, idx, r, skipna, comp)
-        _write_groups(out[o0 : o0 + w].T, s, c, gs, gc, w, ngroups, raw, fill)
+        if _write_groups(out[o0 : o0 + w].T, s, c, gs, gc, w, ngroups, raw, fill):
+            bad[0] = 1
 
 
 @_kernel
@@ -359,9 +372,9 @@ def shares(
     skipna: bool,
     fill: float,
     threads: int,
-) -> None:
+) -> bool:
     if x.size == 0:
-        return
+        return False
     outer, reduced, inner = _order(x, axes)
     perm = outer + reduced + inner
     shape3 = (_size(x.shape, outer), _size(x.shape, reduced), _size(x.shape, inner))
@@ -371,6 +384,7 @@ def shares(
     ov = _view3(out, perm, shape3)
     target = ov if ov is not None else np.empty(shape3, dtype=out.dtype)
     comp = _compensated(x, out)
+    bad = np.zeros(1, dtype=np.int64)
     if shape3[2] == 1 and shape3[1] > 1 and x.dtype.kind == "f":  # rows of the last axis
         _run(
             _shares_rows,
@@ -380,11 +394,13 @@ def shares(
             skipna,
             fill,
             comp,
+            bad,
         )
     else:
-        _run(_shares3, threads, _readable(xv), target, skipna, fill, comp)
+        _run(_shares3, threads, _readable(xv), target, skipna, fill, comp, bad)
     if ov is None:
         out[...] = target.reshape([x.shape[a] for a in perm]).transpose(np.argsort(perm))
+    return bool(bad[0])
 
 
 def share_sums(
@@ -396,9 +412,9 @@ def share_sums(
     fill: float,
     threads: int,
     raw: bool = False,
-) -> None:
+) -> bool:
     if out.size == 0:
-        return
+        return False
     outer, reduced, inner = _order(x, axes)
     n_outer, n_inner = _size(x.shape, outer), _size(x.shape, inner)
     shape3 = (n_outer, _size(x.shape, reduced), n_inner)
@@ -420,17 +436,15 @@ def share_sums(
     ov = _view3(out, out_axes, oshape3)
     target = ov if ov is not None else np.empty(oshape3, dtype=out.dtype)
     comp = _compensated(x, out)
+    bad = np.zeros(1, dtype=np.int64)
+    args = (ptr, idx, ngroups, skipna, fill, raw, comp, bad)
     if shape3[2] == 1 and shape3[1] > 1 and x.dtype.kind == "f":  # rows of the last axis
-        xr, tr = xv[:, :, 0], target[:, :, 0]
-        _run(
-            _share_sums_rows, threads, _readable(xr), tr, ptr, idx, ngroups, skipna, fill, raw, comp
-        )
+        _run(_share_sums_rows, threads, _readable(xv[:, :, 0]), target[:, :, 0], *args)
     else:
-        _run(
-            _share_sums3, threads, _readable(xv), target, ptr, idx, ngroups, skipna, fill, raw, comp
-        )
+        _run(_share_sums3, threads, _readable(xv), target, *args)
     if ov is None:
         out[...] = target.reshape(full_shape).transpose(np.argsort(out_axes))
+    return bool(bad[0])
 
 
 def stats(

@@ -11,7 +11,27 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sharecube import _extreme
 from sharecube._dispatch import Groups
+
+
+def _redo(
+    x: NDArray[Any],
+    axes: tuple[int, ...],
+    skipna: bool,
+    over: NDArray[np.bool_],
+    res: NDArray[Any],
+    again: Any,
+    res_axes: tuple[int, ...] = (),
+) -> NDArray[Any]:
+    """The slices of ``x`` over ``axes`` marked in ``over`` (their totals left the float64
+    range) computed again by ``again`` from scaled copies (see :mod:`sharecube._extreme`) and
+    written into ``res`` over ``res_axes``."""
+    found = _extreme.scaled_slices(x, axes, skipna, over) if _extreme.is_float64(x) else None
+    if found is not None:
+        mask, sub, _ = found
+        _extreme.put(res, res_axes, mask, again(sub))
+    return res
 
 
 def totals(x: NDArray[Any], axes: tuple[int, ...], skipna: bool) -> NDArray[np.float64]:
@@ -36,12 +56,14 @@ def shares(
     skipna: bool,
     fill: float,
     threads: int,
-) -> None:
+) -> bool:
     xf = x.astype(np.float64)
-    q = _divide(xf, totals(x, axes, skipna), fill)
+    tot = totals(x, axes, skipna)
+    q = _divide(xf, tot, fill)
     if skipna:
         q = np.where(np.isnan(xf), np.nan, q)  # a missing value's own share stays missing
     np.copyto(out, q, casting="same_kind")
+    return not bool(np.isfinite(tot).all())
 
 
 def share_sums(
@@ -53,14 +75,14 @@ def share_sums(
     fill: float,
     threads: int,
     raw: bool = False,
-) -> None:
+) -> bool:
     tot = totals(x, axes, skipna)
     if groups is None:
         res = tot if raw else _divide(tot, tot, fill)
         np.copyto(out, res.reshape(out.shape), casting="same_kind")
-        return
+        return not bool(np.isfinite(tot).all())
     if groups.count == 0:
-        return
+        return False
     (axis,) = axes
     xf = np.moveaxis(x.astype(np.float64), axis, -1)
     if skipna:
@@ -71,6 +93,7 @@ def share_sums(
         sums = np.stack([xf[..., member[:, k]].sum(axis=-1) for k in range(groups.count)], axis=-1)
     res = sums if raw else _divide(sums, np.moveaxis(tot, axis, -1), fill)
     np.copyto(out, np.moveaxis(res, -1, axis), casting="same_kind")
+    return not bool(np.isfinite(tot).all() and np.isfinite(sums).all())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,7 +157,8 @@ def hhi(
             n = (~np.isnan(xf)).sum(axis=axis) if skipna else np.full(h.shape, x.shape[axis])
             norm = (h - 1.0 / n) / (1.0 - 1.0 / n)
             h = np.where(np.squeeze(tot, axis) == 0, fill, np.where(n > 1, norm, np.nan))
-    return h
+        over = ~np.isfinite(np.squeeze(tot, axis))
+    return _redo(x, (axis,), skipna, over, h, lambda s: hhi(s, 1, normalized, skipna, fill))
 
 
 def entropy(
@@ -154,7 +178,9 @@ def entropy(
         h = -np.sum(terms, axis=axis)
         if base is not None:
             h = h / np.log(base)
-    return np.where(np.squeeze(tot, axis) == 0, fill, h)
+        over = ~np.isfinite(np.squeeze(tot, axis))
+    h = np.where(np.squeeze(tot, axis) == 0, fill, h)
+    return _redo(x, (axis,), skipna, over, h, lambda s: entropy(s, 1, base, skipna, fill))
 
 
 def rca(
@@ -168,4 +194,13 @@ def rca(
     with np.errstate(all="ignore"):
         r = (xf / xc) / (xs / xall)
     bad = ((xc == 0) | (xs == 0)) & ~np.isnan(xf)
-    return np.where(bad, fill, r)
+    r = np.where(bad, fill, r)
+    with np.errstate(invalid="ignore"):
+        over = np.squeeze(
+            ~np.isfinite(xall)
+            | np.any(~np.isfinite(xc), axis=country_axis, keepdims=True)
+            | np.any(~np.isfinite(xs), axis=sector_axis, keepdims=True),
+            axis=(country_axis, sector_axis),
+        )
+    plane = (country_axis, sector_axis)
+    return _redo(x, plane, skipna, over, r, lambda s: rca(s, 1, 2, skipna, fill), plane)

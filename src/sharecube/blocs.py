@@ -20,7 +20,9 @@ an error, since it is almost always a typo.
 from __future__ import annotations
 
 import csv
+import itertools
 import functools
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -86,7 +88,7 @@ def _year(value: Any, what: str) -> int | None:
         if float(value) != int(value):
             raise ValueError
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{what} must be a whole year or empty, got {value!r}") from None
 
 
@@ -109,6 +111,30 @@ def _member(bloc: str, item: Any) -> Member:
         f"bloc {bloc!r}: a member must be a country code (str) or a tuple "
         f"(code, first_year, last_year), got {item!r}"
     )
+
+
+def _check_periods(bloc: str, members: tuple[Member, ...]) -> None:
+    """A country may be listed once per period of membership (it left and joined again), but
+    its periods may not overlap."""
+    periods: dict[str, list[Member]] = {}
+    for m in members:
+        periods.setdefault(m.country, []).append(m)
+    for code, ms in periods.items():
+        if len(ms) == 1:
+            continue
+        spans = sorted(
+            (
+                -math.inf if m.first_year is None else m.first_year,
+                math.inf if m.last_year is None else m.last_year,
+            )
+            for m in ms
+        )
+        for (_, end), (start, _) in itertools.pairwise(spans):
+            if start <= end:
+                raise ValueError(
+                    f"bloc {bloc!r} lists country {code!r} in overlapping periods; list it "
+                    "once per period of membership, e.g. (code, 1973, 2019) and (code, 2024, None)"
+                )
 
 
 class Blocs(Mapping[str, tuple[Member, ...]]):
@@ -147,11 +173,7 @@ class Blocs(Mapping[str, tuple[Member, ...]]):
             ms = tuple(_member(name, m) for m in members)
             if not ms:
                 raise ValueError(f"bloc {name!r} has no members")
-            seen: dict[str, Member] = {}
-            for m in ms:
-                if m.country in seen:
-                    raise ValueError(f"bloc {name!r} lists country {m.country!r} twice")
-                seen[m.country] = m
+            _check_periods(name, ms)
             self._blocs[name] = ms
 
     # -- constructors -------------------------------------------------------------------
@@ -241,7 +263,8 @@ class Blocs(Mapping[str, tuple[Member, ...]]):
 
     def members(self, bloc: str, year: int | None = None) -> list[str]:
         """The bloc's members (in ``year``, if given)."""
-        return [m.country for m in self[bloc] if year is None or m.active(int(year))]
+        found = [m.country for m in self[bloc] if year is None or m.active(int(year))]
+        return list(dict.fromkeys(found))  # a country listed for several periods: once
 
     # -- checks and matrices --------------------------------------------------------------
     def absent(self, countries: Iterable[Any]) -> dict[str, list[str]]:
@@ -293,8 +316,8 @@ class Blocs(Mapping[str, tuple[Member, ...]]):
                     continue
                 if yrs is None:
                     mat[i, k] = True
-                else:
-                    mat[:, i, k] = [m.active(y) for y in yrs]
+                else:  # |=: a country may have several periods of membership
+                    mat[:, i, k] |= np.array([m.active(y) for y in yrs], dtype=bool)
         return mat
 
 

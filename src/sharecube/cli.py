@@ -8,10 +8,11 @@ whole or not at all (see :mod:`sharecube._io`); inputs are only read.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,17 @@ input: long tables, one row per country (, sector) and year, UTF-8 CSV or Parque
 }
 
 
+@contextmanager
+def _quiet_warnings(quiet: bool) -> Iterator[None]:
+    """--quiet prints nothing on success, warnings of the libraries included."""
+    import warnings
+
+    with warnings.catch_warnings():
+        if quiet:
+            warnings.simplefilter("ignore")
+        yield
+
+
 class CommandError(Exception):
     """A one-line error for the user."""
 
@@ -52,6 +64,7 @@ class CommandError(Exception):
 class Out:
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
+        self.stdout_started = False  # a table is being written to standard output
 
     def say(self, msg: str = "") -> None:
         if not self.quiet:
@@ -92,11 +105,62 @@ def _weights(text: str | None) -> dict[str, float] | None:
         name, sep, val = part.partition("=")
         if not sep or not name.strip():
             raise CommandError(f"--weights: expected NAME=NUMBER pairs, got {part!r}")
+        if name.strip() in out:
+            raise CommandError(f"--weights: {name.strip()!r} is given twice")
         try:
             out[name.strip()] = float(val)
         except ValueError:
             raise CommandError(f"--weights: {val!r} is not a number (in {part!r})") from None
     return out
+
+
+def _sep(text: str | None) -> str | None:
+    """--sep: one character; the two characters \\t mean a tab."""
+    if text is None:
+        return None
+    sep = "\t" if text in ("\\t", "tab") else text
+    if len(sep) != 1 or sep in '\r\n"':
+        raise CommandError(f"--sep: expected one character such as ';' or '\\t', got {text!r}")
+    return sep
+
+
+def _roles(args: argparse.Namespace, pillar_col: str | None) -> None:
+    """Each column plays one role: --country value (say) is refused, naming both options."""
+    roles = {"--country": args.country, "--year": args.year, "--value": args.value}
+    if getattr(args, "sector", None) is not None:
+        roles["--sector"] = args.sector
+    if pillar_col:
+        roles["--pillar-column"] = pillar_col
+    seen: dict[str, str] = {}
+    for opt, col in roles.items():
+        if col in seen:
+            raise CommandError(f"{seen[col]} and {opt} both name the column {col!r}")
+        seen[col] = opt
+
+
+def _cube_guard(path: str, df: Any, dims: list[str], command: str) -> None:
+    """The dense cube has one cell per combination of labels, however few rows the file has:
+    its real size (and what the command builds from it) is checked against the memory."""
+    from sharecube._dispatch import available_memory
+
+    sizes = [int(df[d].nunique()) for d in dims]
+    cells = 1
+    for n in sizes:
+        cells *= n
+    # the cube, the results and (for the long tables written) about 6 words a cell
+    need = cells * _BYTES_PER_CELL[command]
+    avail = available_memory()
+    if avail and need > avail:
+        shape = " x ".join(f"{n:,} {d}" for n, d in zip(sizes, dims, strict=True))
+        raise CommandError(
+            f"{path}: {len(df):,} rows make a dense cube of {shape} = {cells:,} cells, which "
+            f"needs about {need / 1e9:.1f} GB, more than the {avail / 1e9:.1f} GB available; "
+            "keep fewer labels (--years, or filter the file), or build a zarr cube and use "
+            "sharecube with dask"
+        )
+
+
+_BYTES_PER_CELL = {"shares": 96, "share-sums": 32, "analyze": 96}
 
 
 def _years(text: str | None) -> tuple[int, int] | None:
@@ -174,6 +238,7 @@ def _read_cube(path: str, args: argparse.Namespace, pillar_col: str | None = Non
     from sharecube import _io
     from sharecube.tidy import from_long
 
+    _roles(args, pillar_col)
     keys = [args.country, args.year]
     optional = [args.sector] + ([pillar_col] if pillar_col else [])
     if pillar_col:
@@ -183,7 +248,7 @@ def _read_cube(path: str, args: argparse.Namespace, pillar_col: str | None = Non
         keys=keys,
         value=args.value,
         optional=optional,
-        sep=args.sep,
+        sep=_sep(args.sep),
         year=args.year,
         iso3=args.country if args.country_codes == "iso3" else None,
     )
@@ -204,6 +269,9 @@ def _read_cube(path: str, args: argparse.Namespace, pillar_col: str | None = Non
             elif empty.any():
                 line = int(part.index[empty][0]) + 2
                 raise CommandError(f"{path}, column {args.sector!r}, line {line}: empty label")
+        if args.duplicates == "raise":
+            _no_repeats(path, part, dims)
+        _cube_guard(path, part, dims, args.command)
         try:
             out[name] = from_long(
                 part, dims=dims, value=args.value, duplicates=args.duplicates, fill=fill
@@ -211,6 +279,26 @@ def _read_cube(path: str, args: argparse.Namespace, pillar_col: str | None = Non
         except ValueError as e:
             raise CommandError(f"{path}: {e}") from None
     return out
+
+
+def _no_repeats(path: str, df: Any, dims: list[str]) -> None:
+    """A second row for one combination is refused with both line numbers."""
+    from sharecube._io import show
+
+    again = df.duplicated(subset=dims, keep="first").to_numpy()
+    if not again.any():
+        return
+    pos = int(again.argmax())
+    row = df.iloc[pos]
+    same = (df[dims] == row[dims]).all(axis=1).to_numpy()
+    first = int(same.argmax())
+    where = ", ".join(
+        f"{d} {show(row[d].item() if hasattr(row[d], 'item') else row[d])}" for d in dims
+    )
+    raise CommandError(
+        f"{path}, line {int(df.index[pos]) + 2}: a second row for {where} (the first is on line "
+        f"{int(df.index[first]) + 2}); pass --duplicates sum to add such rows up"
+    )
 
 
 def _rename(da: Any, args: argparse.Namespace) -> Any:
@@ -221,6 +309,20 @@ def _rename(da: Any, args: argparse.Namespace) -> Any:
 
 
 # ---- commands ------------------------------------------------------------------------------
+
+
+def _inputs(args: argparse.Namespace) -> list[str]:
+    """Every file the command reads: outputs may not be, hold or lie inside any of them."""
+    files = [f.partition("=")[2] or f for f in getattr(args, "files", [])]
+    files += [f for f in (getattr(args, "file", None), getattr(args, "blocs_file", None)) if f]
+    return files
+
+
+def _check_output(args: argparse.Namespace, folder: bool) -> None:
+    from sharecube import _io
+
+    if folder or args.output != "-":
+        _io.guard_output(args.output, _inputs(args), folder=folder)
 
 
 def _run_model(
@@ -271,6 +373,7 @@ def cmd_demo(args: argparse.Namespace, out: Out) -> None:
         "policy pillar is a 0-10 score.",
     )
     args.normalize = args.normalize or "minmax"
+    _check_output(args, folder=True)
     folder = Path(args.output)
     t0 = time.perf_counter()
     res = _run_model(pillars, args, out, info, folder)
@@ -292,8 +395,11 @@ def _print_top(res: Any, out: Out, n: int = 5) -> None:
 
 
 def cmd_analyze(args: argparse.Namespace, out: Out) -> None:
+    from sharecube import _io
     from sharecube.report import ReportInfo
 
+    _check_output(args, folder=True)
+    _io.StagedFolder(args.output, overwrite=args.overwrite)  # an existing output: refused now
     pillars: dict[str, Any] = {}
     for spec in args.files:
         name, sep, path = spec.partition("=")
@@ -322,22 +428,27 @@ def cmd_analyze(args: argparse.Namespace, out: Out) -> None:
 
 
 def cmd_shares(args: argparse.Namespace, out: Out) -> None:
-    from sharecube import _io
     from sharecube.tidy import to_long
 
+    _check_output(args, folder=False)
     da = _read_cube(args.file, args)[None]
     import sharecube.labeled  # noqa: F401
 
     res = da.sharecube.shares(args.country, zero_total=args.zero_total).rename("share")
-    _io.write_table(
-        to_long(res, dropna=False), args.output, overwrite=args.overwrite, stdout=sys.stdout
-    )
+    _write(to_long(res, dropna=False), args, out)
+
+
+def _write(table: Any, args: argparse.Namespace, out: Out) -> None:
+    from sharecube import _io
+
+    out.stdout_started = args.output == "-"
+    _io.write_table(table, args.output, overwrite=args.overwrite, stdout=sys.stdout)
 
 
 def cmd_share_sums(args: argparse.Namespace, out: Out) -> None:
-    from sharecube import _io
     from sharecube.tidy import to_long
 
+    _check_output(args, folder=False)
     blocs = _blocs(args)
     if blocs is None:
         raise CommandError("share-sums needs --blocs NAMES or --blocs-file FILE")
@@ -350,7 +461,7 @@ def cmd_share_sums(args: argparse.Namespace, out: Out) -> None:
         ).rename("share_sum")
     except ValueError as e:
         raise CommandError(f"{args.file}: {e}") from None
-    _io.write_table(to_long(res), args.output, overwrite=args.overwrite, stdout=sys.stdout)
+    _write(to_long(res), args, out)
 
 
 def cmd_bench(args: argparse.Namespace, out: Out) -> None:
@@ -365,11 +476,18 @@ def cmd_bench(args: argparse.Namespace, out: Out) -> None:
     nbytes = int(np.prod(shape)) * 8
     if nbytes > 8 * 2**30:
         raise CommandError(f"--shape: {nbytes / 2**30:.1f} GiB is too large for a benchmark")
+    repeat = args.repeat
+    if repeat < 1:
+        raise CommandError(f"--repeat: expected a whole number >= 1, got {repeat}")
+    from sharecube._dispatch import normalize_threads
+
+    try:
+        threads = None if args.threads is None else normalize_threads(args.threads)
+    except (TypeError, ValueError) as e:
+        raise CommandError(f"--threads: {e}") from None
     x = np.random.default_rng(0).lognormal(size=shape)
     res = np.empty_like(x)
     groups = np.arange(shape[0]) % 10
-    repeat = args.repeat
-    threads = args.threads
 
     def timeit(fn: Callable[[], Any]) -> float:
         fn()
@@ -511,18 +629,69 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C, so that every partial output is removed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise Stopped(signum)
+
+
+@contextmanager
+def _signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP clean up as Ctrl-C does (only where main runs in the main thread)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = [n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    before = {n: signal.signal(getattr(signal, n), _stop) for n in names}
+    try:
+        yield
+    finally:
+        for n, handler in before.items():
+            signal.signal(getattr(signal, n), handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return 0
+        parser.print_usage(sys.stderr)
+        print(
+            "sharecube: error: a command is required (sharecube --help lists them)", file=sys.stderr
+        )
+        return 2
     out = Out(args.quiet)
     try:
-        args.func(args, out)
-    except KeyboardInterrupt:
-        print("sharecube: interrupted; nothing was written", file=sys.stderr)
-        return 130
+        with _signals(), _quiet_warnings(args.quiet):
+            args.func(args, out)
+    except BrokenPipeError:
+        # the reader of standard output stopped (| head): not an error; nothing more to say
+        with suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt as e:
+        import signal
+
+        signum = e.signum if isinstance(e, Stopped) else int(signal.SIGINT)
+        what = (
+            "the table on standard output is incomplete"
+            if out.stdout_started
+            else "nothing was written"
+        )
+        print(
+            f"sharecube: {'interrupted' if signum == signal.SIGINT else 'stopped'}; {what}",
+            file=sys.stderr,
+        )
+        return 128 + signum
     except Exception as e:
         if args.debug:
             raise

@@ -266,10 +266,13 @@ def _check_weights(weights: Any, names: list[str]) -> dict[str, float]:
         if not math.isfinite(v) or v < 0:
             raise ValueError(f"weight of {k!r} must be finite and >= 0, got {weights[k]!r}")
         w[k] = v
-    total = sum(w.values())
-    if total == 0:
+    top = max(w.values())
+    if top == 0:
         raise ValueError("weights are all zero")
-    return {k: v / total for k, v in w.items()}
+    # divided by the largest first: weights near the float limit (1e308 each) cannot overflow
+    scaled = {k: v / top for k, v in w.items()}
+    total = math.fsum(scaled.values())
+    return {k: v / total for k, v in scaled.items()}
 
 
 # --------------------------------------------------------------------------------------------

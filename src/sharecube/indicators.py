@@ -10,13 +10,16 @@ definition literally and is the reference.
 
 from __future__ import annotations
 
+import math
+import numbers
+from functools import partial
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from sharecube import _dispatch as d
-from sharecube import _reference
+from sharecube import _extreme, _reference
 from sharecube._dispatch import ZeroTotal
 from sharecube.share import shares
 
@@ -63,7 +66,10 @@ def finish_hhi(
     """HHI from the statistics over the axis: ``sumsq / sum**2`` (normalised if asked)."""
     tot, sq = st["sum"], st["sumsq"]
     with np.errstate(all="ignore"):
-        h = sq / (tot * tot)
+        t2 = tot * tot
+        # where the squared total leaves the range (values near 1e154 or 1e-154) the two
+        # divisions in turn keep it finite: an ulp more rounding, not 0 or inf
+        h = np.where((t2 == np.inf) | (t2 < _TINY_SQUARES), (sq / tot) / tot, sq / t2)
         if normalized:
             n = st["count"] if skipna else np.full(h.shape, float(size))
             h = np.where(n > 1, (h - 1.0 / n) / (1.0 - 1.0 / n), np.nan)
@@ -84,7 +90,14 @@ def finish_entropy(
 
 
 def check_base(base: Any) -> None:
-    if base is not None and not (isinstance(base, (int, float)) and base > 0 and base != 1):
+    ok = (
+        isinstance(base, numbers.Real)
+        and not isinstance(base, (bool, np.bool_))
+        and math.isfinite(base)
+        and base > 0
+        and base != 1
+    )
+    if base is not None and not ok:
         raise ValueError(f"base must be a positive number other than 1, or None, got {base!r}")
 
 
@@ -139,13 +152,36 @@ def hhi(
     want = frozenset({"sum", "sumsq", "count"} if normalized else {"sum", "sumsq"})
     st = impl.stats(arr, (ax,), skip, nthreads, want)
     tot, sq = st["sum"], st["sumsq"]
-    h = finish_hhi(st, bool(normalized), skip, fill, arr.shape[ax])
-    # Squares of values beyond ~1e154 overflow and of values below ~1e-146 lose precision: those
-    # (rare) slices are computed again from their shares.
-    redo = np.isfinite(tot) & (tot != 0) & (~np.isfinite(sq) | (np.abs(sq) < _TINY_SQUARES))
-    if redo.any():
-        h[redo] = _reference.hhi(arr, ax, bool(normalized), skip, fill)[redo]
+    finish = partial(finish_hhi, normalized=bool(normalized), skipna=skip, fill=fill)
+    h = finish(st, size=arr.shape[ax])
+    # Squares of values beyond ~1e154 overflow and of values below ~1e-146 lose precision, and
+    # sums of values near the top of the range overflow: those slices are computed again scaled.
+    with np.errstate(all="ignore"):
+        redo = ~np.isfinite(sq) | ~np.isfinite(tot) | (np.abs(sq) < _TINY_SQUARES)
+    _rescue_stats(impl, arr, ax, skip, nthreads, want, redo, h, finish)
     return _deliver(h, out, rdt, arr)
+
+
+def _rescue_stats(
+    impl: Any,
+    arr: NDArray[Any],
+    ax: int,
+    skipna: bool,
+    threads: int,
+    want: frozenset[str],
+    redo: NDArray[np.bool_],
+    res: NDArray[np.float64],
+    finish: Any,
+) -> None:
+    """Computes the slices in ``redo`` again from scaled copies (see :mod:`_extreme`)."""
+    if not redo.any() or not _extreme.is_float64(arr):
+        return
+    found = _extreme.scaled_slices(arr, (ax,), skipna, redo)
+    if found is None:
+        return
+    mask, sub, _ = found
+    st = impl.stats(sub, (1,), skipna, threads, want)
+    _extreme.put(res, (), mask, finish(st, size=arr.shape[ax]))
 
 
 def entropy(
@@ -184,14 +220,19 @@ def entropy(
     check_base(base)
     if impl is _reference:
         return _deliver(_reference.entropy(arr, ax, base, skip, fill), out, rdt, arr)
-    st = impl.stats(arr, (ax,), skip, nthreads, frozenset({"sum", "xlogx"}))
+    want = frozenset({"sum", "xlogx"})
+    st = impl.stats(arr, (ax,), skip, nthreads, want)
     tot, xl = st["sum"], st["xlogx"]
     h = finish_entropy(st, base, fill)
-    # x log x overflowed (x > ~1e305), or the values are so small (subnormal) that it lost
-    # precision: computed again from the shares
-    redo = np.isfinite(tot) & (tot > 0) & (~np.isfinite(xl) | (tot < _TINY_SQUARES))
-    if redo.any():
-        h[redo] = _reference.entropy(arr, ax, base, skip, fill)[redo]
+    # x log x overflowed (x > ~1e305), the total did, or the values are so small (subnormal)
+    # that x log x lost precision: computed again scaled
+    with np.errstate(all="ignore"):
+        redo = ~np.isfinite(xl) | ~np.isfinite(tot) | (np.abs(tot) < _TINY_SQUARES)
+
+    def finish(st: dict[str, NDArray[np.float64]], size: int) -> NDArray[np.float64]:
+        return finish_entropy(st, base, fill)
+
+    _rescue_stats(impl, arr, ax, skip, nthreads, want, redo, h, finish)
     return _deliver(h, out, rdt, arr)
 
 
@@ -260,6 +301,19 @@ def rca(
         world = xs / xall
     bad = (xc == 0) | (xs == 0)
     target, result = d.prepare_out(out, arr.shape, rdt, arr, inplace_ok=True)
+    # A (country, sector) plane whose totals overflowed is computed again scaled; in place, the
+    # planes that could overflow are copied before the pass below overwrites them.
+    plane_axes = (ca, sa)
+    with np.errstate(invalid="ignore"):
+        overflow = np.squeeze(
+            ~np.isfinite(xall)
+            | np.any(~np.isfinite(xc), axis=ca, keepdims=True)
+            | np.any(~np.isfinite(xs), axis=sa, keepdims=True),
+            axis=plane_axes,
+        )
+    found = None
+    if overflow.any() and _extreme.is_float64(arr):
+        found = _extreme.scaled_slices(arr, plane_axes, skip, overflow)
     # The final pass in chunks along axis 0, so that temporaries stay small.
     step = max(1, _CHUNK_ELEMENTS // max(1, arr[:1].size))
     for start in range(0, arr.shape[0], step):
@@ -275,6 +329,20 @@ def rca(
         if part[2].any():
             np.copyto(r, fill_value, where=part[2] & keep)
         np.copyto(target[sl], r, casting="unsafe")
+    if found is not None:
+        mask, sub, _ = found
+        again = rca(
+            sub,
+            1,
+            2,
+            symmetric=sym,
+            skipna=skip,
+            zero_total=zero_total,
+            dtype=np.float64,
+            backend=backend,
+            threads=threads,
+        )
+        _extreme.put(target, plane_axes, mask, again)
     return result()
 
 

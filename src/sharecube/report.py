@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 import sharecube as sc
+from sharecube._io import csv_safe
 from sharecube.blocs import country_names
 from sharecube.cooperation import CooperationResult
 
@@ -307,9 +308,13 @@ def _html_table(df: pd.DataFrame, changes: Sequence[str] = ()) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def _md_text(s: str) -> str:
+    """Text for Markdown: HTML in labels is shown, not run (Markdown viewers pass HTML through)."""
+    return html.escape(s, quote=False).replace("|", "\\|").replace("\n", " ")
+
+
 def _md_table(df: pd.DataFrame, changes: Sequence[str] = ()) -> str:
-    def esc(s: str) -> str:
-        return s.replace("|", "\\|").replace("\n", " ")
+    esc = _md_text
 
     lines = [
         "| " + " | ".join(esc(str(c)) for c in df.columns) + " |",
@@ -430,7 +435,7 @@ def write_report(
     except ImportError:
         parquet = False
     for name, df in frames.items():
-        df.to_csv(tables / f"{name}.csv", index=False, lineterminator="\n")
+        csv_safe(df).to_csv(tables / f"{name}.csv", index=False, lineterminator="\n")
         written.append(tables / f"{name}.csv")
         if parquet:
             df.to_parquet(tables / f"{name}.parquet", index=False)
@@ -562,11 +567,11 @@ def write_report(
             return f"![{sections_caption[key]}](charts/{key}.png)\n" if key in pngs else ""
 
         md = [
-            f"# {info.title}\n",
-            f"{summary}\n",
+            f"# {_md_text(info.title)}\n",
+            f"{_md_text(summary)}\n",
             "## Summary of the data\n",
             _md_table(pillar_rows) + "\n",
-            (info.note + "\n") if info.note else "",
+            (_md_text(info.note) + "\n") if info.note else "",
             "## Composite ranking\n",
             f"Ranks in {res.year}; *change* since the previous year, *since {years[0]}* over "
             "the whole period (▲ up, ▼ down).\n",

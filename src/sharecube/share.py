@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from sharecube import _dispatch as d
+from sharecube import _extreme
 from sharecube._dispatch import Axis, ZeroTotal
 
 _ACCURACY = """
@@ -101,8 +102,48 @@ def shares(
     nthreads = d.normalize_threads(threads)
     impl = d.resolve_backend(backend)
     target, result = d.prepare_out(out, arr.shape, rdt, arr, inplace_ok=True)
-    impl.shares(arr, target, axes, skip, fill, nthreads)
+    _shares_into(impl, arr, target, axes, skip, fill, nthreads)
     return result()
+
+
+def _shares_into(
+    impl: Any,
+    arr: NDArray[Any],
+    target: NDArray[Any],
+    axes: tuple[int, ...],
+    skipna: bool,
+    fill: float,
+    threads: int,
+) -> None:
+    """The backend's shares, with the slices whose total overflowed computed again scaled."""
+    # In place, the kernel overwrites the data: the slices that could overflow are copied first.
+    early = (
+        _extreme.scaled_slices(arr, axes, skipna)
+        if _extreme.is_float64(arr) and np.may_share_memory(arr, target)
+        else None
+    )
+    if impl.shares(arr, target, axes, skipna, fill, threads) and _extreme.is_float64(arr):
+        _rescue_shares(impl, arr, target, axes, skipna, fill, threads, early)
+
+
+def _rescue_shares(
+    impl: Any,
+    arr: NDArray[Any],
+    target: NDArray[Any],
+    axes: tuple[int, ...],
+    skipna: bool,
+    fill: float,
+    threads: int,
+    found: Any = None,
+) -> None:
+    if found is None and not np.may_share_memory(arr, target):
+        found = _extreme.scaled_slices(arr, axes, skipna)
+    if found is None:
+        return
+    mask, sub, _ = found
+    res = np.empty(sub.shape, dtype=target.dtype)
+    impl.shares(sub, res, tuple(range(1, sub.ndim)), skipna, fill, threads)
+    _extreme.put(target, axes, mask, res)
 
 
 _FAST_DTYPES = {
@@ -110,6 +151,7 @@ _FAST_DTYPES = {
     np.dtype(np.float32): np.dtype(np.float32),
 }
 _NAN = float("nan")
+_F64 = np.dtype(np.float64)
 
 
 def _may_overlap(a: NDArray[Any], b: NDArray[Any]) -> bool:
@@ -141,10 +183,15 @@ def _fast_shares(
         and out.dtype == x.dtype
         and out.flags.writeable
         and out.flags.aligned
-        and (out is x or (0 not in out.strides and not _may_overlap(out, x)))
+        and out is not x
+        and 0 not in out.strides
+        and not _may_overlap(out, x)
     ):
-        return None
-    core.shares(x, out, 1 << (axis % ndim), True, _NAN, threads or 0)
+        return None  # in place, too: float64 data must be checked for overflow before
+    nthreads = min(threads or 0, d.available_cores())
+    if core.shares(x, out, 1 << (axis % ndim), True, _NAN, nthreads) and x.dtype == _F64:
+        impl = d.resolve_backend("cpp")
+        _rescue_shares(impl, x, out, (axis % ndim,), True, _NAN, nthreads)
     return out
 
 
@@ -263,7 +310,7 @@ def _grouped(
         spec = None
         shape = d.removed_shape(arr.shape, axes)
     else:
-        ax = d.normalize_axis(axis, arr.ndim)
+        ax = d.normalize_axis(axis, arr.ndim, why=" when groups are given")
         axes = (ax,)
         spec = d.normalize_groups(groups, arr.shape[ax], ngroups, ax)
         shape = d.grouped_shape(arr.shape, ax, spec.count)
@@ -272,9 +319,73 @@ def _grouped(
     rdt = d.result_dtype(arr.dtype, dtype, out)
     nthreads = d.normalize_threads(threads)
     impl = d.resolve_backend(backend)
+    d.check_result_size(shape, rdt, "ngroups" if ngroups is not None else "groups")
     target, result = d.prepare_out(out, shape, rdt, arr, inplace_ok=False)
-    impl.share_sums(arr, target, axes, spec, skip, fill, nthreads, raw)
+    if spec is not None and spec.count > _COMPACT_ABOVE:
+        _sparse_groups(impl, arr, target, axes[0], spec, skip, fill, nthreads, raw)
+    else:
+        _group_sums_into(impl, arr, target, axes, spec, skip, fill, nthreads, raw)
     return result()
+
+
+# The kernels keep a few KB of sums per group and thread: many groups without members (a
+# large ``ngroups``) are left out of the kernel call, so that its scratch follows the members.
+_COMPACT_ABOVE = 64
+
+
+def _sparse_groups(
+    impl: Any,
+    arr: NDArray[Any],
+    target: NDArray[Any],
+    ax: int,
+    spec: d.Groups,
+    skipna: bool,
+    fill: float,
+    threads: int,
+    raw: bool,
+) -> None:
+    used = np.unique(spec.idx)
+    if spec.count <= 2 * (len(used) + 1):
+        _group_sums_into(impl, arr, target, (ax,), spec, skipna, fill, threads, raw)
+        return
+    # the groups with members, then one empty group standing for all the others
+    where = np.full(spec.count, len(used), dtype=np.int64)
+    where[used] = np.arange(len(used))
+    small = d.Groups(spec.ptr, where[spec.idx], len(used) + 1)
+    part = np.empty(d.grouped_shape(arr.shape, ax, small.count), dtype=target.dtype)
+    _group_sums_into(impl, arr, part, (ax,), small, skipna, fill, threads, raw)
+    np.take(part, where, axis=ax, out=target)
+
+
+def _group_sums_into(
+    impl: Any,
+    arr: NDArray[Any],
+    target: NDArray[Any],
+    axes: tuple[int, ...],
+    spec: d.Groups | None,
+    skipna: bool,
+    fill: float,
+    threads: int,
+    raw: bool,
+) -> None:
+    """The backend's group sums, with the slices whose sums overflowed computed again scaled."""
+    if not impl.share_sums(arr, target, axes, spec, skipna, fill, threads, raw):
+        return
+    if not _extreme.is_float64(arr):
+        return
+    found = _extreme.scaled_slices(arr, axes, skipna)
+    if found is None:
+        return
+    mask, sub, e = found
+    red = tuple(range(1, sub.ndim))
+    if spec is None:
+        res = np.empty(len(sub), dtype=np.float64)
+        impl.share_sums(sub, res, red, None, skipna, fill, threads, raw)
+        _extreme.put(target, (), mask, _extreme.unscale(res, e) if raw else res)
+        return
+    res = np.empty((len(sub), spec.count), dtype=np.float64)
+    impl.share_sums(sub, res, red, spec, skipna, fill, threads, raw)
+    _extreme.put(target, axes, mask, _extreme.unscale(res, e) if raw else res)
 
 
 for _f in (shares, share_sums, group_sums):

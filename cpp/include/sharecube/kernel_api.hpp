@@ -5,6 +5,7 @@
 
 #include "sharecube/layout.hpp"
 
+#include <atomic>
 #include <cstdint>
 
 namespace sharecube {
@@ -36,6 +37,8 @@ struct Call {
     double fill = 0.0;
     bool raw = false;      // share_sums: write each group's sum (and the total), not sum / total
     int threads = 0;       // <= 0: every available core
+    // shares and share_sums set it where a total or group sum is inf or NaN
+    std::atomic<bool>* nonfinite = nullptr;
 };
 
 // Statistics over the reduced dims, each written where its pointer is non-null; the arrays

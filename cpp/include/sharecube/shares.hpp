@@ -5,6 +5,9 @@
 #include "sharecube/isa.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <limits>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -653,6 +656,12 @@ inline void sum_strip_blocked(const T* x, const Layout& L, index_t w, index_t ah
 // q. Where the whole strip is one contiguous run of x and of out (one reduced dim, rows back to
 // back), q holds the strip and it is written at once (streamed when `stream`); else each run is
 // copied out as it is done. q holds `lanes` runs or, when not `whole`, one.
+inline bool all_finite(const double* v, index_t n) noexcept {
+    bool ok = true;
+    for (index_t j = 0; j < n; ++j) ok &= std::fabs(v[j]) <= std::numeric_limits<double>::max();
+    return ok;
+}
+
 template <class T, bool Swap, class O>
 inline void divide_rows(const T* x, O* out, const Layout& L, index_t w, const double* tot,
                         double* rcp, double fill, bool whole, bool stream, O* q) {
@@ -683,8 +692,11 @@ inline void divide_rows(const T* x, O* out, const Layout& L, index_t w, const do
 // out = x / sum(x over the reduced dims), with L.reduced's out strides giving each element's
 // place in out (same shape as x). out may be x itself: each row of a strip is read into a
 // private buffer before it is written, and only after its slice totals are known.
+// Sets *nonfinite where some slice total is inf or NaN (an input inf or NaN, or a sum of finite
+// values that overflowed): the caller then recomputes the slices that overflowed, scaled.
 template <class T, bool Swap, class O>
-void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill, int threads) {
+void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill, int threads,
+                  std::atomic<bool>* nonfinite) {
     const index_t m = L.inner.n;
     const index_t lanes = strip_lanes<T>(count(L.reduced), L.inner.n);
     const index_t nstrips = (m + lanes - 1) / lanes;
@@ -720,6 +732,7 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
         double* tot = vals + lanes;
         double* rcp = tot + lanes;
         O* q = qbuf.data();
+        bool bad = false;
         for (index_t item = begin; item < end; ++item) {
             const index_t strip = item % nstrips;
             const index_t j0 = strip * lanes;
@@ -730,6 +743,7 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
             oo += j0 * L.inner.os;
             sum_strip_blocked<T, Swap, kCompensated<T, O>>(x + xo, L, w, m - j0, skipna, s, c, vals);
             for (index_t j = 0; j < w; ++j) tot[j] = finish(s[j], c[j]);
+            bad |= !all_finite(tot, w);
             const index_t xs = L.inner.xs, os = L.inner.os;
             if (rows) {
                 divide_rows<T, Swap>(x + xo, out + oo, L, w, tot, rcp, fill, whole, stream_rows, q);
@@ -766,6 +780,7 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
             });
         }
         if (stream || stream_rows || packed) stream_fence();
+        if (bad) nonfinite->store(true, std::memory_order_relaxed);
     });
 }
 
@@ -783,7 +798,8 @@ index_t group_lanes(index_t G, index_t reduced_count, index_t inner) {
 // total / total (1 where the total is non-zero and finite) over every reduced dim.
 template <class T, bool Swap, class O>
 void share_sums_along(const T* x, O* out, const Layout& L, const Groups& memberships,
-                      bool skipna, double fill, bool raw, int threads) {
+                      bool skipna, double fill, bool raw, int threads,
+                      std::atomic<bool>* nonfinite) {
     const index_t m = L.inner.n;
     const index_t G = memberships.count;
     // The member lists by group (positions in order), for group_sum_block's chunked walk.
@@ -831,6 +847,7 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& members
         double* gs = rcp + lanes;  // group k: sums at gs[2k gstride], corrections gstride on
         O* q = qbuf.data();
         O* qg = q + lanes;
+        bool bad = false;
         for (index_t item = begin; item < end; ++item) {
             const index_t strip = item % nstrips;
             const index_t j0 = strip * lanes;
@@ -867,6 +884,7 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& members
                                    });
             }
             for (index_t j = 0; j < w; ++j) tot[j] = finish(s[j], c[j]);
+            bad |= !all_finite(tot, w);
             const index_t os = L.inner.os;
             if (G == 0) {
                 for (index_t j = 0; j < w; ++j) {
@@ -884,6 +902,7 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& members
                     const double sum = finish(gk[j], gk[gstride + j]);
                     vals[j] = raw || tot[j] != 0.0 ? sum : 0.0;  // 0 / 0 gives the fill
                 }
+                bad |= !all_finite(vals, w);
                 if (raw) {
                     for (index_t j = 0; j < w; ++j) q[j] = static_cast<O>(vals[j]);
                 } else {
@@ -907,6 +926,7 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& members
             }
         }
         if (stream) stream_fence();
+        if (bad) nonfinite->store(true, std::memory_order_relaxed);
     });
 }
 
