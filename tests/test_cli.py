@@ -111,9 +111,22 @@ def test_existing_output_folder_is_not_clobbered(
         err.strip() == f"sharecube: error: {target}: already exists; pass --overwrite to replace it"
     )
     assert listing(target) == ["mine.txt"]
-    code, _, _ = run(["demo", "-o", str(target), "--overwrite", "-q"], capsys)
-    assert code == 0 and (target / "report.html").exists() and not (target / "mine.txt").exists()
-    assert listing(tmp_path) == ["out", *[f"out/{p}" for p in listing(target)]]  # no temp left
+    # --overwrite replaces only a folder sharecube wrote: the user's folder is left alone
+    code, _, err = run(["demo", "-o", str(target), "--overwrite", "-q"], capsys)
+    assert code == 1 and err.count("\n") == 1
+    assert "not a folder sharecube wrote (it has no .sharecube-output file)" in err
+    assert listing(target) == ["mine.txt"]
+    ours = tmp_path / "ours"
+    assert run(["demo", "-o", str(ours), "-q"], capsys)[0] == 0
+    (ours / "extra.txt").write_text("from the last run")
+    code, _, _ = run(["demo", "-o", str(ours), "--overwrite", "-q"], capsys)
+    assert code == 0 and (ours / "report.html").exists() and not (ours / "extra.txt").exists()
+    assert listing(tmp_path) == [
+        "ours",
+        *[f"ours/{p}" for p in listing(ours)],
+        "out",
+        "out/mine.txt",
+    ]  # no temporary or old folder left
 
 
 def test_interrupt_leaves_nothing(
@@ -334,7 +347,8 @@ GOOD = "country,sector,year,value\nDEU,a,2020,1\nFRA,a,2020,2\nUSA,a,2020,3\n"
             "dup.csv",
             GOOD + "DEU,a,2020,5\n",
             [],
-            "{f}: row 3 repeats the combination country='DEU', sector='a', year=2020",
+            "{f}, line 5: a second row for country 'DEU', sector 'a', year 2020 (the first is "
+            "on line 2); pass --duplicates sum to add such rows up",
         ),
         ("ok.csv", GOOD, ["--blocs", "EU,Atlantis"], "--blocs: unknown bloc 'Atlantis'"),
         ("trunc.parquet", None, [], "{f}: not a readable Parquet file"),

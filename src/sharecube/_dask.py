@@ -76,8 +76,9 @@ def _single(x: da.Array, axes: tuple[int, ...]) -> bool:
     return all(len(x.chunks[a]) == 1 for a in axes)
 
 
-def neumaier(parts: list[np.ndarray]) -> np.ndarray:
-    """Compensated sum of equally shaped float64 arrays (Neumaier's variant of Kahan's)."""
+def neumaier2(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Compensated sum of equally shaped float64 arrays (Neumaier's variant of Kahan's) as two
+    words: the rounded sum and what rounding left out (0 where the sum is inf or NaN)."""
     s = np.array(parts[0], dtype=np.float64, copy=True)
     c = np.zeros_like(s)
     with np.errstate(all="ignore"):
@@ -85,27 +86,66 @@ def neumaier(parts: list[np.ndarray]) -> np.ndarray:
             t = s + v
             c += np.where(np.abs(s) >= np.abs(v), (s - t) + v, (v - t) + s)
             s = t
-        res = s + c
-    return np.where(np.isfinite(s), res, s)  # inf and NaN: the plain sum is the answer
+        hi = s + c
+        lo = c - (hi - s)  # exact: |s| >= |c|
+    finite = np.isfinite(s) & np.isfinite(hi)
+    return np.where(finite, hi, s), np.where(finite, lo, 0.0)
 
 
-def _sum_partials(b: Any, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
-    """Aggregate step: ``b`` holds the chunks' partial sums side by side along ``axis``."""
+def neumaier(parts: list[np.ndarray]) -> np.ndarray:
+    """Compensated sum of equally shaped float64 arrays, rounded once."""
+    return neumaier2(parts)[0]
+
+
+def _residual(
+    b: np.ndarray,
+    hi: np.ndarray,
+    axis: int,
+    member: np.ndarray,
+    skipna: bool,
+    backend: Any,
+    threads: int,
+) -> np.ndarray:
+    """``sum over members of b - hi`` for each group: the part of each group's sum that
+    rounding ``hi`` left out, itself from a compensated sum (the chunk and ``-hi`` together).
+    Carried to the combination, so that splitting an axis into chunks loses nothing."""
+    g = member.shape[1]
+    with np.errstate(all="ignore"):
+        both = np.concatenate([b.astype(np.float64), -hi], axis=axis)
+    aug = np.concatenate([member, np.eye(g, dtype=bool)], axis=0)
+    lo = sc.group_sums(
+        both, aug, axis=axis, skipna=skipna, dtype=np.float64, backend=backend, threads=threads
+    )
+    return np.where(np.isfinite(hi), lo, 0.0)
+
+
+def _sum_partials(b: Any, axis: tuple[int, ...], keepdims: bool, two: bool = False) -> np.ndarray:
+    """Combine (``two``) or aggregate step: ``b`` holds the chunks' partial sums, two words
+    each along ``axis[0]``, side by side along ``axis``; the combination keeps two words, the
+    aggregate rounds once."""
     moved = np.moveaxis(b, axis, tuple(range(len(axis))))
     flat = moved.reshape(-1, *moved.shape[len(axis) :])
-    res = neumaier(list(flat))
-    if keepdims:
-        res = np.expand_dims(res, axis)
-    return res
+    hi, lo = neumaier2(list(flat))
+    if not two:
+        return np.expand_dims(hi, axis) if keepdims else hi
+    return np.concatenate([np.expand_dims(w, axis) for w in (hi, lo)], axis=axis[0])
 
 
 def _chunk_totals(
     b: np.ndarray, axis: tuple[int, ...], keepdims: bool, skipna: bool, backend: Any, threads: int
 ) -> np.ndarray:
-    t = sc.group_sums(
+    """A chunk's totals over ``axis`` as two words (sum, residual) along ``axis[0]``."""
+    hi = sc.group_sums(
         b, None, axis=axis, skipna=skipna, dtype=np.float64, backend=backend, threads=threads
     )
-    return np.expand_dims(t, axis) if keepdims else t
+    if b.size == 0:
+        lo = np.zeros_like(hi)
+    else:
+        flat = np.moveaxis(b, axis, tuple(range(b.ndim - len(axis), b.ndim)))
+        flat = flat.reshape(*hi.shape, -1)
+        ones = np.ones((flat.shape[-1], 1), dtype=bool)
+        lo = _residual(flat, hi[..., None], -1, ones, skipna, backend, threads)[..., 0]
+    return np.concatenate([np.expand_dims(w, axis) for w in (hi, lo)], axis=axis[0])
 
 
 def totals(x: da.Array, axes: tuple[int, ...], skipna: bool, backend: Any, threads: int) -> Any:
@@ -114,7 +154,7 @@ def totals(x: da.Array, axes: tuple[int, ...], skipna: bool, backend: Any, threa
         x,
         partial(_chunk_totals, skipna=skipna, backend=backend, threads=threads),
         _sum_partials,
-        combine=_sum_partials,
+        combine=partial(_sum_partials, two=True),
         axis=axes,
         keepdims=True,
         dtype=np.float64,
@@ -177,17 +217,27 @@ def shares(
 def _grouped_block(
     b: np.ndarray, axis: int, member: np.ndarray, skipna: bool, backend: Any, threads: int
 ) -> np.ndarray:
-    """Raw sums of each group and (last) of everything, for the countries in this chunk."""
+    """Raw sums of each group and (last) of everything, for the countries in this chunk, then
+    the residuals of those sums (see :func:`_residual`): 2 (G + 1) along ``axis``."""
     aug = np.concatenate([member, np.ones((member.shape[0], 1), dtype=bool)], axis=1)
-    return sc.group_sums(
+    hi = sc.group_sums(
         b, aug, axis=axis, skipna=skipna, dtype=np.float64, backend=backend, threads=threads
     )
+    lo = _residual(b, hi, axis, aug, skipna, backend, threads)
+    return np.concatenate([hi, lo], axis=axis)
 
 
 def _finish_groups(
     parts: tuple[np.ndarray, ...], axis: int, raw: bool, fill: float, rdt: np.dtype[Any]
 ) -> np.ndarray:
-    s = neumaier(list(parts))
+    words = []
+    for p in parts:  # each chunk's sums, then their residuals
+        half = p.shape[axis] // 2
+        words += [
+            np.take(p, np.arange(half), axis=axis),
+            np.take(p, np.arange(half, 2 * half), axis=axis),
+        ]
+    s = neumaier(words)
     g = np.take(s, np.arange(s.shape[axis] - 1), axis=axis)
     if raw:
         return g.astype(rdt, copy=False)
@@ -249,7 +299,7 @@ def _grouped(
             dtype=rdt,
         )
     parts, lo = [], 0
-    aug_chunks = tuple((g + 1,) if a == ax else c for a, c in enumerate(x.chunks))
+    aug_chunks = tuple((2 * (g + 1),) if a == ax else c for a, c in enumerate(x.chunks))
     for size in x.chunks[ax]:
         sub = x[(slice(None),) * ax + (slice(lo, lo + size),)]
         parts.append(

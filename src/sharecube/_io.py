@@ -104,9 +104,9 @@ def _check_memory(path: Path, need: int, what: str) -> None:
     avail = available_memory()
     if avail and need > avail:
         raise InputError(
-            f"{path}: {what} needs about {need / 1e9:.1f} GB, more than the {avail / 1e9:.1f} GB "
-            "of memory available; split the file, keep fewer columns, or build a zarr cube "
-            "and use sharecube with dask"
+            f"{path}: {what} is too large to load into the {avail / 1e9:.1f} GB of memory "
+            f"available (it needs about {need / 1e9:.1f} GB); split the file, keep fewer "
+            "columns, or build a zarr cube and use sharecube with dask"
         )
 
 
@@ -130,7 +130,7 @@ def _read_parquet(path: Path, columns: Sequence[str] | None) -> pd.DataFrame:
         need = int(raw * share * 2 + md.num_rows * len(keep) * 16)
     except Exception as e:  # pyarrow raises several types for corrupt files
         raise InputError(f"{path}: not a readable Parquet file ({_first(e)})") from None
-    _check_memory(path, need, f"{md.num_rows:,} rows")
+    _check_memory(path, need, f"{md.num_rows:,} rows ({raw * share / 1e9:.1f} GB decompressed)")
     for name in keep:
         if pa.types.is_nested(schema.field(name).type):
             raise InputError(
@@ -138,9 +138,11 @@ def _read_parquet(path: Path, columns: Sequence[str] | None) -> pd.DataFrame:
                 "expected one label or number per row"
             )
     try:
-        return meta.read(columns=keep).to_pandas()
+        df = meta.read(columns=keep).to_pandas()
     except Exception as e:
         raise InputError(f"{path}: not a readable Parquet file ({_first(e)})") from None
+    df.attrs["header"] = names
+    return df
 
 
 def _first(e: BaseException) -> str:
@@ -199,7 +201,8 @@ def _read_frame(path: Path, sep: str | None, columns: Sequence[str] | None = Non
     usecols = None if columns is None else [c for c in header if c in columns]
     share = 1.0 if usecols is None else len(usecols) / max(len(header), 1)
     # a long CSV takes several times its size in memory once parsed; refuse before swapping
-    _check_memory(path, int(_text_size(path, codec) * _CSV_MEMORY * max(share, 0.25)), "loading it")
+    text = _text_size(path, codec)
+    _check_memory(path, int(text * _CSV_MEMORY * max(share, 0.25)), f"{text / 1e9:.1f} GB")
     try:
         with _open_text(path, codec) as f:
             df = pd.read_csv(
@@ -234,10 +237,7 @@ def _read_frame(path: Path, sep: str | None, columns: Sequence[str] | None = Non
     if len(df) == 0:
         raise InputError(f"{path}: the file has a header but no rows")
     _check_last_line(path, codec, delimiter, len(header), len(df))
-    if columns is not None:
-        missing = [c for c in columns if c not in header]
-        if missing:
-            raise InputError(f"{path}: no column {missing[0]!r}; the columns are {_names(header)}")
+    df.attrs["header"] = header  # every column of the file, for messages
     return df
 
 
@@ -263,7 +263,8 @@ def read_long(
     cols = [str(c) for c in df.columns]
     missing = [c for c in need if c not in cols]
     if missing:
-        raise InputError(f"{p}: no column {missing[0]!r}; the columns are {_names(cols)}")
+        header = df.attrs.get("header", cols)
+        raise InputError(f"{p}: no column {missing[0]!r}; the columns are {_names(header)}")
     keep = [*keys, *[c for c in optional if c in cols and c not in keys], value]
     df = df[keep]
     for col in keys:  # optional columns may be empty (a pillar without sectors)

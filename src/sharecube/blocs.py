@@ -20,8 +20,8 @@ an error, since it is almost always a typo.
 from __future__ import annotations
 
 import csv
-import itertools
 import functools
+import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -132,7 +132,7 @@ def _check_periods(bloc: str, members: tuple[Member, ...]) -> None:
         for (_, end), (start, _) in itertools.pairwise(spans):
             if start <= end:
                 raise ValueError(
-                    f"bloc {bloc!r} lists country {code!r} in overlapping periods; list it "
+                    f"bloc {bloc!r} lists country {code!r} twice in overlapping periods; list it "
                     "once per period of membership, e.g. (code, 1973, 2019) and (code, 2024, None)"
                 )
 
