@@ -6,6 +6,7 @@ other backends: fill ``out`` from arguments already checked by ``_dispatch``.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -177,7 +178,7 @@ def entropy(
             terms = np.where(np.isnan(xf), 0.0, terms)
         h = -np.sum(terms, axis=axis)
         if base is not None:
-            h = h / np.log(base)
+            h = h / math.log(base)
         over = ~np.isfinite(np.squeeze(tot, axis))
     h = np.where(np.squeeze(tot, axis) == 0, fill, h)
     return _redo(x, (axis,), skipna, over, h, lambda s: entropy(s, 1, base, skipna, fill))

@@ -85,7 +85,7 @@ def finish_entropy(
         h = np.log(tot) - xl / tot
         h = np.where(h < 0, 0.0, h)  # only rounding makes it negative
         if base is not None:
-            h = h / np.log(base)
+            h = h / math.log(base)
     return np.where(tot == 0, fill, h)
 
 
