@@ -151,3 +151,20 @@ def test_as_blocs_forms() -> None:
     assert as_blocs(b) is b
     assert (b | Blocs({"B": ["FRA"]})).names == ["A", "B"]
     assert as_blocs({"A": ["DEU"]}).members("A") == ["DEU"]
+
+
+def test_a_member_can_leave_and_join_again() -> None:
+    b = Blocs({"EU": ["DEU", ("GBR", 1973, 2019), ("GBR", 2030, None)]})
+    assert b.members("EU", 2020) == ["DEU"]
+    assert b.members("EU", 2031) == ["DEU", "GBR"]
+    assert b.members("EU") == ["DEU", "GBR"]
+    m = b.membership(["DEU", "GBR"], years=[1970, 1980, 2020, 2035])
+    np.testing.assert_array_equal(m[:, 1, 0], [False, True, False, True])
+    with pytest.raises(ValueError, match="lists country 'GBR' twice in overlapping periods"):
+        Blocs({"EU": [("GBR", 1973, 2019), ("GBR", 2019, None)]})
+
+
+@pytest.mark.parametrize("year", [float("inf"), float("-inf"), "inf"])
+def test_an_infinite_membership_year_is_a_clean_error(year: float) -> None:
+    with pytest.raises(ValueError, match="first year must be a whole year or empty"):
+        Blocs({"EU": [("GBR", year, 2019)]})

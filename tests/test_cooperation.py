@@ -10,6 +10,7 @@ xr = pytest.importorskip("xarray")
 
 import plain_model  # noqa: E402
 
+from sharecube import datasets  # noqa: E402
 from sharecube.blocs import Blocs  # noqa: E402
 from sharecube.cooperation import cooperation_model, rank_desc  # noqa: E402
 
@@ -317,3 +318,12 @@ def test_error_other_inputs() -> None:
         cooperation_model(p, structure="market")
     with pytest.raises(ValueError, match="top must be a non-negative int"):
         cooperation_model(p, top=-1)
+
+
+def test_weights_near_the_float_limit_are_not_lost() -> None:
+    pillars = datasets.load_cooperation()
+    names = list(pillars)
+    even = cooperation_model(pillars, normalize="minmax")
+    huge = cooperation_model(pillars, normalize="minmax", weights=dict.fromkeys(names, 1e308))
+    assert float(abs(huge.composite).max()) > 0
+    np.testing.assert_allclose(huge.composite, even.composite, rtol=1e-14)

@@ -312,7 +312,8 @@ def _numbers(s: pd.Series, path: Path, col: str) -> pd.Series:
 
 def _whole_numbers(s: pd.Series, path: Path, col: str) -> pd.Series:
     num = pd.to_numeric(s, errors="coerce")
-    bad = num.isna() | (num != np.round(num))
+    with np.errstate(invalid="ignore"):
+        bad = num.isna() | ~np.isfinite(num) | (num != np.round(num)) | (num.abs() > 1e6)
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
