@@ -391,7 +391,8 @@ def _print_top(res: Any, out: Out, n: int = 5) -> None:
 
     out.say(f"\ncomposite ranking, {res.year}:")
     for r in ranking_table(res).head(n).itertuples():
-        out.say(f"  {int(r.rank):>3}  {r.country}  {r.name:<24} {r.composite:8.4f}")
+        rank = "-" if r.rank != r.rank else int(r.rank)  # no rank: no composite that year
+        out.say(f"  {rank:>3}  {r.country}  {r.name:<24} {r.composite:8.4f}")
 
 
 def cmd_analyze(args: argparse.Namespace, out: Out) -> None:
@@ -424,7 +425,8 @@ def cmd_analyze(args: argparse.Namespace, out: Out) -> None:
     args.normalize = args.normalize or "shares"
     res = _run_model(pillars, args, out, info, Path(args.output))
     _print_top(res, out)
-    out.say(f"\nreport: {Path(args.output) / 'report.html'}")
+    main = "report.html" if "html" in args.format else "report.md"
+    out.say(f"\nreport: {Path(args.output) / main}")
 
 
 def cmd_shares(args: argparse.Namespace, out: Out) -> None:

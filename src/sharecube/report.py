@@ -152,7 +152,7 @@ def chart_rank_heatmap(res: CooperationResult, path: Path, limit: int = 30) -> b
         aspect="auto",
         cmap="RdYlGn_r",
         vmin=1,
-        vmax=max(2, np.nanmax(res.ranks["composite"].values)),
+        vmax=max(2, np.fmax.reduce(res.ranks["composite"].values, axis=None, initial=2)),
     )
     ax.set_xticks(range(len(cols)), [p.replace("_", " ") for p in cols], fontsize=8)
     ax.set_yticks(range(len(labels)), labels, fontsize=7)
