@@ -256,3 +256,16 @@ def test_groups_without_members_are_left_out_of_the_kernel_exactly(
         want = fn(x, lab, ax, ngroups=200, backend=backend, skipna=False)
         monkeypatch.undo()
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("value", [3e153, 1e200, 1e307, 1e-200, 1e-310, 1e-320])
+def test_dask_split_axis_hhi_and_entropy_at_the_range_edges(value: float) -> None:
+    da = pytest.importorskip("dask.array")
+    x = np.full(17, value)
+    x[3] *= 3
+    d = da.from_array(x, chunks=5)
+    for fn, kw in [(sc.hhi, {}), (sc.hhi, {"normalized": True}), (sc.entropy, {})]:
+        want = fn(x, **kw)
+        assert np.isfinite(want)
+        np.testing.assert_allclose(fn(d, **kw).compute(), want, rtol=4e-16, atol=1e-16)
+    assert sc.hhi(x) == pytest.approx((16 + 9) / 19**2, rel=1e-15)

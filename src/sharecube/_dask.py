@@ -6,14 +6,15 @@ Imported only when an input is a dask array. Two plans per function:
   sectors and years together): each block goes straight to the numpy-level function, so the
   result is bit-for-bit the in-memory one;
 - the reduced axes are split into several chunks: each chunk's partial sums come from the
-  kernels (compensated, float64), the partials are combined with Neumaier's compensated sum,
-  and one more blockwise pass divides. The totals then differ from the in-memory ones by at
+  kernels (compensated, float64) as two words, the sum and what its rounding left out (see
+  ``_residual``), the words are combined with Neumaier's compensated sum and rounded once, and
+  one more blockwise pass divides. The totals then differ from the in-memory ones by at
   most an ulp or two (the same accuracy promise); nothing gathers the whole axis into one
   chunk. ``similarity``, which needs every country and sector of a slice together, is the
   exception: it rechunks those two axes and says so with a ``PerformanceWarning``. On this
-  path ``hhi`` and ``entropy`` come from the combined one-pass statistics only: the in-memory
-  functions' recomputation of slices with extreme magnitudes (squares beyond ~1e308 or below
-  ~1e-292) from their shares is not done.
+  path ``hhi`` and ``entropy`` come from the combined one-pass statistics; a chunk's slices
+  whose sums or squares leave the float64 range are summed again scaled by a power of two,
+  and the combination brings every chunk to one scale.
 
 Each chunk runs its kernel on one thread unless ``threads`` is given: dask's scheduler already
 runs one task per core.
@@ -21,6 +22,7 @@ runs one task per core.
 
 from __future__ import annotations
 
+import math
 import warnings
 from functools import partial
 from typing import Any
@@ -31,6 +33,7 @@ from dask.array.core import PerformanceWarning
 
 import sharecube as sc
 from sharecube import _dispatch as d
+from sharecube import _extreme
 from sharecube import indicators as ind
 
 __all__ = [
@@ -369,7 +372,41 @@ def _stats_chunk(
     if computing_meta:  # dask probing the output type (as its own mean_chunk does)
         return b
     impl = d.resolve_backend(backend)
-    return impl.stats(d.as_input(b), axis, skipna, threads, want)
+    arr = d.as_input(b)
+    st = impl.stats(arr, axis, skipna, threads, want)
+    # Slices whose sums or squares left the float64 range are summed again scaled by 2**-e,
+    # e kept beside them ("exp"; 0 elsewhere) for the combination to bring them to one scale.
+    st["exp"] = np.zeros_like(st["sum"])
+    with np.errstate(all="ignore"):
+        redo = ~np.isfinite(st["sum"]) | (np.abs(st["sum"]) < ind._TINY_SQUARES)
+        for k in ("sumsq", "xlogx"):
+            if k in st:
+                redo |= ~np.isfinite(st[k]) | (np.abs(st[k]) < ind._TINY_SQUARES)
+    found = _extreme.scaled_slices(arr, axis, skipna, redo) if redo.any() else None
+    if found is not None:
+        mask, sub, e = found
+        again = impl.stats(sub, tuple(range(1, sub.ndim)), skipna, threads, want)
+        for k, v in again.items():
+            st[k][mask] = v
+        st["exp"][mask] = e
+    return st
+
+
+def _rescaled(p: dict[str, np.ndarray], top: np.ndarray) -> dict[str, np.ndarray]:
+    """One chunk's statistics brought from its slices' scales 2**-exp to 2**-top."""
+    dd = p["exp"] - top  # <= 0
+    if not dd.any():
+        return p
+    out = dict(p)
+    with np.errstate(all="ignore"):
+        di = dd.astype(np.int64)
+        out["sum"] = np.ldexp(p["sum"], di)
+        if "sumsq" in p:
+            out["sumsq"] = np.ldexp(p["sumsq"], 2 * di)
+        if "xlogx" in p:  # y = x 2**d: y log y = 2**d (x log x + d log(2) x)
+            moved = np.ldexp(p["xlogx"] + dd * np.log(2.0) * p["sum"], di)
+            out["xlogx"] = np.where(dd == 0, p["xlogx"], moved)
+    return out
 
 
 def _stats_combine(
@@ -380,7 +417,23 @@ def _stats_combine(
     flat = _flatten(parts)
     if isinstance(flat, dict):
         return flat
-    return {k: neumaier([p[k] for p in flat]) for k in flat[0]}
+    keys = [k for k in flat[0] if k != "exp"]
+
+    def combined(top: np.ndarray) -> dict[str, np.ndarray]:
+        scaled = [_rescaled(p, top) for p in flat]
+        return {k: neumaier([p[k] for p in scaled]) for k in keys}
+
+    top = np.maximum.reduce([p["exp"] for p in flat])
+    res = combined(top)
+    # finite partials whose combination overflows: all of them scaled down so that it cannot
+    over = np.logical_or.reduce([~np.isfinite(res[k]) for k in keys])
+    if over.any():
+        over &= np.logical_and.reduce([np.isfinite(p[k]) for p in flat for k in keys])
+        if over.any():
+            top = top + np.where(over, math.ceil(math.log2(len(flat))) + 2, 0)
+            res = combined(top)
+    res["exp"] = top
+    return res
 
 
 def _stats_aggregate(

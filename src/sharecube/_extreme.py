@@ -78,7 +78,7 @@ def scaled_slices(
         if not len(sub):
             return None
     _, e = np.frexp(mag)
-    sub *= np.ldexp(1.0, -e).reshape((-1,) + (1,) * len(red))
+    sub = np.ldexp(sub, (-e).reshape((-1,) + (1,) * len(red)))  # no 2**-e that overflows
     return mask, sub, e.astype(np.int64)
 
 
