@@ -84,7 +84,7 @@ def _open_text(path: Path, codec: str | None) -> Any:
     import gzip
     import lzma
 
-    opener = {"gzip": gzip.open, "bz2": bz2.open, "lzma": lzma.open}[codec]
+    opener: Any = {"gzip": gzip.open, "bz2": bz2.open, "lzma": lzma.open}[codec]
     return opener(path, "rt", encoding="utf-8-sig", newline="")
 
 

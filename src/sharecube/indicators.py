@@ -93,9 +93,9 @@ def check_base(base: Any) -> None:
     ok = (
         isinstance(base, numbers.Real)
         and not isinstance(base, (bool, np.bool_))
-        and math.isfinite(base)
-        and base > 0
-        and base != 1
+        and math.isfinite(float(base))
+        and float(base) > 0
+        and float(base) != 1
     )
     if base is not None and not ok:
         raise ValueError(f"base must be a positive number other than 1, or None, got {base!r}")
