@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sharecube import _core
-from sharecube._dispatch import Groups
+from sharecube._contracts import Groups
 
 _NO_GROUPS = np.zeros(1, dtype=np.int64)
 

@@ -14,24 +14,28 @@ import operator
 import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-Backend = Literal["cpp", "numba", "numpy"]
-ZeroTotal = Literal["nan", "zero"]
-Axis = int | tuple[int, ...] | None
+from sharecube._contracts import Axis, Backend, BackendName, Groups, ZeroTotal
 
-BACKEND_ORDER: tuple[Backend, ...] = ("cpp", "numba", "numpy")
+__all__ = ["Axis", "Backend", "BackendName", "Groups", "ZeroTotal"]  # and the functions below
+
+BACKEND_ORDER: tuple[BackendName, ...] = ("cpp", "numba", "numpy")
 _BACKEND_MODULES = {
     "cpp": "sharecube._cpp",
     "numba": "sharecube._numba",
     "numpy": "sharecube._reference",
 }
-_loaded: dict[str, ModuleType | None] = {}
+_loaded: dict[str, Backend | None] = {}
+
+if TYPE_CHECKING:  # mypy checks that each backend module implements the Backend protocol
+    from sharecube import _cpp, _numba, _reference
+
+    _IMPLEMENTATIONS: tuple[Backend, ...] = (_cpp, _numba, _reference)
 _load_lock = threading.Lock()
 
 _F32 = np.dtype(np.float32)
@@ -42,15 +46,15 @@ _F64 = np.dtype(np.float64)
 # backends
 
 
-def _load_backend(name: str) -> ModuleType | None:
+def _load_backend(name: str) -> Backend | None:
     """Import a backend module once; None if it cannot be used here."""
     if name in _loaded:
         return _loaded[name]
     with _load_lock:
         if name not in _loaded:
-            module: ModuleType | None
+            module: Backend | None
             try:
-                module = importlib.import_module(_BACKEND_MODULES[name])
+                module = cast(Backend, importlib.import_module(_BACKEND_MODULES[name]))
             except ImportError:
                 module = None
             _loaded[name] = module
@@ -65,12 +69,12 @@ def _maybe_available(name: str) -> bool:
     return _load_backend(name) is not None
 
 
-def backends() -> tuple[Backend, ...]:
+def backends() -> tuple[BackendName, ...]:
     """The backends usable in this process, fastest first: a subset of ("cpp", "numba", "numpy")."""
     return tuple(name for name in BACKEND_ORDER if _maybe_available(name))
 
 
-_default: ModuleType | None = None  # resolved default backend (None until first use)
+_default: Backend | None = None  # resolved default backend (None until first use)
 
 
 def reload_environment() -> None:
@@ -111,7 +115,7 @@ def cpp_core() -> ModuleType | None:
     return _cpp_core  # type: ignore[no-any-return,unused-ignore]
 
 
-def _default_backend() -> ModuleType:
+def _default_backend() -> Backend:
     global _default
     if _default is None:
         env = os.environ.get("SHARECUBE_BACKEND")
@@ -122,7 +126,7 @@ def _default_backend() -> ModuleType:
     return _default
 
 
-def resolve_backend(backend: str | None, source: str = "backend") -> ModuleType:
+def resolve_backend(backend: str | None, source: str = "backend") -> Backend:
     """The module implementing `backend`; None means $SHARECUBE_BACKEND, else the fastest one."""
     if backend is None:
         return _default_backend()
@@ -286,24 +290,6 @@ def result_dtype(x_dtype: np.dtype[Any], dtype: DTypeLike | None, out: Any) -> n
         return out.dtype
     # either byte order; float16 is read as float32
     return _F32 if x_dtype.kind == "f" and x_dtype.itemsize <= 4 else _F64
-
-
-@dataclass(frozen=True)
-class Groups:
-    """Memberships along one axis in compressed rows: position i belongs to groups
-    ``idx[ptr[i]:ptr[i + 1]]``. Disjoint labels and overlapping blocs both come to this."""
-
-    ptr: NDArray[np.int64]
-    idx: NDArray[np.int64]
-    count: int
-
-    def membership(self) -> NDArray[np.bool_]:
-        """The (n, G) boolean membership matrix."""
-        n = self.ptr.shape[0] - 1
-        member = np.zeros((n, self.count), dtype=bool)
-        rows = np.repeat(np.arange(n), np.diff(self.ptr))
-        member[rows, self.idx] = True
-        return member
 
 
 def normalize_groups(groups: Any, n: int, ngroups: Any, axis: int) -> Groups:

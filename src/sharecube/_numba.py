@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
-from sharecube._dispatch import Groups
+from sharecube._contracts import Groups
 
 _LANES = 64
 # numba's default threading layer is not safe for concurrent parallel calls from several

@@ -6,33 +6,12 @@ other backends: fill ``out`` from arguments already checked by ``_dispatch``.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from sharecube import _extreme
-from sharecube._dispatch import Groups
-
-
-def _redo(
-    x: NDArray[Any],
-    axes: tuple[int, ...],
-    skipna: bool,
-    over: NDArray[np.bool_],
-    res: NDArray[Any],
-    again: Any,
-    res_axes: tuple[int, ...] = (),
-) -> NDArray[Any]:
-    """The slices of ``x`` over ``axes`` marked in ``over`` (their totals left the float64
-    range) computed again by ``again`` from scaled copies (see :mod:`sharecube._extreme`) and
-    written into ``res`` over ``res_axes``."""
-    found = _extreme.scaled_slices(x, axes, skipna, over) if _extreme.is_float64(x) else None
-    if found is not None:
-        mask, sub, _ = found
-        _extreme.put(res, res_axes, mask, again(sub))
-    return res
+from sharecube._contracts import Groups
 
 
 def totals(x: NDArray[Any], axes: tuple[int, ...], skipna: bool) -> NDArray[np.float64]:
@@ -98,7 +77,7 @@ def share_sums(
 
 
 # ---------------------------------------------------------------------------------------------
-# indicators, by their published definitions
+# the primitives of the indicators
 
 
 def stats(
@@ -139,69 +118,3 @@ def min_sum_pairs(s: NDArray[np.float64], skipna: bool, threads: int) -> NDArray
             m = np.where(np.isnan(s[i]) | np.isnan(s), 0.0, m)
         out[i] = m.sum(axis=-1)
     return out
-
-
-def hhi(
-    x: NDArray[Any], axis: int, normalized: bool, skipna: bool, fill: float
-) -> NDArray[np.float64]:
-    """H = sum_i s_i^2 with s the shares along `axis`; normalized: (H - 1/n) / (1 - 1/n)."""
-    xf = x.astype(np.float64)
-    tot = totals(x, (axis,), skipna)
-    with np.errstate(all="ignore"):
-        s = xf / tot
-        sq = (
-            np.where(np.isnan(xf), 0.0, s * s) if skipna else s * s
-        )  # only missing input is skipped
-        h = np.sum(sq, axis=axis)
-        h = np.where(np.squeeze(tot, axis) == 0, fill, h)
-        if normalized:
-            n = (~np.isnan(xf)).sum(axis=axis) if skipna else np.full(h.shape, x.shape[axis])
-            norm = (h - 1.0 / n) / (1.0 - 1.0 / n)
-            h = np.where(np.squeeze(tot, axis) == 0, fill, np.where(n > 1, norm, np.nan))
-        over = ~np.isfinite(np.squeeze(tot, axis))
-    return _redo(x, (axis,), skipna, over, h, lambda s: hhi(s, 1, normalized, skipna, fill))
-
-
-def entropy(
-    x: NDArray[Any], axis: int, base: float | None, skipna: bool, fill: float
-) -> NDArray[np.float64]:
-    """H = -sum_i s_i log s_i (0 log 0 = 0) with s the shares along `axis`."""
-    xf = x.astype(np.float64)
-    tot = totals(x, (axis,), skipna)
-    with np.errstate(all="ignore"):
-        s = xf / tot
-        # negative values have no entropy: NaN (even where all are negative and s > 0)
-        terms = np.where(
-            xf > 0, s * np.log(np.where(s > 0, s, 1.0)), np.where(xf == 0, 0.0, np.nan)
-        )
-        if skipna:
-            terms = np.where(np.isnan(xf), 0.0, terms)
-        h = -np.sum(terms, axis=axis)
-        if base is not None:
-            h = h / math.log(base)
-        over = ~np.isfinite(np.squeeze(tot, axis))
-    h = np.where(np.squeeze(tot, axis) == 0, fill, h)
-    return _redo(x, (axis,), skipna, over, h, lambda s: entropy(s, 1, base, skipna, fill))
-
-
-def rca(
-    x: NDArray[Any], country_axis: int, sector_axis: int, skipna: bool, fill: float
-) -> NDArray[np.float64]:
-    """Balassa: (x_cs / x_c.) / (x_.s / x_..), fill where a country's or sector's total is 0."""
-    xf = x.astype(np.float64)
-    xc = totals(x, (sector_axis,), skipna)
-    xs = totals(x, (country_axis,), skipna)
-    xall = totals(x, (country_axis, sector_axis), skipna)
-    with np.errstate(all="ignore"):
-        r = (xf / xc) / (xs / xall)
-    bad = ((xc == 0) | (xs == 0)) & ~np.isnan(xf)
-    r = np.where(bad, fill, r)
-    with np.errstate(invalid="ignore"):
-        over = np.squeeze(
-            ~np.isfinite(xall)
-            | np.any(~np.isfinite(xc), axis=country_axis, keepdims=True)
-            | np.any(~np.isfinite(xs), axis=sector_axis, keepdims=True),
-            axis=(country_axis, sector_axis),
-        )
-    plane = (country_axis, sector_axis)
-    return _redo(x, plane, skipna, over, r, lambda s: rca(s, 1, 2, skipna, fill), plane)

@@ -1,0 +1,90 @@
+"""The contracts between the layers: what a backend provides, and the types passed to it.
+
+Nothing here imports sharecube: the front ends, the dispatch module and every backend import
+these names from here, so that the imports run one way (front ends -> dispatch -> backends ->
+``_core``). A backend is a module with the functions of :class:`Backend`; arguments reach it
+already checked and normalised by :mod:`sharecube._dispatch`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+BackendName = Literal["cpp", "numba", "numpy"]
+ZeroTotal = Literal["nan", "zero"]
+Axis = int | tuple[int, ...] | None
+Statistic = Literal["sum", "sumsq", "xlogx", "count"]
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Memberships along one axis in compressed rows: position i belongs to groups
+    ``idx[ptr[i]:ptr[i + 1]]``. Disjoint labels and overlapping blocs both come to this."""
+
+    ptr: NDArray[np.int64]
+    idx: NDArray[np.int64]
+    count: int
+
+    def membership(self) -> NDArray[np.bool_]:
+        """The (n, G) boolean membership matrix."""
+        n = self.ptr.shape[0] - 1
+        member = np.zeros((n, self.count), dtype=bool)
+        rows = np.repeat(np.arange(n), np.diff(self.ptr))
+        member[rows, self.idx] = True
+        return member
+
+
+class Backend(Protocol):
+    """The primitives every backend implements, on arguments already checked.
+
+    ``axes`` are sorted non-negative axes of ``x``; ``fill`` is the share where a total is 0;
+    ``threads`` is 0 for every core, else a cap. ``shares`` and ``share_sums`` return whether
+    some total (or group sum) was inf or NaN, so that the caller can compute again the slices
+    whose finite values overflowed (see :mod:`sharecube._extreme`).
+    """
+
+    __name__: str
+
+    def shares(
+        self,
+        x: NDArray[Any],
+        out: NDArray[Any],
+        axes: tuple[int, ...],
+        skipna: bool,
+        fill: float,
+        threads: int,
+    ) -> bool:
+        """Fill ``out`` (x's shape) with ``x / sum(x over axes)``."""
+
+    def share_sums(
+        self,
+        x: NDArray[Any],
+        out: NDArray[Any],
+        axes: tuple[int, ...],
+        groups: Groups | None,
+        skipna: bool,
+        fill: float,
+        threads: int,
+        raw: bool = False,
+    ) -> bool:
+        """Fill ``out`` with each group's sum over ``axes[0]`` divided by the total (``raw``:
+        the sums); without groups, total / total (``raw``: the totals) over ``axes``."""
+
+    def stats(
+        self,
+        x: NDArray[Any],
+        axes: tuple[int, ...],
+        skipna: bool,
+        threads: int,
+        want: frozenset[str],
+    ) -> dict[str, NDArray[np.float64]]:
+        """The statistics named in ``want`` (:data:`Statistic`) over ``axes``, in float64."""
+
+    def min_sum_pairs(
+        self, s: NDArray[np.float64], skipna: bool, threads: int
+    ) -> NDArray[np.float64]:
+        """``out[i, j, r] = sum_k min(s[i, r, k], s[j, r, k])`` for a (C, R, K) array."""
