@@ -31,10 +31,10 @@ import dask.array as da
 import numpy as np
 from dask.array.core import PerformanceWarning
 
-import sharecube as sc
 from sharecube import _dispatch as d
 from sharecube import _extreme
 from sharecube import indicators as ind
+from sharecube import share as sc_share
 
 __all__ = [
     "entropy",
@@ -116,7 +116,7 @@ def _residual(
     with np.errstate(all="ignore"):
         both = np.concatenate([b.astype(np.float64), -hi], axis=axis)
     aug = np.concatenate([member, np.eye(g, dtype=bool)], axis=0)
-    lo = sc.group_sums(
+    lo = sc_share.group_sums(
         both, aug, axis=axis, skipna=skipna, dtype=np.float64, backend=backend, threads=threads
     )
     return np.where(np.isfinite(hi), lo, 0.0)
@@ -138,7 +138,7 @@ def _chunk_totals(
     b: np.ndarray, axis: tuple[int, ...], keepdims: bool, skipna: bool, backend: Any, threads: int
 ) -> np.ndarray:
     """A chunk's totals over ``axis`` as two words (sum, residual) along ``axis[0]``."""
-    hi = sc.group_sums(
+    hi = sc_share.group_sums(
         b, None, axis=axis, skipna=skipna, dtype=np.float64, backend=backend, threads=threads
     )
     if b.size == 0:
@@ -202,7 +202,7 @@ def shares(
     if _single(x, axes):
         return da.map_blocks(
             partial(
-                sc.shares,
+                sc_share.shares,
                 axis=axes,
                 skipna=skip,
                 zero_total=zero_total,
@@ -223,7 +223,7 @@ def _grouped_block(
     """Raw sums of each group and (last) of everything, for the countries in this chunk, then
     the residuals of those sums (see :func:`_residual`): 2 (G + 1) along ``axis``."""
     aug = np.concatenate([member, np.ones((member.shape[0], 1), dtype=bool)], axis=1)
-    hi = sc.group_sums(
+    hi = sc_share.group_sums(
         b, aug, axis=axis, skipna=skipna, dtype=np.float64, backend=backend, threads=threads
     )
     lo = _residual(b, hi, axis, aug, skipna, backend, threads)
@@ -264,7 +264,7 @@ def _grouped(
     raw: bool,
 ) -> Any:
     skip, fill, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
-    fn = sc.group_sums if raw else sc.share_sums
+    fn = sc_share.group_sums if raw else sc_share.share_sums
     kw = {} if raw else {"zero_total": zero_total}
     if groups is None:
         axes = d.normalize_axes(axis, x.ndim)
@@ -499,7 +499,7 @@ def hhi(
     if _single(x, (ax,)):
         return da.map_blocks(
             partial(
-                sc.hhi,
+                ind.hhi,
                 axis=ax,
                 normalized=norm,
                 skipna=skip,
@@ -543,7 +543,7 @@ def entropy(
     if _single(x, (ax,)):
         return da.map_blocks(
             partial(
-                sc.entropy,
+                ind.entropy,
                 axis=ax,
                 base=base,
                 skipna=skip,
@@ -674,7 +674,7 @@ def similarity(
     c = y.shape[0]
     return da.map_blocks(
         partial(
-            sc.similarity,
+            ind.similarity,
             country_axis=0,
             sector_axis=1,
             skipna=skipna,

@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-import sharecube as _sc
+from sharecube import indicators as _ind
+from sharecube import share as _share
 from sharecube.blocs import as_blocs
 
 __all__ = ["ShareCubeAccessor", "ShareCubeDatasetAccessor", "share_sums"]
@@ -105,7 +106,7 @@ def share_sums(
     if labels is not None:
         return _apply(
             da,
-            lambda a, ax: _sc.share_sums(
+            lambda a, ax: _share.share_sums(
                 a, groups=labels, axis=ax[0], ngroups=len(names), **kwargs
             ),
             [dim],
@@ -129,7 +130,7 @@ def share_sums(
     def static(part: xr.DataArray, mat: np.ndarray) -> xr.DataArray:
         return _apply(
             part,
-            lambda a, ax: _sc.share_sums(a, groups=mat, axis=ax[0], **kwargs),
+            lambda a, ax: _share.share_sums(a, groups=mat, axis=ax[0], **kwargs),
             [dim],
             [bloc_dim],
             {bloc_dim: b.names},
@@ -177,7 +178,7 @@ class ShareCubeAccessor:
         """Each element's share of its total over ``dim`` (one name or several)."""
         dims = _dims(self._obj, dim, "dim")
         return _same(
-            self._obj, dims, lambda a, ax: _sc.shares(a, axis=ax, **kwargs), self._name("shares")
+            self._obj, dims, lambda a, ax: _share.shares(a, axis=ax, **kwargs), self._name("shares")
         )
 
     def share_sums(
@@ -211,7 +212,7 @@ class ShareCubeAccessor:
         return _same(
             da,
             [c, s],
-            lambda a, ax: _sc.rca(a, country_axis=ax[0], sector_axis=ax[1], **kwargs),
+            lambda a, ax: _ind.rca(a, country_axis=ax[0], sector_axis=ax[1], **kwargs),
             self._name("rca"),
         )
 
@@ -225,11 +226,11 @@ class ShareCubeAccessor:
 
     def hhi(self, dim: Hashable = "country", **kwargs: Any) -> xr.DataArray:
         """Herfindahl-Hirschman concentration over ``dim`` (which is removed)."""
-        return self._reduce(_sc.hhi, "hhi", dim, **kwargs)
+        return self._reduce(_ind.hhi, "hhi", dim, **kwargs)
 
     def entropy(self, dim: Hashable = "country", **kwargs: Any) -> xr.DataArray:
         """Shannon entropy of the shares over ``dim`` (which is removed)."""
-        return self._reduce(_sc.entropy, "entropy", dim, **kwargs)
+        return self._reduce(_ind.entropy, "entropy", dim, **kwargs)
 
     def share_change(
         self, dim: Hashable = "country", time: Hashable = "year", *, lag: int = 1, **kwargs: Any
@@ -239,7 +240,7 @@ class ShareCubeAccessor:
         return _same(
             self._obj,
             [d, t],
-            lambda a, ax: _sc.share_change(a, axis=ax[0], time_axis=ax[1], lag=lag, **kwargs),
+            lambda a, ax: _ind.share_change(a, axis=ax[0], time_axis=ax[1], lag=lag, **kwargs),
             self._name("share_change"),
         )
 
@@ -257,7 +258,7 @@ class ShareCubeAccessor:
         if partner_dim in da.dims:
             raise ValueError(f"partner_dim {partner_dim!r} is already a dimension of the data")
         ca, sa = da.get_axis_num(c), da.get_axis_num(s)
-        data = _sc.similarity(da.data, country_axis=ca, sector_axis=sa, **kwargs)
+        data = _ind.similarity(da.data, country_axis=ca, sector_axis=sa, **kwargs)
         rest = [x for x in da.dims if x not in (c, s)]
         coords = _coords_for(da, rest)
         if c in da.coords:
