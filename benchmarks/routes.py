@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import floors
 import numpy as np
 
 import sharecube as sc
@@ -119,28 +120,26 @@ def sharecube_route(backend: str, preallocate: bool = True, threads: int | None 
 def floor(x: np.ndarray, spec: Spec) -> Callable[[], None] | None:
     """The bandwidth floor for the case: one read pass over the cube's bytes for share sums,
     one read plus one streaming write pass for shares (C++ helpers at full speed)."""
-    from sharecube import _core
-
+    core = floors.load()
     if not x.flags.c_contiguous or x.nbytes % 8:
         return None
     raw = x.reshape(-1).view(np.float64)  # the same bytes, whatever the dtype
     if spec.op == "shares":
         out = np.empty_like(raw)
-        _core._floor_copy(raw, out)
-        return lambda: _core._floor_copy(raw, out)
-    return lambda: _core._floor_read(raw)
+        core.copy(raw, out)
+        return lambda: core.copy(raw, out)
+    return lambda: core.read(raw)
 
 
 def floor_twosum(x: np.ndarray, spec: Spec) -> Callable[[], float] | None:
     """What the compensated sums cost at full speed: one read pass of a float64 cube, every
     element added with TwoSum in four independent 4-lane chains (C++ helper). A kernel that sums
     each value once can get no closer to the read floor than this."""
-    from sharecube import _core
-
+    core = floors.load()
     if x.dtype != np.float64 or not x.flags.c_contiguous:
         return None
     raw = x.reshape(-1)
-    return lambda: _core._floor_twosum(raw)
+    return lambda: core.twosum(raw)
 
 
 ROUTES: dict[str, Callable] = {

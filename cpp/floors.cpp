@@ -133,12 +133,13 @@ void copy_floor(const py::array& x, py::array& out, int threads) {
 
 }  // namespace
 
-void register_floors(py::module_& m) {
-    m.def("_floor_read", &read_floor, py::arg("x"), py::arg("threads") = 0,
+PYBIND11_MODULE(_floors, m) {
+    m.doc() = "Benchmark-only bandwidth floors (built by benchmarks/floors.py, never shipped).";
+    m.def("read", &read_floor, py::arg("x"), py::arg("threads") = 0,
           "Benchmarks: sum a C-contiguous float64 array in one read pass (bandwidth floor).");
-    m.def("_floor_copy", &copy_floor, py::arg("x"), py::arg("out"), py::arg("threads") = 0,
+    m.def("copy", &copy_floor, py::arg("x"), py::arg("out"), py::arg("threads") = 0,
           "Benchmarks: copy x into out with streaming stores (read + write floor).");
-    m.def("_floor_twosum", &twosum_floor, py::arg("x"), py::arg("threads") = 0,
+    m.def("twosum", &twosum_floor, py::arg("x"), py::arg("threads") = 0,
           "Benchmarks: sum a C-contiguous float64 array in one read pass, every element added "
           "with TwoSum (the compensated sums' cost at full read speed).");
 }
