@@ -53,8 +53,6 @@ void stats(const py::array& x, std::uint64_t reduce_mask, bool skipna, int threa
     isa.stats(c, st);
 }
 
-using Doubles = py::array_t<double, py::array::c_style>;
-
 void min_sum_pairs(const py::array& s, py::array& out, bool skipna, int threads) {
     if (s.ndim() != 3 || out.ndim() != 3 || s.dtype().kind() != 'f' || s.itemsize() != 8 ||
         out.dtype().kind() != 'f' || out.itemsize() != 8 ||

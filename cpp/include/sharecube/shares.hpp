@@ -31,8 +31,9 @@ namespace SHARECUBE_ISA {
 // Whether sums are compensated (TwoSum, about twice double precision) or plain double sums.
 // float32 results from float32 data need no compensation: a plain float64 sum of n float32
 // values is off by at most (n - 1) 2^-53 of the sum of their magnitudes, which for data of one
-// sign is far below half a float32 ulp (2^-24) until n nears 2^28, and it costs a sixth of the
-// additions (the float32 kernels were compute-bound on TwoSum's six adds per element).
+// sign is far below half a float32 ulp (2^-24) until n nears 2^28, and it costs a seventh of
+// the additions (the float32 kernels were compute-bound on the seven additions per element of
+// TwoSum and its correction).
 template <class T, class O>
 inline constexpr bool kCompensated = !(std::is_same_v<T, float> && std::is_same_v<O, float>);
 
