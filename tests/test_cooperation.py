@@ -327,3 +327,22 @@ def test_weights_near_the_float_limit_are_not_lost() -> None:
     huge = cooperation_model(pillars, normalize="minmax", weights=dict.fromkeys(names, 1e308))
     assert float(abs(huge.composite).max()) > 0
     np.testing.assert_allclose(huge.composite, even.composite, rtol=1e-14)
+
+
+def test_the_report_shows_what_the_model_computed(tmp_path) -> None:
+    pytest.importorskip("matplotlib")
+    from sharecube import report
+
+    pillars = datasets.load_cooperation()
+    res = cooperation_model(pillars, normalize="minmax", lag=3)
+    assert res.lag == 3
+    # the totals' concentration is a result of the model, the report's table reads it
+    hhi = res.values["market"].sharecube.hhi("country")
+    np.testing.assert_array_equal(res.concentration_totals["market"], hhi)
+    res.concentration_totals["market"][:] = 0.25  # the report must not compute it again
+    assert (report.concentration_table(res)["market"] == 0.25).all()
+    out = tmp_path / "r"
+    out.mkdir()
+    report.write_report(res, out, formats=("md",))
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "*change* over the previous 3 years" in md and "since the previous year" not in md

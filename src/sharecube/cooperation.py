@@ -82,6 +82,10 @@ class CooperationResult:
     ranks: xr.Dataset = field(repr=False)
     rank_change: xr.Dataset = field(repr=False)
     concentration: dict[str, xr.DataArray] = field(repr=False)  # sectors differ by pillar
+    #: HHI across countries of each pillar's country totals, per year
+    concentration_totals: xr.Dataset = field(repr=False)
+    #: the years over which ``rank_change`` is taken
+    lag: int
     strengths: pd.DataFrame = field(repr=False)
     partners: pd.DataFrame = field(repr=False)
     blocs: Blocs | None = field(default=None, repr=False)
@@ -622,9 +626,11 @@ def cooperation_model(
     )
 
     conc = {p: data[p].sharecube.hhi(c, **opts) for p in with_sectors}
+    # the concentration of each pillar's country totals across countries, per year
+    conc_totals = {p: cy(values[p], p).sharecube.hhi(c, **opts) for p in names}
     for p in names:
         if p not in conc:
-            conc[p] = cy(values[p], p).sharecube.hhi(c, **opts)
+            conc[p] = conc_totals[p]
 
     res = CooperationResult(
         pillars=data,
@@ -638,6 +644,8 @@ def cooperation_model(
         ranks=xr.Dataset({p: cy(v, p) for p, v in rank.items()}),
         rank_change=xr.Dataset({p: cy(v, p) for p, v in change.items()}),
         concentration={p: h.rename(p) for p, h in conc.items()},
+        concentration_totals=xr.Dataset({p: h.rename(p) for p, h in conc_totals.items()}),
+        lag=lag,
         strengths=strengths,
         partners=partner_df,
         dims=(c, s, y),

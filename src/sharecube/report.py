@@ -165,11 +165,14 @@ def chart_rank_heatmap(res: CooperationResult, path: Path, limit: int = 30) -> b
     return _save(fig, path)
 
 
+def _lag_text(lag: int) -> str:
+    return "the previous year" if lag == 1 else f"the previous {lag} years"
+
+
 def concentration_table(res: CooperationResult) -> pd.DataFrame:
-    """HHI across countries of each pillar's aggregate, per year."""
-    c = res.dims[0]
-    out = {p: res.values[p].sharecube.hhi(c).to_series() for p in res.values}
-    return pd.DataFrame(out)
+    """HHI across countries of each pillar's country totals, per year (as the model
+    computed it)."""
+    return pd.DataFrame({p: res.concentration_totals[p].to_series() for p in res.values})
 
 
 def chart_concentration(res: CooperationResult, path: Path) -> bytes:
@@ -404,7 +407,6 @@ def write_report(
     import matplotlib
 
     matplotlib.use("Agg", force=False)
-    import sharecube.labeled  # noqa: F401  (the .sharecube accessor)
 
     info = info or ReportInfo()
     out = Path(folder)
@@ -529,8 +531,9 @@ def write_report(
             f"<p>{html.escape(info.note)}</p>" if info.note else "",
             "</section>",
             "<section id='ranking'><h2>Composite ranking</h2>",
-            f"<p>Ranks in {html.escape(str(res.year))}; <em>change</em> is the move since the "
-            f"previous year, <em>since {years[0]}</em> over the whole period (▲ up, ▼ down).</p>",
+            f"<p>Ranks in {html.escape(str(res.year))}; <em>change</em> is the move over "
+            f"{html.escape(_lag_text(res.lag))}, <em>since {years[0]}</em> over the whole period "
+            "(▲ up, ▼ down).</p>",
             "<div class='scroll'>",
             _html_table(rank, changes),
             "</div>",
@@ -573,7 +576,7 @@ def write_report(
             _md_table(pillar_rows) + "\n",
             (_md_text(info.note) + "\n") if info.note else "",
             "## Composite ranking\n",
-            f"Ranks in {res.year}; *change* since the previous year, *since {years[0]}* over "
+            f"Ranks in {res.year}; *change* over {_lag_text(res.lag)}, *since {years[0]}* over "
             "the whole period (▲ up, ▼ down).\n",
             _md_table(rank, changes) + "\n",
             md_img("rank_heatmap"),
