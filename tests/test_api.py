@@ -27,6 +27,18 @@ def test_ci_has_every_backend() -> None:
     assert sc.backends() == ("cpp", "numba", "numpy")
 
 
+@pytest.mark.skipif(os.environ.get("SHARECUBE_EXPECT_NO_CPP") != "1", reason="CI-only check")
+def test_an_install_without_the_extension_works_and_says_so() -> None:
+    # .ci/run installs a wheel built with -DSHARECUBE_EXTENSION=OFF, as where no compiler is
+    from sharecube.cli import version_line
+
+    assert "cpp" not in sc.backends()
+    assert "the C++ backend is not built here" in version_line()
+    np.testing.assert_array_equal(sc.shares([1.0, 3.0]), [0.25, 0.75])
+    with pytest.raises(ValueError, match="backend='cpp' is not available here"):
+        sc.shares([1.0], backend="cpp")
+
+
 def test_default_backend_is_the_fastest(monkeypatch: pytest.MonkeyPatch) -> None:
     from sharecube import _dispatch
 
@@ -163,7 +175,7 @@ def test_per_call_fast_path_gives_the_general_result(dtype: type) -> None:
             np.testing.assert_array_equal(got, want)
             # with out=, backend="cpp" and threads=: the shortcut writes into out
             out = np.full(x.shape, -1.0, dtype=dtype)
-            assert sc.shares(x, axis, out=out, backend="cpp", threads=1) is out
+            assert sc.shares(x, axis, out=out, backend=sc.backends()[0], threads=1) is out
             np.testing.assert_array_equal(out, want)
             inplace = x.copy()
             assert sc.shares(inplace, axis, out=inplace) is inplace

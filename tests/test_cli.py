@@ -87,7 +87,9 @@ def test_python_dash_m_and_version() -> None:
     res = subprocess.run(
         [sys.executable, "-m", "sharecube", "--version"], capture_output=True, text=True, check=True
     )
-    assert res.stdout.strip() == f"sharecube {sc.__version__}"
+    assert (
+        res.stdout.strip() == f"sharecube {sc.__version__} (backends: {', '.join(sc.backends())})"
+    )
 
 
 @pytest.mark.parametrize("command", ["demo", "analyze", "shares", "share-sums", "bench"])

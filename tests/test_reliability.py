@@ -127,8 +127,8 @@ def test_dask_split_axis_mixed_signs_match_in_memory() -> None:
     want = sc.shares(x, 0)
     exact = x / np.array([[math.fsum(x[:, i, j]) for j in range(3)] for i in range(4)])
     got = sc.shares(d, 0).compute()
-    ulp = np.abs(got - exact) / np.spacing(np.abs(exact))
-    assert ulp.max() <= 2 and np.abs(want - exact).max() <= np.abs(got - exact).max() + 0
+    for res in (got, want):  # split across chunks or not: within 2 ulp of the exact shares
+        assert (np.abs(res - exact) / np.spacing(np.abs(exact))).max() <= 2
     labels = np.arange(60) % 4
     np.testing.assert_array_equal(
         sc.group_sums(d, labels, 0).compute(), sc.group_sums(x, labels, 0)

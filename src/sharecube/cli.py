@@ -533,6 +533,21 @@ def cmd_bench(args: argparse.Namespace, out: Out) -> None:
 # ---- parser --------------------------------------------------------------------------------
 
 
+def version_line() -> str:
+    """The version and the backends this install has, fastest first."""
+    names = sharecube.backends()
+    line = f"sharecube {sharecube.__version__} (backends: {', '.join(names)})"
+    if "cpp" not in names:
+        line += "; the C++ backend is not built here: see the README to get it"
+    return line
+
+
+class _Version(argparse.Action):
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        print(version_line())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sharecube",
@@ -540,7 +555,9 @@ def build_parser() -> argparse.ArgumentParser:
         "sector x year data.",
         epilog="run 'sharecube COMMAND --help' for a command's options and examples",
     )
-    parser.add_argument("--version", action="version", version=f"sharecube {sharecube.__version__}")
+    parser.add_argument(
+        "--version", action=_Version, nargs=0, help="show the version and backends, then exit"
+    )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
