@@ -162,7 +162,7 @@ def hhi(
 
 
 def _rescue_stats(
-    impl: Any,
+    impl: d.Backend,
     arr: NDArray[Any],
     ax: int,
     skipna: bool,

@@ -107,7 +107,7 @@ def shares(
 
 
 def _shares_into(
-    impl: Any,
+    impl: d.Backend,
     arr: NDArray[Any],
     target: NDArray[Any],
     axes: tuple[int, ...],
@@ -127,7 +127,7 @@ def _shares_into(
 
 
 def _rescue_shares(
-    impl: Any,
+    impl: d.Backend,
     arr: NDArray[Any],
     target: NDArray[Any],
     axes: tuple[int, ...],
@@ -334,7 +334,7 @@ _COMPACT_ABOVE = 64
 
 
 def _sparse_groups(
-    impl: Any,
+    impl: d.Backend,
     arr: NDArray[Any],
     target: NDArray[Any],
     ax: int,
@@ -358,7 +358,7 @@ def _sparse_groups(
 
 
 def _group_sums_into(
-    impl: Any,
+    impl: d.Backend,
     arr: NDArray[Any],
     target: NDArray[Any],
     axes: tuple[int, ...],
