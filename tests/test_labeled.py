@@ -213,3 +213,39 @@ def test_bad_labels() -> None:
         da.assign_coords(year=[2017.5, 2018, 2019, 2020, 2021]).sharecube.share_sums(
             "country", sc.Blocs({"E": [("DEU", 2018, None)]})
         )
+
+
+def test_group_sums_are_the_bloc_totals_with_membership_by_year() -> None:
+    da = cube()
+    blocs = sc.Blocs({"EU": ["DEU", ("GBR", None, 2019)], "NEW": [("IDN", 2020, None)]})
+    gs = da.sharecube.group_sums("country", blocs)
+    assert gs.dims == ("bloc", "sector", "year") and gs.name == "exports_group_sums"
+    eu = da.sel(country=["DEU", "GBR"], year=[2017, 2018, 2019]).sum("country")
+    np.testing.assert_allclose(gs.sel(bloc="EU", year=[2017, 2018, 2019]).values, eu.values)
+    np.testing.assert_array_equal(
+        gs.sel(bloc="NEW", year=2021).values, da.sel(country="IDN", year=2021).values
+    )
+    # the numerators of share_sums
+    total = da.sharecube.group_sums("country", {"ALL": COUNTRIES})
+    np.testing.assert_allclose(
+        (gs / total.sel(bloc="ALL", drop=True)).values,
+        da.sharecube.share_sums("country", blocs).values,
+        rtol=1e-15,
+    )
+
+
+def test_the_dataset_accessor_has_every_method_of_the_dataarray_one() -> None:
+    def public(cls: type) -> set[str]:
+        return {n for n in vars(cls) if not n.startswith("_")}
+
+    assert public(sharecube.labeled.ShareCubeDatasetAccessor) == public(
+        sharecube.labeled.ShareCubeAccessor
+    )
+    ds = xr.Dataset({"exports": cube(), "gdp": cube().isel(sector=0, drop=True)})
+    sim = ds.sharecube.similarity()
+    assert set(sim.data_vars) == {"exports"}
+    xr.testing.assert_identical(sim["exports"], cube().sharecube.similarity().rename("exports"))
+    gs = ds.sharecube.group_sums("country", ["EU"])
+    xr.testing.assert_identical(
+        gs["gdp"], ds["gdp"].sharecube.group_sums("country", ["EU"]).rename("gdp")
+    )

@@ -30,7 +30,7 @@ from sharecube import indicators as _ind
 from sharecube import share as _share
 from sharecube.blocs import as_blocs
 
-__all__ = ["ShareCubeAccessor", "ShareCubeDatasetAccessor", "share_sums"]
+__all__ = ["ShareCubeAccessor", "ShareCubeDatasetAccessor", "group_sums", "share_sums"]
 
 
 def _dims(da: xr.DataArray, dims: Any, name: str) -> list[Hashable]:
@@ -98,17 +98,44 @@ def share_sums(
     **kwargs: Any,
 ) -> xr.DataArray:
     """Each bloc's share sum along ``dim`` (see :meth:`ShareCubeAccessor.share_sums`)."""
+    return _by_bloc(_share.share_sums, "share_sums", da, dim, blocs, time, year, bloc_dim, **kwargs)
+
+
+def group_sums(
+    da: xr.DataArray,
+    dim: Hashable,
+    blocs: Any,
+    *,
+    time: Hashable | None = None,
+    year: int | None = None,
+    bloc_dim: str = "bloc",
+    **kwargs: Any,
+) -> xr.DataArray:
+    """Each bloc's sum along ``dim`` (see :meth:`ShareCubeAccessor.group_sums`)."""
+    return _by_bloc(_share.group_sums, "group_sums", da, dim, blocs, time, year, bloc_dim, **kwargs)
+
+
+def _by_bloc(
+    fn: Callable[..., Any],
+    what: str,
+    da: xr.DataArray,
+    dim: Hashable,
+    blocs: Any,
+    time: Hashable | None,
+    year: int | None,
+    bloc_dim: str,
+    **kwargs: Any,
+) -> xr.DataArray:
+    """``fn`` (share sums or sums) of each bloc along ``dim``, membership by year."""
     (dim,) = _dims(da, dim, "dim")
     if bloc_dim in da.dims:
         raise ValueError(f"bloc_dim {bloc_dim!r} is already a dimension of the data")
     labels, names = _group_spec(da, dim, blocs)
-    name = f"{da.name}_share_sums" if da.name is not None else None
+    name = f"{da.name}_{what}" if da.name is not None else None
     if labels is not None:
         return _apply(
             da,
-            lambda a, ax: _share.share_sums(
-                a, groups=labels, axis=ax[0], ngroups=len(names), **kwargs
-            ),
+            lambda a, ax: fn(a, groups=labels, axis=ax[0], ngroups=len(names), **kwargs),
             [dim],
             [bloc_dim],
             {bloc_dim: names},
@@ -130,7 +157,7 @@ def share_sums(
     def static(part: xr.DataArray, mat: np.ndarray) -> xr.DataArray:
         return _apply(
             part,
-            lambda a, ax: _share.share_sums(a, groups=mat, axis=ax[0], **kwargs),
+            lambda a, ax: fn(a, groups=mat, axis=ax[0], **kwargs),
             [dim],
             [bloc_dim],
             {bloc_dim: b.names},
@@ -202,6 +229,20 @@ class ShareCubeAccessor:
         neither in the data nor ISO 3166 raise ``ValueError``.
         """
         return share_sums(self._obj, dim, blocs, time=time, year=year, bloc_dim=bloc_dim, **kwargs)
+
+    def group_sums(
+        self,
+        dim: Hashable,
+        blocs: Any,
+        *,
+        time: Hashable | None = None,
+        year: int | None = None,
+        bloc_dim: str = "bloc",
+        **kwargs: Any,
+    ) -> xr.DataArray:
+        """Each bloc's sum over ``dim`` (a bloc's exports, say): the numerators of
+        :meth:`share_sums`, with its ``blocs``, ``time`` and ``year``; no ``zero_total``."""
+        return group_sums(self._obj, dim, blocs, time=time, year=year, bloc_dim=bloc_dim, **kwargs)
 
     def rca(
         self, country: Hashable = "country", sector: Hashable = "sector", **kwargs: Any
@@ -290,6 +331,14 @@ class ShareCubeDatasetAccessor:
 
     def share_sums(self, dim: Hashable, blocs: Any, **kw: Any) -> xr.Dataset:
         return self._map("share_sums", [dim], dim, blocs, **kw)
+
+    def group_sums(self, dim: Hashable, blocs: Any, **kw: Any) -> xr.Dataset:
+        return self._map("group_sums", [dim], dim, blocs, **kw)
+
+    def similarity(
+        self, country: Hashable = "country", sector: Hashable = "sector", **kw: Any
+    ) -> xr.Dataset:
+        return self._map("similarity", [country, sector], country, sector, **kw)
 
     def rca(
         self, country: Hashable = "country", sector: Hashable = "sector", **kw: Any
