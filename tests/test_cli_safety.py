@@ -250,6 +250,12 @@ CASES = [
     ),
     ("year.csv", GOOD.replace("2020,3", "inf,3"), [], "column 'year', line 4: 'inf' is not"),
     ("table.csv.zip", "x", [], "unknown file type '.zip'; use .csv, .tsv or .txt (text,"),
+    (
+        "twice.csv",
+        "country,sector,year,value,value\nDEU,a,2020,1,2\n",
+        [],
+        "the header names the column 'value' twice",
+    ),
 ]
 
 

@@ -14,6 +14,7 @@ import csv
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -201,7 +202,11 @@ def _read_frame(path: Path, sep: str | None, columns: Sequence[str] | None = Non
         raise InputError(f"{path}: the file is empty")
     delimiter = sep if sep is not None else ("\t" if kind == "tsv" else ",")
     header = _header(path, codec, delimiter)
-    usecols = None if columns is None else [c for c in header if c in columns]
+    wanted = header if columns is None else [c for c in header if c in columns]
+    repeated = [c for c, n in Counter(wanted).items() if n > 1]
+    if repeated:
+        raise InputError(f"{path}: the header names the column {repeated[0]!r} twice")
+    usecols = None if columns is None else wanted
     share = 1.0 if usecols is None else len(usecols) / max(len(header), 1)
     # a long CSV takes several times its size in memory once parsed; refuse before swapping
     text = _text_size(path, codec)
