@@ -87,32 +87,24 @@ def _group_spec(da: xr.DataArray, dim: Hashable, blocs: Any) -> tuple[Any, list[
     return None, []
 
 
-def share_sums(
-    da: xr.DataArray,
-    dim: Hashable,
-    blocs: Any,
-    *,
-    time: Hashable | None = None,
-    year: int | None = None,
-    bloc_dim: str = "bloc",
-    **kwargs: Any,
-) -> xr.DataArray:
-    """Each bloc's share sum along ``dim`` (see :meth:`ShareCubeAccessor.share_sums`)."""
-    return _by_bloc(_share.share_sums, "share_sums", da, dim, blocs, time, year, bloc_dim, **kwargs)
+def _per_bloc(fn: Callable[..., Any], what: str, doc: str) -> Callable[..., xr.DataArray]:
+    """The labeled form of ``fn`` (share sums or sums of groups along an axis) for blocs."""
 
+    def per_bloc(
+        da: xr.DataArray,
+        dim: Hashable,
+        blocs: Any,
+        *,
+        time: Hashable | None = None,
+        year: int | None = None,
+        bloc_dim: str = "bloc",
+        **kwargs: Any,
+    ) -> xr.DataArray:
+        return _by_bloc(fn, what, da, dim, blocs, time, year, bloc_dim, **kwargs)
 
-def group_sums(
-    da: xr.DataArray,
-    dim: Hashable,
-    blocs: Any,
-    *,
-    time: Hashable | None = None,
-    year: int | None = None,
-    bloc_dim: str = "bloc",
-    **kwargs: Any,
-) -> xr.DataArray:
-    """Each bloc's sum along ``dim`` (see :meth:`ShareCubeAccessor.group_sums`)."""
-    return _by_bloc(_share.group_sums, "group_sums", da, dim, blocs, time, year, bloc_dim, **kwargs)
+    per_bloc.__name__ = per_bloc.__qualname__ = what
+    per_bloc.__doc__ = doc
+    return per_bloc
 
 
 def _by_bloc(
@@ -188,6 +180,36 @@ def _by_bloc(
     return res
 
 
+share_sums = _per_bloc(
+    _share.share_sums,
+    "share_sums",
+    "Each bloc's share sum along ``dim`` (see :meth:`ShareCubeAccessor.share_sums`).",
+)
+group_sums = _per_bloc(
+    _share.group_sums,
+    "group_sums",
+    "Each bloc's sum along ``dim`` (see :meth:`ShareCubeAccessor.group_sums`).",
+)
+
+
+def _bloc_method(fn: Callable[..., xr.DataArray], doc: str) -> Callable[..., xr.DataArray]:
+    def method(
+        self: ShareCubeAccessor,
+        dim: Hashable,
+        blocs: Any,
+        *,
+        time: Hashable | None = None,
+        year: int | None = None,
+        bloc_dim: str = "bloc",
+        **kwargs: Any,
+    ) -> xr.DataArray:
+        return fn(self._obj, dim, blocs, time=time, year=year, bloc_dim=bloc_dim, **kwargs)
+
+    method.__name__ = method.__qualname__ = fn.__name__
+    method.__doc__ = doc
+    return method
+
+
 class ShareCubeAccessor:
     """``DataArray.sharecube``: sharecube's functions with dimension names.
 
@@ -208,16 +230,8 @@ class ShareCubeAccessor:
             self._obj, dims, lambda a, ax: _share.shares(a, axis=ax, **kwargs), self._name("shares")
         )
 
-    def share_sums(
-        self,
-        dim: Hashable,
-        blocs: Any,
-        *,
-        time: Hashable | None = None,
-        year: int | None = None,
-        bloc_dim: str = "bloc",
-        **kwargs: Any,
-    ) -> xr.DataArray:
+    share_sums = _bloc_method(
+        share_sums,
         """Each bloc's share of the total over ``dim``: a ``bloc`` dimension replaces ``dim``.
 
         ``blocs``: a :class:`~sharecube.blocs.Blocs`, a dict of bloc name -> member labels, a
@@ -227,22 +241,13 @@ class ShareCubeAccessor:
         ``"year"`` when there is such a dimension); ``year=`` fixes one membership year.
         Members absent from the data are listed in ``attrs["absent_members"]``; codes that are
         neither in the data nor ISO 3166 raise ``ValueError``.
-        """
-        return share_sums(self._obj, dim, blocs, time=time, year=year, bloc_dim=bloc_dim, **kwargs)
-
-    def group_sums(
-        self,
-        dim: Hashable,
-        blocs: Any,
-        *,
-        time: Hashable | None = None,
-        year: int | None = None,
-        bloc_dim: str = "bloc",
-        **kwargs: Any,
-    ) -> xr.DataArray:
+        """,
+    )
+    group_sums = _bloc_method(
+        group_sums,
         """Each bloc's sum over ``dim`` (a bloc's exports, say): the numerators of
-        :meth:`share_sums`, with its ``blocs``, ``time`` and ``year``; no ``zero_total``."""
-        return group_sums(self._obj, dim, blocs, time=time, year=year, bloc_dim=bloc_dim, **kwargs)
+        :meth:`share_sums`, with its ``blocs``, ``time`` and ``year``; no ``zero_total``.""",
+    )
 
     def rca(
         self, country: Hashable = "country", sector: Hashable = "sector", **kwargs: Any

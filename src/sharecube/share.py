@@ -114,29 +114,22 @@ def _shares_into(
     skipna: bool,
     fill: float,
     threads: int,
+    flagged: bool | None = None,
 ) -> None:
-    """The backend's shares, with the slices whose total overflowed computed again scaled."""
-    # In place, the kernel overwrites the data: the slices that could overflow are copied first.
-    early = (
-        _extreme.scaled_slices(arr, axes, skipna)
-        if _extreme.is_float64(arr) and np.may_share_memory(arr, target)
-        else None
-    )
-    if impl.shares(arr, target, axes, skipna, fill, threads) and _extreme.is_float64(arr):
-        _rescue_shares(impl, arr, target, axes, skipna, fill, threads, early)
+    """The backend's shares, with the slices whose total overflowed computed again scaled.
 
-
-def _rescue_shares(
-    impl: d.Backend,
-    arr: NDArray[Any],
-    target: NDArray[Any],
-    axes: tuple[int, ...],
-    skipna: bool,
-    fill: float,
-    threads: int,
-    found: Any = None,
-) -> None:
-    if found is None and not np.may_share_memory(arr, target):
+    ``flagged``: the kernel has run already and returned this (the per-call fast path, which
+    never writes in place)."""
+    inplace = np.may_share_memory(arr, target)
+    found = None
+    if flagged is None:
+        # in place, the kernel overwrites the data: slices that could overflow are copied first
+        if inplace and _extreme.is_float64(arr):
+            found = _extreme.scaled_slices(arr, axes, skipna)
+        flagged = impl.shares(arr, target, axes, skipna, fill, threads)
+    if not flagged or not _extreme.is_float64(arr):
+        return
+    if found is None and not inplace:
         found = _extreme.scaled_slices(arr, axes, skipna)
     if found is None:
         return
@@ -190,8 +183,8 @@ def _fast_shares(
         return None  # in place, too: float64 data must be checked for overflow before
     nthreads = min(threads or 0, d.available_cores())
     if core.shares(x, out, 1 << (axis % ndim), True, _NAN, nthreads) and x.dtype == _F64:
-        impl = d.resolve_backend("cpp")
-        _rescue_shares(impl, x, out, (axis % ndim,), True, _NAN, nthreads)
+        cpp = d.resolve_backend("cpp")
+        _shares_into(cpp, x, out, (axis % ndim,), True, _NAN, nthreads, flagged=True)
     return out
 
 
