@@ -22,7 +22,9 @@ LAYERS: list[set[str]] = [
     {"_core", "_contracts", "_errors", "_extreme"},
     {"_cpp", "_numba", "_reference"},  # backends
     {"_dispatch"},
-    {"share", "indicators", "_dask", "blocs"},  # front ends (numpy and dask), bloc data
+    {"share", "indicators", "blocs"},  # the in-memory front ends, bloc data
+    {"_dask"},  # the dask engine, over the in-memory functions
+    {"_frontends"},  # the public functions: in memory or dask
     {"tidy", "labeled", "datasets", "_io"},  # labeled data, reading and writing files
     {"__init__"},  # the facade: ``import sharecube``
     {"cooperation"},
@@ -78,6 +80,7 @@ def test_imports_run_one_way(name: str) -> None:
     ("name", "source"),
     [
         ("share", "from sharecube import labeled\n"),  # module level
+        ("indicators", "def f():\n    from sharecube import _dask\n"),  # the old dask route
         ("_dispatch", "def f():\n    from sharecube.share import shares\n"),  # lazy
         ("_cpp", "import sharecube\n"),  # the facade
         ("labeled", "import sharecube as _sc\n"),

@@ -20,8 +20,16 @@ import sys as _sys
 from typing import Any as _Any
 
 from sharecube._dispatch import backends
-from sharecube.indicators import entropy, hhi, rca, share_change, similarity
-from sharecube.share import group_sums, share_sums, shares
+from sharecube._frontends import (
+    entropy,
+    group_sums,
+    hhi,
+    rca,
+    share_change,
+    share_sums,
+    shares,
+    similarity,
+)
 
 __version__ = "0.1.0"
 __all__ = [

@@ -189,13 +189,14 @@ def _quiet_divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def shares(
     x: Any,
-    axis: Any,
-    skipna: Any,
-    zero_total: Any,
-    dtype: Any,
-    out: Any,
-    backend: Any,
-    threads: Any,
+    axis: Any = 0,
+    *,
+    skipna: Any = True,
+    zero_total: Any = "nan",
+    dtype: Any = None,
+    out: Any = None,
+    backend: Any = None,
+    threads: Any = None,
 ) -> Any:
     axes = d.normalize_axes(axis, x.ndim)
     skip, fill, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
@@ -327,15 +328,16 @@ def _grouped(
 
 def share_sums(
     x: Any,
-    groups: Any,
-    axis: Any,
-    ngroups: Any,
-    skipna: Any,
-    zero_total: Any,
-    dtype: Any,
-    out: Any,
-    backend: Any,
-    threads: Any,
+    groups: Any = None,
+    axis: Any = 0,
+    *,
+    ngroups: Any = None,
+    skipna: Any = True,
+    zero_total: Any = "nan",
+    dtype: Any = None,
+    out: Any = None,
+    backend: Any = None,
+    threads: Any = None,
 ) -> Any:
     return _grouped(
         x, groups, axis, ngroups, skipna, zero_total, dtype, out, backend, threads, raw=False
@@ -344,14 +346,15 @@ def share_sums(
 
 def group_sums(
     x: Any,
-    groups: Any,
-    axis: Any,
-    ngroups: Any,
-    skipna: Any,
-    dtype: Any,
-    out: Any,
-    backend: Any,
-    threads: Any,
+    groups: Any = None,
+    axis: Any = 0,
+    *,
+    ngroups: Any = None,
+    skipna: Any = True,
+    dtype: Any = None,
+    out: Any = None,
+    backend: Any = None,
+    threads: Any = None,
 ) -> Any:
     return _grouped(x, groups, axis, ngroups, skipna, "nan", dtype, out, backend, threads, raw=True)
 
@@ -484,14 +487,15 @@ def _reduce_stats(
 
 def hhi(
     x: Any,
-    axis: Any,
-    normalized: Any,
-    skipna: Any,
-    zero_total: Any,
-    dtype: Any,
-    out: Any,
-    backend: Any,
-    threads: Any,
+    axis: Any = 0,
+    *,
+    normalized: Any = False,
+    skipna: Any = True,
+    zero_total: Any = "nan",
+    dtype: Any = None,
+    out: Any = None,
+    backend: Any = None,
+    threads: Any = None,
 ) -> Any:
     ax = d.normalize_axis(axis, x.ndim)
     skip, fill, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
@@ -528,14 +532,15 @@ def hhi(
 
 def entropy(
     x: Any,
-    axis: Any,
-    base: Any,
-    skipna: Any,
-    zero_total: Any,
-    dtype: Any,
-    out: Any,
-    backend: Any,
-    threads: Any,
+    axis: Any = 0,
+    *,
+    base: Any = None,
+    skipna: Any = True,
+    zero_total: Any = "nan",
+    dtype: Any = None,
+    out: Any = None,
+    backend: Any = None,
+    threads: Any = None,
 ) -> Any:
     ax = d.normalize_axis(axis, x.ndim)
     skip, fill, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
@@ -589,15 +594,16 @@ def _rca_block(
 
 def rca(
     x: Any,
-    country_axis: Any,
-    sector_axis: Any,
-    symmetric: Any,
-    skipna: Any,
-    zero_total: Any,
-    dtype: Any,
-    out: Any,
-    backend: Any,
-    threads: Any,
+    country_axis: Any = 0,
+    sector_axis: Any = 1,
+    *,
+    symmetric: Any = False,
+    skipna: Any = True,
+    zero_total: Any = "nan",
+    dtype: Any = None,
+    out: Any = None,
+    backend: Any = None,
+    threads: Any = None,
 ) -> Any:
     ca, sa = ind.two_axes(x, country_axis, sector_axis)
     skip, fill, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
@@ -615,21 +621,24 @@ def rca(
 
 def share_change(
     x: Any,
-    axis: Any,
-    time_axis: Any,
-    lag: Any,
-    skipna: Any,
-    zero_total: Any,
-    dtype: Any,
-    out: Any,
-    backend: Any,
-    threads: Any,
+    axis: Any = 0,
+    time_axis: Any = -1,
+    *,
+    lag: Any = 1,
+    skipna: Any = True,
+    zero_total: Any = "nan",
+    dtype: Any = None,
+    out: Any = None,
+    backend: Any = None,
+    threads: Any = None,
 ) -> Any:
     _check(x, out)
     ax = d.normalize_axis(axis, x.ndim)
     tax = d.normalize_axis(time_axis, x.ndim, "time_axis")
     ind.check_lag(ax, tax, lag)
-    s = shares(x, ax, skipna, zero_total, dtype, None, backend, threads)
+    s = shares(
+        x, ax, skipna=skipna, zero_total=zero_total, dtype=dtype, backend=backend, threads=threads
+    )
     nt = x.shape[tax]
     k = min(lag, nt)
 
@@ -651,14 +660,15 @@ def share_change(
 
 def similarity(
     x: Any,
-    country_axis: Any,
-    sector_axis: Any,
-    skipna: Any,
-    zero_total: Any,
-    dtype: Any,
-    out: Any,
-    backend: Any,
-    threads: Any,
+    country_axis: Any = 0,
+    sector_axis: Any = 1,
+    *,
+    skipna: Any = True,
+    zero_total: Any = "nan",
+    dtype: Any = None,
+    out: Any = None,
+    backend: Any = None,
+    threads: Any = None,
 ) -> Any:
     ca, sa = ind.two_axes(x, country_axis, sector_axis)
     _, _, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)

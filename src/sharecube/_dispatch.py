@@ -149,6 +149,21 @@ def resolve_backend(backend: str | None, source: str = "backend") -> Backend:
 _NATIVE_FAST = frozenset(np.dtype(t) for t in (np.float64, np.float32, np.int64, np.int32))
 
 
+_ENGINES: dict[str, Callable[[str], Callable[..., Any]]] = {}
+
+
+def register_engine(kind: str, find: Callable[[str], Callable[..., Any]]) -> None:
+    """Installs, from above (:mod:`sharecube._frontends`), the function that gives by name the
+    implementation for arrays of ``kind`` ("dask"): the in-memory front ends route such arrays
+    through :func:`engine` without importing their engine."""
+    _ENGINES[kind] = find
+
+
+def engine(kind: str, name: str) -> Callable[..., Any]:
+    """The implementation of function ``name`` for arrays of ``kind``."""
+    return _ENGINES[kind](name)
+
+
 def is_dask(x: Any) -> bool:
     """Whether ``x`` is a dask array (checked without importing dask)."""
     return type(x).__module__.startswith("dask.")

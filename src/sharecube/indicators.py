@@ -140,9 +140,17 @@ def hhi(
     array([0.5 , 0.66])
     """
     if d.is_dask(x):
-        from sharecube import _dask
-
-        return _dask.hhi(x, axis, normalized, skipna, zero_total, dtype, out, backend, threads)
+        return d.engine("dask", "hhi")(
+            x,
+            axis,
+            normalized=normalized,
+            skipna=skipna,
+            zero_total=zero_total,
+            dtype=dtype,
+            out=out,
+            backend=backend,
+            threads=threads,
+        )
     arr, skip, fill, rdt, nthreads, impl = _common(
         x, skipna, zero_total, dtype, out, threads, backend
     )
@@ -209,9 +217,17 @@ def entropy(
     array([1., 0.])
     """
     if d.is_dask(x):
-        from sharecube import _dask
-
-        return _dask.entropy(x, axis, base, skipna, zero_total, dtype, out, backend, threads)
+        return d.engine("dask", "entropy")(
+            x,
+            axis,
+            base=base,
+            skipna=skipna,
+            zero_total=zero_total,
+            dtype=dtype,
+            out=out,
+            backend=backend,
+            threads=threads,
+        )
     arr, skip, fill, rdt, nthreads, impl = _common(
         x, skipna, zero_total, dtype, out, threads, backend
     )
@@ -263,19 +279,17 @@ def rca(
            [1.5       , 0.66666667]])
     """
     if d.is_dask(x):
-        from sharecube import _dask
-
-        return _dask.rca(
+        return d.engine("dask", "rca")(
             x,
             country_axis,
             sector_axis,
-            symmetric,
-            skipna,
-            zero_total,
-            dtype,
-            out,
-            backend,
-            threads,
+            symmetric=symmetric,
+            skipna=skipna,
+            zero_total=zero_total,
+            dtype=dtype,
+            out=out,
+            backend=backend,
+            threads=threads,
         )
     arr, skip, fill, rdt, nthreads, impl = _common(
         x, skipna, zero_total, dtype, out, threads, backend
@@ -364,10 +378,17 @@ def share_change(
            [  nan,  0.25, -0.5 ]])
     """
     if d.is_dask(x):
-        from sharecube import _dask
-
-        return _dask.share_change(
-            x, axis, time_axis, lag, skipna, zero_total, dtype, out, backend, threads
+        return d.engine("dask", "share_change")(
+            x,
+            axis,
+            time_axis,
+            lag=lag,
+            skipna=skipna,
+            zero_total=zero_total,
+            dtype=dtype,
+            out=out,
+            backend=backend,
+            threads=threads,
         )
     arr = d.as_input(x)
     ax = d.normalize_axis(axis, arr.ndim)
@@ -428,10 +449,16 @@ def similarity(
            [0.5, 0.5, 1. ]])
     """
     if d.is_dask(x):
-        from sharecube import _dask
-
-        return _dask.similarity(
-            x, country_axis, sector_axis, skipna, zero_total, dtype, out, backend, threads
+        return d.engine("dask", "similarity")(
+            x,
+            country_axis,
+            sector_axis,
+            skipna=skipna,
+            zero_total=zero_total,
+            dtype=dtype,
+            out=out,
+            backend=backend,
+            threads=threads,
         )
     arr, skip, fill, rdt, nthreads, impl = _common(
         x, skipna, zero_total, dtype, out, threads, backend

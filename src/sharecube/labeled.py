@@ -26,8 +26,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sharecube import indicators as _ind
-from sharecube import share as _share
+from sharecube import _frontends as _f
 from sharecube.blocs import as_blocs
 
 __all__ = ["ShareCubeAccessor", "ShareCubeDatasetAccessor", "group_sums", "share_sums"]
@@ -181,12 +180,12 @@ def _by_bloc(
 
 
 share_sums = _per_bloc(
-    _share.share_sums,
+    _f.share_sums,
     "share_sums",
     "Each bloc's share sum along ``dim`` (see :meth:`ShareCubeAccessor.share_sums`).",
 )
 group_sums = _per_bloc(
-    _share.group_sums,
+    _f.group_sums,
     "group_sums",
     "Each bloc's sum along ``dim`` (see :meth:`ShareCubeAccessor.group_sums`).",
 )
@@ -227,7 +226,7 @@ class ShareCubeAccessor:
         """Each element's share of its total over ``dim`` (one name or several)."""
         dims = _dims(self._obj, dim, "dim")
         return _same(
-            self._obj, dims, lambda a, ax: _share.shares(a, axis=ax, **kwargs), self._name("shares")
+            self._obj, dims, lambda a, ax: _f.shares(a, axis=ax, **kwargs), self._name("shares")
         )
 
     share_sums = _bloc_method(
@@ -258,7 +257,7 @@ class ShareCubeAccessor:
         return _same(
             da,
             [c, s],
-            lambda a, ax: _ind.rca(a, country_axis=ax[0], sector_axis=ax[1], **kwargs),
+            lambda a, ax: _f.rca(a, country_axis=ax[0], sector_axis=ax[1], **kwargs),
             self._name("rca"),
         )
 
@@ -272,11 +271,11 @@ class ShareCubeAccessor:
 
     def hhi(self, dim: Hashable = "country", **kwargs: Any) -> xr.DataArray:
         """Herfindahl-Hirschman concentration over ``dim`` (which is removed)."""
-        return self._reduce(_ind.hhi, "hhi", dim, **kwargs)
+        return self._reduce(_f.hhi, "hhi", dim, **kwargs)
 
     def entropy(self, dim: Hashable = "country", **kwargs: Any) -> xr.DataArray:
         """Shannon entropy of the shares over ``dim`` (which is removed)."""
-        return self._reduce(_ind.entropy, "entropy", dim, **kwargs)
+        return self._reduce(_f.entropy, "entropy", dim, **kwargs)
 
     def share_change(
         self, dim: Hashable = "country", time: Hashable = "year", *, lag: int = 1, **kwargs: Any
@@ -286,7 +285,7 @@ class ShareCubeAccessor:
         return _same(
             self._obj,
             [d, t],
-            lambda a, ax: _ind.share_change(a, axis=ax[0], time_axis=ax[1], lag=lag, **kwargs),
+            lambda a, ax: _f.share_change(a, axis=ax[0], time_axis=ax[1], lag=lag, **kwargs),
             self._name("share_change"),
         )
 
@@ -304,7 +303,7 @@ class ShareCubeAccessor:
         if partner_dim in da.dims:
             raise ValueError(f"partner_dim {partner_dim!r} is already a dimension of the data")
         ca, sa = da.get_axis_num(c), da.get_axis_num(s)
-        data = _ind.similarity(da.data, country_axis=ca, sector_axis=sa, **kwargs)
+        data = _f.similarity(da.data, country_axis=ca, sector_axis=sa, **kwargs)
         rest = [x for x in da.dims if x not in (c, s)]
         coords = _coords_for(da, rest)
         if c in da.coords:

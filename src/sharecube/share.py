@@ -91,9 +91,16 @@ def shares(
         if fast is not None:
             return fast
     elif d.is_dask(x):
-        from sharecube import _dask
-
-        return _dask.shares(x, axis, skipna, zero_total, dtype, out, backend, threads)
+        return d.engine("dask", "shares")(
+            x,
+            axis,
+            skipna=skipna,
+            zero_total=zero_total,
+            dtype=dtype,
+            out=out,
+            backend=backend,
+            threads=threads,
+        )
     arr = d.as_input(x)
     axes = d.normalize_axes(axis, arr.ndim)
     skip = d.check_flag(skipna, "skipna")
@@ -237,10 +244,17 @@ def share_sums(
            [0.875, 0.8  ]])
     """
     if d.is_dask(x):
-        from sharecube import _dask
-
-        return _dask.share_sums(
-            x, groups, axis, ngroups, skipna, zero_total, dtype, out, backend, threads
+        return d.engine("dask", "share_sums")(
+            x,
+            groups,
+            axis,
+            ngroups=ngroups,
+            skipna=skipna,
+            zero_total=zero_total,
+            dtype=dtype,
+            out=out,
+            backend=backend,
+            threads=threads,
         )
     return _grouped(
         x, groups, axis, ngroups, skipna, zero_total, dtype, out, backend, threads, raw=False
@@ -276,9 +290,17 @@ def group_sums(
     array([ 8., 10.])
     """
     if d.is_dask(x):
-        from sharecube import _dask
-
-        return _dask.group_sums(x, groups, axis, ngroups, skipna, dtype, out, backend, threads)
+        return d.engine("dask", "group_sums")(
+            x,
+            groups,
+            axis,
+            ngroups=ngroups,
+            skipna=skipna,
+            dtype=dtype,
+            out=out,
+            backend=backend,
+            threads=threads,
+        )
     return _grouped(x, groups, axis, ngroups, skipna, "nan", dtype, out, backend, threads, raw=True)
 
 

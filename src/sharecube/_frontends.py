@@ -1,0 +1,35 @@
+"""The public array functions, and the route by which dask arrays reach their engine.
+
+The functions are those of :mod:`sharecube.share` and :mod:`sharecube.indicators`. A dask array
+given to one of them goes to the function of the same name in :mod:`sharecube._dask` (imported
+only then), through the engine registered here with :func:`sharecube._dispatch.register_engine`:
+the in-memory front ends never import the dask engine, which itself calls them on each block.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sharecube import _dispatch
+from sharecube.indicators import entropy, hhi, rca, share_change, similarity
+from sharecube.share import group_sums, share_sums, shares
+
+__all__ = [
+    "entropy",
+    "group_sums",
+    "hhi",
+    "rca",
+    "share_change",
+    "share_sums",
+    "shares",
+    "similarity",
+]
+
+
+def _dask_function(name: str) -> Any:
+    from sharecube import _dask
+
+    return getattr(_dask, name)
+
+
+_dispatch.register_engine("dask", _dask_function)
