@@ -408,3 +408,17 @@ def test_labels_are_escaped_in_markdown_and_defused_in_csv(
     assert "'=HYPERLINK(1)" in out and "\n=" not in out and ",=" not in out
     for table in (workdir / "rep" / "tables").glob("*.csv"):
         assert ",=" not in table.read_text() and "\n=" not in table.read_text()
+
+
+def test_a_compressed_file_is_stopped_when_its_text_outgrows_the_memory(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # two gzip members: the trailer of the last one records only its own (tiny) size
+    body = "".join(f"C{i},a,2020,1\n" for i in range(200_000))
+    data = gzip.compress(("country,sector,year,value\n" + body).encode()) + gzip.compress(b"")
+    (workdir / "bomb.csv.gz").write_bytes(data)
+    with monkeypatch.context() as m:
+        m.setattr(_io, "available_memory", lambda: 8_000_000)
+        code, _, err = run(["shares", "bomb.csv.gz", "--country-codes", "any"], capsys)
+    one_line_error(code, err, "bomb.csv.gz: decompresses to more than 0.0 GB of text")
+    assert run(["shares", "bomb.csv.gz", "--country-codes", "any", "-o", "s.csv"], capsys)[0] == 0

@@ -104,6 +104,30 @@ def _text_size(path: Path, codec: str | None) -> int:
     return size * (10 if codec else 1)
 
 
+class _Bounded:
+    """A decompressing reader that stops once the text read would not fit in memory: a
+    compressed file's size says little about its text (a few MB can hold gigabytes)."""
+
+    def __init__(self, f: Any, path: Path, share: float) -> None:
+        self.f, self.path, self.seen = f, path, 0
+        avail = available_memory()
+        self.limit = None if avail is None else avail / (_CSV_MEMORY * max(share, 0.25))
+
+    def read(self, n: int = -1) -> Any:
+        data = self.f.read(n)
+        self.seen += len(data)
+        if self.limit is not None and self.seen > self.limit:
+            raise InputError(
+                f"{self.path}: decompresses to more than {self.limit / 1e9:.1f} GB of text, too "
+                "large to load into the memory available; split the file, or build a zarr cube "
+                "and use sharecube with dask"
+            )
+        return data
+
+    def __iter__(self) -> Any:
+        return iter(self.f)
+
+
 def _check_memory(path: Path, need: int, what: str) -> None:
     avail = available_memory()
     if avail and need > avail:
@@ -214,7 +238,7 @@ def _read_frame(path: Path, sep: str | None, columns: Sequence[str] | None = Non
     try:
         with _open_text(path, codec) as f:
             df = pd.read_csv(
-                f,
+                f if codec is None else _Bounded(f, path, share),
                 sep=delimiter,
                 dtype=str,
                 keep_default_na=False,
@@ -222,6 +246,8 @@ def _read_frame(path: Path, sep: str | None, columns: Sequence[str] | None = Non
                 engine="c",
                 usecols=usecols or None,
             )
+    except InputError:
+        raise
     except UnicodeDecodeError as e:
         raise InputError(
             f"{path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start}); "
