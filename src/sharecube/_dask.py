@@ -22,6 +22,7 @@ runs one task per core.
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from functools import partial
@@ -36,16 +37,13 @@ from sharecube import _extreme
 from sharecube import indicators as ind
 from sharecube import share as sc_share
 
-__all__ = [
-    "entropy",
-    "group_sums",
-    "hhi",
-    "rca",
-    "share_change",
-    "share_sums",
-    "shares",
-    "similarity",
-]
+
+def _args(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
+    """The arguments of a call as the in-memory function ``fn`` takes them (its signature, the
+    one source of names and defaults), in its order."""
+    bound = inspect.signature(fn).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return list(bound.arguments.values())
 
 
 def _threads(threads: Any) -> int:
@@ -187,17 +185,18 @@ def _quiet_divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a / b
 
 
-def shares(
-    x: Any,
-    axis: Any = 0,
-    *,
-    skipna: Any = True,
-    zero_total: Any = "nan",
-    dtype: Any = None,
-    out: Any = None,
-    backend: Any = None,
-    threads: Any = None,
-) -> Any:
+def shares(*args: Any, **kwargs: Any) -> Any:
+    """:func:`sharecube.shares` on a dask array (arguments as there)."""
+    (
+        x,
+        axis,
+        skipna,
+        zero_total,
+        dtype,
+        out,
+        backend,
+        threads,
+    ) = _args(sc_share.shares, args, kwargs)
     axes = d.normalize_axes(axis, x.ndim)
     skip, fill, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
     if _single(x, axes):
@@ -326,36 +325,21 @@ def _grouped(
     )
 
 
-def share_sums(
-    x: Any,
-    groups: Any = None,
-    axis: Any = 0,
-    *,
-    ngroups: Any = None,
-    skipna: Any = True,
-    zero_total: Any = "nan",
-    dtype: Any = None,
-    out: Any = None,
-    backend: Any = None,
-    threads: Any = None,
-) -> Any:
+def share_sums(*args: Any, **kwargs: Any) -> Any:
+    """:func:`sharecube.share_sums` on a dask array (arguments as there)."""
+    x, groups, axis, ngroups, skipna, zero_total, dtype, out, backend, threads = _args(
+        sc_share.share_sums, args, kwargs
+    )
     return _grouped(
         x, groups, axis, ngroups, skipna, zero_total, dtype, out, backend, threads, raw=False
     )
 
 
-def group_sums(
-    x: Any,
-    groups: Any = None,
-    axis: Any = 0,
-    *,
-    ngroups: Any = None,
-    skipna: Any = True,
-    dtype: Any = None,
-    out: Any = None,
-    backend: Any = None,
-    threads: Any = None,
-) -> Any:
+def group_sums(*args: Any, **kwargs: Any) -> Any:
+    """:func:`sharecube.group_sums` on a dask array (arguments as there)."""
+    x, groups, axis, ngroups, skipna, dtype, out, backend, threads = _args(
+        sc_share.group_sums, args, kwargs
+    )
     return _grouped(x, groups, axis, ngroups, skipna, "nan", dtype, out, backend, threads, raw=True)
 
 
@@ -485,18 +469,11 @@ def _reduce_stats(
     )
 
 
-def hhi(
-    x: Any,
-    axis: Any = 0,
-    *,
-    normalized: Any = False,
-    skipna: Any = True,
-    zero_total: Any = "nan",
-    dtype: Any = None,
-    out: Any = None,
-    backend: Any = None,
-    threads: Any = None,
-) -> Any:
+def hhi(*args: Any, **kwargs: Any) -> Any:
+    """:func:`sharecube.hhi` on a dask array (arguments as there)."""
+    x, axis, normalized, skipna, zero_total, dtype, out, backend, threads = _args(
+        ind.hhi, args, kwargs
+    )
     ax = d.normalize_axis(axis, x.ndim)
     skip, fill, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
     norm = d.check_flag(normalized, "normalized")
@@ -530,18 +507,11 @@ def hhi(
     )
 
 
-def entropy(
-    x: Any,
-    axis: Any = 0,
-    *,
-    base: Any = None,
-    skipna: Any = True,
-    zero_total: Any = "nan",
-    dtype: Any = None,
-    out: Any = None,
-    backend: Any = None,
-    threads: Any = None,
-) -> Any:
+def entropy(*args: Any, **kwargs: Any) -> Any:
+    """:func:`sharecube.entropy` on a dask array (arguments as there)."""
+    x, axis, base, skipna, zero_total, dtype, out, backend, threads = _args(
+        ind.entropy, args, kwargs
+    )
     ax = d.normalize_axis(axis, x.ndim)
     skip, fill, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
     ind.check_base(base)
@@ -592,19 +562,11 @@ def _rca_block(
     return r.astype(rdt, copy=False)
 
 
-def rca(
-    x: Any,
-    country_axis: Any = 0,
-    sector_axis: Any = 1,
-    *,
-    symmetric: Any = False,
-    skipna: Any = True,
-    zero_total: Any = "nan",
-    dtype: Any = None,
-    out: Any = None,
-    backend: Any = None,
-    threads: Any = None,
-) -> Any:
+def rca(*args: Any, **kwargs: Any) -> Any:
+    """:func:`sharecube.rca` on a dask array (arguments as there)."""
+    x, country_axis, sector_axis, symmetric, skipna, zero_total, dtype, out, backend, threads = (
+        _args(ind.rca, args, kwargs)
+    )
     ca, sa = ind.two_axes(x, country_axis, sector_axis)
     skip, fill, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
     sym = d.check_flag(symmetric, "symmetric")
@@ -619,19 +581,11 @@ def rca(
     )
 
 
-def share_change(
-    x: Any,
-    axis: Any = 0,
-    time_axis: Any = -1,
-    *,
-    lag: Any = 1,
-    skipna: Any = True,
-    zero_total: Any = "nan",
-    dtype: Any = None,
-    out: Any = None,
-    backend: Any = None,
-    threads: Any = None,
-) -> Any:
+def share_change(*args: Any, **kwargs: Any) -> Any:
+    """:func:`sharecube.share_change` on a dask array (arguments as there)."""
+    x, axis, time_axis, lag, skipna, zero_total, dtype, out, backend, threads = _args(
+        ind.share_change, args, kwargs
+    )
     _check(x, out)
     ax = d.normalize_axis(axis, x.ndim)
     tax = d.normalize_axis(time_axis, x.ndim, "time_axis")
@@ -658,18 +612,11 @@ def share_change(
     return da.concatenate([head, diff], axis=tax).rechunk(s.chunks)
 
 
-def similarity(
-    x: Any,
-    country_axis: Any = 0,
-    sector_axis: Any = 1,
-    *,
-    skipna: Any = True,
-    zero_total: Any = "nan",
-    dtype: Any = None,
-    out: Any = None,
-    backend: Any = None,
-    threads: Any = None,
-) -> Any:
+def similarity(*args: Any, **kwargs: Any) -> Any:
+    """:func:`sharecube.similarity` on a dask array (arguments as there)."""
+    x, country_axis, sector_axis, skipna, zero_total, dtype, out, backend, threads = _args(
+        ind.similarity, args, kwargs
+    )
     ca, sa = ind.two_axes(x, country_axis, sector_axis)
     _, _, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
     y = da.moveaxis(x, (ca, sa), (0, 1))

@@ -160,7 +160,9 @@ def register_engine(kind: str, find: Callable[[str], Callable[..., Any]]) -> Non
 
 
 def engine(kind: str, name: str) -> Callable[..., Any]:
-    """The implementation of function ``name`` for arrays of ``kind``."""
+    """The implementation of function ``name`` for arrays of ``kind``. The front ends call it
+    as ``engine("dask", name)(**locals())`` before they bind any other name, so that the
+    call's arguments pass on by name; the engine binds them to the same signature."""
     return _ENGINES[kind](name)
 
 

@@ -11,19 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from sharecube import _dispatch
-from sharecube.indicators import entropy, hhi, rca, share_change, similarity
-from sharecube.share import group_sums, share_sums, shares
 
-__all__ = [
-    "entropy",
-    "group_sums",
-    "hhi",
-    "rca",
-    "share_change",
-    "share_sums",
-    "shares",
-    "similarity",
-]
+# the public functions, re-exported by the package root
+from sharecube.indicators import entropy, hhi, rca, share_change, similarity  # noqa: F401
+from sharecube.share import group_sums, share_sums, shares  # noqa: F401
 
 
 def _dask_function(name: str) -> Any:

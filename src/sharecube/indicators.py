@@ -140,17 +140,7 @@ def hhi(
     array([0.5 , 0.66])
     """
     if d.is_dask(x):
-        return d.engine("dask", "hhi")(
-            x,
-            axis,
-            normalized=normalized,
-            skipna=skipna,
-            zero_total=zero_total,
-            dtype=dtype,
-            out=out,
-            backend=backend,
-            threads=threads,
-        )
+        return d.engine("dask", "hhi")(**locals())
     arr, skip, fill, rdt, nthreads, impl = _common(
         x, skipna, zero_total, dtype, out, threads, backend
     )
@@ -217,17 +207,7 @@ def entropy(
     array([1., 0.])
     """
     if d.is_dask(x):
-        return d.engine("dask", "entropy")(
-            x,
-            axis,
-            base=base,
-            skipna=skipna,
-            zero_total=zero_total,
-            dtype=dtype,
-            out=out,
-            backend=backend,
-            threads=threads,
-        )
+        return d.engine("dask", "entropy")(**locals())
     arr, skip, fill, rdt, nthreads, impl = _common(
         x, skipna, zero_total, dtype, out, threads, backend
     )
@@ -279,18 +259,7 @@ def rca(
            [1.5       , 0.66666667]])
     """
     if d.is_dask(x):
-        return d.engine("dask", "rca")(
-            x,
-            country_axis,
-            sector_axis,
-            symmetric=symmetric,
-            skipna=skipna,
-            zero_total=zero_total,
-            dtype=dtype,
-            out=out,
-            backend=backend,
-            threads=threads,
-        )
+        return d.engine("dask", "rca")(**locals())
     arr, skip, fill, rdt, nthreads, impl = _common(
         x, skipna, zero_total, dtype, out, threads, backend
     )
@@ -378,18 +347,7 @@ def share_change(
            [  nan,  0.25, -0.5 ]])
     """
     if d.is_dask(x):
-        return d.engine("dask", "share_change")(
-            x,
-            axis,
-            time_axis,
-            lag=lag,
-            skipna=skipna,
-            zero_total=zero_total,
-            dtype=dtype,
-            out=out,
-            backend=backend,
-            threads=threads,
-        )
+        return d.engine("dask", "share_change")(**locals())
     arr = d.as_input(x)
     ax = d.normalize_axis(axis, arr.ndim)
     tax = d.normalize_axis(time_axis, arr.ndim, "time_axis")
@@ -449,17 +407,7 @@ def similarity(
            [0.5, 0.5, 1. ]])
     """
     if d.is_dask(x):
-        return d.engine("dask", "similarity")(
-            x,
-            country_axis,
-            sector_axis,
-            skipna=skipna,
-            zero_total=zero_total,
-            dtype=dtype,
-            out=out,
-            backend=backend,
-            threads=threads,
-        )
+        return d.engine("dask", "similarity")(**locals())
     arr, skip, fill, rdt, nthreads, impl = _common(
         x, skipna, zero_total, dtype, out, threads, backend
     )

@@ -91,16 +91,7 @@ def shares(
         if fast is not None:
             return fast
     elif d.is_dask(x):
-        return d.engine("dask", "shares")(
-            x,
-            axis,
-            skipna=skipna,
-            zero_total=zero_total,
-            dtype=dtype,
-            out=out,
-            backend=backend,
-            threads=threads,
-        )
+        return d.engine("dask", "shares")(**locals())
     arr = d.as_input(x)
     axes = d.normalize_axes(axis, arr.ndim)
     skip = d.check_flag(skipna, "skipna")
@@ -244,18 +235,7 @@ def share_sums(
            [0.875, 0.8  ]])
     """
     if d.is_dask(x):
-        return d.engine("dask", "share_sums")(
-            x,
-            groups,
-            axis,
-            ngroups=ngroups,
-            skipna=skipna,
-            zero_total=zero_total,
-            dtype=dtype,
-            out=out,
-            backend=backend,
-            threads=threads,
-        )
+        return d.engine("dask", "share_sums")(**locals())
     return _grouped(
         x, groups, axis, ngroups, skipna, zero_total, dtype, out, backend, threads, raw=False
     )
@@ -290,17 +270,7 @@ def group_sums(
     array([ 8., 10.])
     """
     if d.is_dask(x):
-        return d.engine("dask", "group_sums")(
-            x,
-            groups,
-            axis,
-            ngroups=ngroups,
-            skipna=skipna,
-            dtype=dtype,
-            out=out,
-            backend=backend,
-            threads=threads,
-        )
+        return d.engine("dask", "group_sums")(**locals())
     return _grouped(x, groups, axis, ngroups, skipna, "nan", dtype, out, backend, threads, raw=True)
 
 
