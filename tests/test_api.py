@@ -130,6 +130,18 @@ def test_shapes_of_results(backend: str) -> None:
     assert sc.shares([1, 3], backend=backend).tolist() == [0.25, 0.75]
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["shares", "share_sums", "group_sums", "hhi", "entropy", "rca", "share_change", "similarity"],
+)
+def test_public_docstrings_follow_one_numpydoc_layout(name: str) -> None:
+    doc = getattr(sc, name).__doc__
+    heads = ["Parameters", "Returns", "Notes", "Examples"]
+    at = [doc.find(f"\n    {h}\n    {'-' * len(h)}\n") for h in heads]
+    assert -1 not in at and at == sorted(at), dict(zip(heads, at, strict=True))
+    assert "{" + "common}" not in doc and "{" + "accuracy}" not in doc
+
+
 def test_docstring_examples() -> None:
     failures, tried = doctest.testmod(sharecube.share, verbose=False)
     assert tried >= 3 and failures == 0

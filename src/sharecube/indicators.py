@@ -26,6 +26,24 @@ from sharecube.share import shares
 
 __all__ = ["entropy", "hhi", "rca", "share_change", "similarity"]
 
+_COMMON = """
+    skipna : bool
+        True: NaN is missing data, left out of every sum (its own result NaN where the result
+        has x's shape). False: a NaN makes its whole slice NaN.
+    zero_total : {"nan", "zero"}
+        The result where a total it divides by is 0.
+    dtype : float32 or float64, optional
+        The result's dtype; default float32 for float32 data, else float64. Sums always
+        accumulate in float64.
+    out : ndarray, optional
+        Where to write the result (checked for shape and dtype).
+    backend : {"cpp", "numba", "numpy"}, optional
+        Default: ``$SHARECUBE_BACKEND``, else the fastest available (``sharecube.backends()``).
+    threads : int, optional
+        Cap on the threads; default (and at most) every core this process may use. The result
+        is bit-for-bit the same for any number.
+"""
+
 _CHUNK_ELEMENTS = 1 << 16  # temporaries of the final passes stay this small (in L2)
 _TINY_SQUARES = float(np.finfo(np.float64).tiny) * 2.0**53
 
@@ -125,13 +143,29 @@ def hhi(
 ) -> NDArray[np.floating[Any]]:
     """Herfindahl-Hirschman concentration index along ``axis``.
 
-    ``H = sum_i s_i**2`` with ``s_i = x_i / sum_j x_j`` the shares along ``axis``: 1 when one
-    entry holds everything, ``1/n`` when ``n`` entries hold equal shares. With
-    ``normalized=True``: ``(H - 1/n) / (1 - 1/n)`` in [0, 1], ``n`` counting the non-missing
-    entries (NaN where ``n <= 1``). Computed as ``sum x**2 / (sum x)**2`` from one pass.
+    Parameters
+    ----------
+    x : array_like
+        float64, float32, integer or bool data of any shape and layout (a masked array's
+        masked entries are missing).
+    axis : int
+        The axis whose entries compete (countries, for each sector and year); removed from the
+        result.
+    normalized : bool
+        Give ``(H - 1/n) / (1 - 1/n)`` in [0, 1] instead of ``H``, ``n`` counting the
+        non-missing entries (NaN where ``n <= 1``).
+    {common}
+    Returns
+    -------
+    ndarray
+        x's shape without ``axis``.
 
-    A zero total gives ``zero_total``'s value; with ``skipna`` NaN entries are left out, else
-    they make the slice NaN. The axis is removed from the result.
+    Notes
+    -----
+    ``H = sum_i s_i**2`` with ``s_i = x_i / sum_j x_j`` the shares along ``axis``: 1 when one
+    entry holds everything, ``1/n`` when ``n`` entries hold equal shares. Computed as
+    ``sum x**2 / (sum x)**2`` from one pass (slices whose squares leave the float64 range are
+    computed again scaled by a power of two). A zero total gives ``zero_total``'s value.
 
     Examples
     --------
@@ -193,12 +227,28 @@ def entropy(
     backend: str | None = None,
     threads: int | None = None,
 ) -> NDArray[np.floating[Any]]:
-    """Shannon entropy of the shares along ``axis``: ``H = -sum_i s_i log s_i``, 0 log 0 = 0.
+    """Shannon entropy of the shares along ``axis``.
 
-    Natural logarithm unless ``base`` is given. 0 when one entry holds everything, ``log n``
-    for ``n`` equal shares. A slice with a negative value has no entropy (NaN). Computed from
-    one pass as ``log T - (sum x log x) / T`` with ``T = sum x``; the absolute error is a few ulp of
-    ``log T``. Zero totals, NaN and the removed axis as in :func:`hhi`.
+    Parameters
+    ----------
+    x : array_like
+        As in :func:`hhi`.
+    axis : int
+        The axis whose shares are measured; removed from the result.
+    base : float, optional
+        The logarithm's base; default the natural logarithm.
+    {common}
+    Returns
+    -------
+    ndarray
+        x's shape without ``axis``.
+
+    Notes
+    -----
+    ``H = -sum_i s_i log s_i`` (0 log 0 = 0) with ``s_i`` the shares along ``axis``: 0 when
+    one entry holds everything, ``log n`` for ``n`` equal shares. A slice with a negative value
+    has no entropy (NaN). Computed from one pass as ``log T - (sum x log x) / T`` with
+    ``T = sum x``; the absolute error is a few ulp of ``log T``.
 
     Examples
     --------
@@ -244,12 +294,28 @@ def rca(
 ) -> NDArray[np.floating[Any]]:
     """Balassa revealed comparative advantage for every country, sector and remaining index.
 
+    Parameters
+    ----------
+    x : array_like
+        As in :func:`hhi`; typically country x sector x year exports.
+    country_axis, sector_axis : int
+        The two axes (different); every other axis (years) is kept.
+    symmetric : bool
+        Give ``(RCA - 1) / (RCA + 1)`` in [-1, 1].
+    {common}
+    Returns
+    -------
+    ndarray
+        x's shape.
+
+    Notes
+    -----
     ``RCA_cs = (x_cs / x_c.) / (x_.s / x_..)``: a country's share of sector s in its own total,
-    over the world's. Above 1: the country is specialised in the sector. ``symmetric=True``
-    gives ``(RCA - 1) / (RCA + 1)`` in [-1, 1]. Where the country's or the sector's total is 0
-    the RCA takes ``zero_total``'s value (and the symmetric form that of it: NaN, or -1 for
-    ``"zero"``); NaN entries stay NaN. Same shape as ``x``. Computed from the two totals and one
-    pass writing the result: no temporary of the cube's size.
+    over the world's (the world being the countries in the data). Above 1: the country is
+    specialised in the sector. Where the country's or the sector's total is 0 the RCA takes
+    ``zero_total``'s value (and the symmetric form that of it: NaN, or -1 for ``"zero"``); NaN
+    entries stay NaN. Computed from the two totals and one pass writing the result: no
+    temporary of the cube's size.
 
     Examples
     --------
@@ -335,9 +401,27 @@ def share_change(
 ) -> NDArray[np.floating[Any]]:
     """Change of each share between a period and ``lag`` periods before.
 
-    ``out[..., t] = s[..., t] - s[..., t - lag]`` along ``time_axis`` with ``s`` the shares along
-    ``axis`` (:func:`shares`); the first ``lag`` periods are NaN. Computed in the result dtype,
-    in place in the output (no temporary of the cube's size).
+    Parameters
+    ----------
+    x : array_like
+        As in :func:`hhi`.
+    axis : int
+        The axis the shares are taken along (countries).
+    time_axis : int
+        The periods (years); different from ``axis``.
+    lag : int
+        Periods between the two shares compared (>= 1).
+    {common}
+    Returns
+    -------
+    ndarray
+        x's shape; the first ``lag`` periods are NaN.
+
+    Notes
+    -----
+    ``out[..., t] = s[..., t] - s[..., t - lag]`` along ``time_axis`` with ``s`` the shares
+    along ``axis`` (:func:`sharecube.shares`). Computed in the result dtype, in place in the
+    output (no temporary of the cube's size).
 
     Examples
     --------
@@ -392,11 +476,24 @@ def similarity(
 ) -> NDArray[np.floating[Any]]:
     """Finger-Kreinin export similarity between every pair of countries.
 
+    Parameters
+    ----------
+    x : array_like
+        As in :func:`hhi`.
+    country_axis, sector_axis : int
+        The two axes (different); every other axis is kept.
+    {common}
+    Returns
+    -------
+    ndarray
+        Shape ``(C, C, *other axes)``: symmetric, 1 on the diagonal.
+
+    Notes
+    -----
     ``FK_ij = sum_s min(w_is, w_js)`` with ``w_is = x_is / sum_s x_is`` each country's sector
-    mix: 1 for identical mixes, 0 for disjoint ones. ``1 - FK`` is their complementarity.
-    Result of shape ``(C, C, *other axes)``: symmetric, 1 on the diagonal. A country with a
-    zero total gets ``zero_total``'s value in its row and column; with ``skipna`` a sector
-    missing (NaN) for either country of a pair is left out of that pair's sum.
+    mix: 1 for identical mixes, 0 for disjoint ones; ``1 - FK`` is their complementarity. A
+    country with a zero total gets ``zero_total``'s value in its row and column; with
+    ``skipna`` a sector missing (NaN) for either country of a pair is left out of that pair.
 
     Examples
     --------
@@ -435,3 +532,7 @@ def similarity(
     empty = np.moveaxis(tot, ca if ca < sa else ca - 1, 0).reshape(n_c, n_r) == 0
     res[empty[:, None, :] | empty[None, :, :]] = fill
     return _deliver(res.reshape((n_c, n_c, *rest_shape)), out, rdt, arr)
+
+
+for _f in (hhi, entropy, rca, share_change, similarity):
+    _f.__doc__ = (_f.__doc__ or "").replace("    {common}\n", _COMMON.lstrip("\n") + "\n")

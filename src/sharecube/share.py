@@ -12,6 +12,8 @@ from sharecube import _extreme
 from sharecube._dispatch import Axis, ZeroTotal
 
 _ACCURACY = """
+    Notes
+    -----
     Accuracy: every total and group sum is accumulated in float64 with compensated (TwoSum)
     summation in the cpp and numba backends, so on finite data spanning many orders of
     magnitude it is within an ulp or two of the exactly rounded sum (``math.fsum``), and every
@@ -256,8 +258,19 @@ def group_sums(
     """Each group's (bloc's) sum along ``axis``: ``sum_{i in k} x_i``; without groups the total.
 
     The numerators of :func:`share_sums` (a bloc's total exports, say), from the same one-pass
-    compensated kernel; arguments as there. ``skipna=True`` leaves NaN out of the sums (an
-    all-NaN or empty group sums to 0), ``False`` lets NaN propagate.
+    compensated kernel.
+
+    Parameters
+    ----------
+    x, groups, axis, ngroups, dtype, out, backend, threads
+        As in :func:`share_sums` (there is no ``zero_total``: nothing is divided).
+    skipna : bool
+        True leaves NaN out of the sums (an all-NaN or empty group sums to 0); False lets NaN
+        propagate.
+
+    Returns
+    -------
+    ndarray: x's shape with ``axis`` replaced by the group axis (or removed).
     {accuracy}
     Examples
     --------
