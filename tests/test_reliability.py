@@ -269,3 +269,22 @@ def test_dask_split_axis_hhi_and_entropy_at_the_range_edges(value: float) -> Non
         assert np.isfinite(want)
         np.testing.assert_allclose(fn(d, **kw).compute(), want, rtol=4e-16, atol=1e-16)
     assert sc.hhi(x) == pytest.approx((16 + 9) / 19**2, rel=1e-15)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_zero_total_slices_are_not_copied_for_the_rescue(
+    backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sharecube import _extreme
+
+    x = np.random.default_rng(2).lognormal(size=(5, 40))
+    x[:, ::2] = 0.0  # half the sectors empty, as in sparse cubes
+    want = (sc.hhi(x, backend=backend), sc.entropy(x, backend=backend))
+    calls = []
+    real = _extreme.scaled_slices
+    monkeypatch.setattr(_extreme, "scaled_slices", lambda *a, **k: calls.append(1) or real(*a, **k))
+    got = (sc.hhi(x, backend=backend), sc.entropy(x, backend=backend))
+    assert calls == []  # nothing to rescue: no copy of the empty slices
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+        assert np.isnan(g[::2]).all()

@@ -365,10 +365,12 @@ def _stats_chunk(
     # e kept beside them ("exp"; 0 elsewhere) for the combination to bring them to one scale.
     st["exp"] = np.zeros_like(st["sum"])
     with np.errstate(all="ignore"):
-        redo = ~np.isfinite(st["sum"]) | (np.abs(st["sum"]) < ind._TINY_SQUARES)
+        nonzero = st["sum"] != 0  # a zero sum is zero at any scale: such slices stay
+        redo = ~np.isfinite(st["sum"]) | ((np.abs(st["sum"]) < ind._TINY_SQUARES) & nonzero)
         for k in ("sumsq", "xlogx"):
             if k in st:
-                redo |= ~np.isfinite(st[k]) | (np.abs(st[k]) < ind._TINY_SQUARES)
+                tiny = (np.abs(st[k]) < ind._TINY_SQUARES) & nonzero
+                redo |= ~np.isfinite(st[k]) | tiny
     found = _extreme.scaled_slices(arr, axis, skipna, redo) if redo.any() else None
     if found is not None:
         mask, sub, e = found

@@ -63,8 +63,6 @@ def scaled_slices(
         mag, finite = _extremes(x, axes, skipna)
         with np.errstate(over="ignore"):
             mask = np.asarray(finite & (mag * max(n, 1) >= _MAX / 4))
-        if not mask.any():
-            return None
     mask = np.array(mask, dtype=bool)
     if not mask.any():
         return None

@@ -188,7 +188,9 @@ def hhi(
     # Squares of values beyond ~1e154 overflow and of values below ~1e-146 lose precision, and
     # sums of values near the top of the range overflow: those slices are computed again scaled.
     with np.errstate(all="ignore"):
-        redo = ~np.isfinite(sq) | ~np.isfinite(tot) | (np.abs(sq) < _TINY_SQUARES)
+        # (a zero total is zero at any scale: such slices, common in sparse cubes, stay)
+        tiny = (np.abs(sq) < _TINY_SQUARES) & (tot != 0)
+        redo = ~np.isfinite(sq) | ~np.isfinite(tot) | tiny
     _rescue_stats(impl, arr, ax, skip, nthreads, want, redo, h, finish)
     return _deliver(h, out, rdt, arr)
 
@@ -270,7 +272,8 @@ def entropy(
     # x log x overflowed (x > ~1e305), the total did, or the values are so small (subnormal)
     # that x log x lost precision: computed again scaled
     with np.errstate(all="ignore"):
-        redo = ~np.isfinite(xl) | ~np.isfinite(tot) | (np.abs(tot) < _TINY_SQUARES)
+        tiny = (np.abs(tot) < _TINY_SQUARES) & (tot != 0)
+        redo = ~np.isfinite(xl) | ~np.isfinite(tot) | tiny
 
     def finish(st: dict[str, NDArray[np.float64]], size: int) -> NDArray[np.float64]:
         return finish_entropy(st, base, fill)
