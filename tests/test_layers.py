@@ -19,9 +19,10 @@ PACKAGE = Path(sharecube.__file__).parent
 # Lowest first. The compiled module and the contracts at the bottom; the facade (the package
 # root) above the front ends and the labeled layer it re-exports; the command at the top.
 LAYERS: list[set[str]] = [
-    {"_core", "_contracts", "_errors", "_extreme"},
+    {"_core", "_contracts", "_errors", "_extreme", "_arith"},
     {"_cpp", "_numba", "_reference"},  # backends
     {"_dispatch"},
+    {"_declare"},  # the declarations and the generic in-memory routes
     {"share", "indicators", "blocs"},  # the in-memory front ends, bloc data
     {"_dask"},  # the dask engine, over the in-memory functions
     {"_frontends"},  # the public functions: in memory or dask

@@ -9,7 +9,7 @@ already checked and normalised by :mod:`sharecube._dispatch`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypedDict
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,6 +18,45 @@ BackendName = Literal["cpp", "numba", "numpy"]
 ZeroTotal = Literal["nan", "zero"]
 Axis = int | tuple[int, ...] | None
 Statistic = Literal["sum", "sumsq", "xlogx", "count"]
+
+
+class SumOptions(TypedDict, total=False):
+    """The keyword arguments every public array function takes (``**options``)."""
+
+    skipna: bool
+    dtype: Any
+    out: NDArray[Any] | None
+    backend: BackendName | str | None
+    threads: int | None
+
+
+class Options(SumOptions, total=False):
+    """:class:`SumOptions` and ``zero_total``: the functions that divide by a total."""
+
+    zero_total: ZeroTotal
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The normalised options of one call, passed on as one object.
+
+    ``fill`` is the result where a total is 0 (from ``zero_total``); ``dtype`` the result's
+    dtype; ``threads`` 0 for every core, else a cap; ``impl`` the backend module and
+    ``backend`` the name the caller gave (None: the default), passed on to nested calls.
+    """
+
+    skipna: bool
+    zero_total: ZeroTotal
+    fill: float
+    dtype: np.dtype[Any]
+    threads: int
+    impl: Backend
+    backend: str | None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a module does not pickle: a policy sent to a dask worker carries the backend's name
+        # only (the worker's kernels resolve it again); its ``impl`` is None there
+        return {**self.__dict__, "impl": None}
 
 
 @dataclass(frozen=True)

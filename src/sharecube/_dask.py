@@ -22,7 +22,6 @@ runs one task per core.
 
 from __future__ import annotations
 
-import inspect
 import math
 import warnings
 from functools import partial
@@ -34,20 +33,21 @@ from dask.array.core import PerformanceWarning
 
 from sharecube import _dispatch as d
 from sharecube import _extreme
-from sharecube import indicators as ind
-from sharecube import share as sc_share
-
-
-def _args(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
-    """The arguments of a call as the in-memory function ``fn`` takes them (its signature, the
-    one source of names and defaults), in its order."""
-    bound = inspect.signature(fn).bind(*args, **kwargs)
-    bound.apply_defaults()
-    return list(bound.arguments.values())
-
-
-def _threads(threads: Any) -> int:
-    return 1 if threads is None else d.normalize_threads(threads)
+from sharecube._arith import divide, neumaier, neumaier2
+from sharecube._contracts import Policy
+from sharecube._declare import (
+    DECLARATIONS,
+    Declaration,
+    Difference,
+    Gather,
+    Grouped,
+    Stats,
+    Totals,
+    policy,
+    policy_args,
+    redo_mask,
+)
+from sharecube.share import group_sums
 
 
 def _check(x: da.Array, out: Any) -> None:
@@ -60,42 +60,8 @@ def _check(x: da.Array, out: Any) -> None:
         raise TypeError(f"x must hold float64, float32, integers or bools, got dtype {x.dtype}")
 
 
-def _common(
-    x: Any, out: Any, skipna: Any, zero_total: Any, dtype: Any, backend: Any, threads: Any
-) -> tuple[bool, float, np.dtype[Any], int]:
-    """The checks every function makes (as the in-memory functions do): skipna, fill value,
-    result dtype, threads per chunk; and that ``out`` is not given."""
-    _check(x, out)
-    skip = d.check_flag(skipna, "skipna")
-    fill = d.fill_value(zero_total)
-    rdt = d.result_dtype(x.dtype, dtype, None)
-    d.resolve_backend(backend)
-    return skip, fill, rdt, _threads(threads)
-
-
 def _single(x: da.Array, axes: tuple[int, ...]) -> bool:
     return all(len(x.chunks[a]) == 1 for a in axes)
-
-
-def neumaier2(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Compensated sum of equally shaped float64 arrays (Neumaier's variant of Kahan's) as two
-    words: the rounded sum and what rounding left out (0 where the sum is inf or NaN)."""
-    s = np.array(parts[0], dtype=np.float64, copy=True)
-    c = np.zeros_like(s)
-    with np.errstate(all="ignore"):
-        for v in parts[1:]:
-            t = s + v
-            c += np.where(np.abs(s) >= np.abs(v), (s - t) + v, (v - t) + s)
-            s = t
-        hi = s + c
-        lo = c - (hi - s)  # exact: |s| >= |c|
-    finite = np.isfinite(s) & np.isfinite(hi)
-    return np.where(finite, hi, s), np.where(finite, lo, 0.0)
-
-
-def neumaier(parts: list[np.ndarray]) -> np.ndarray:
-    """Compensated sum of equally shaped float64 arrays, rounded once."""
-    return neumaier2(parts)[0]
 
 
 def _residual(
@@ -114,7 +80,7 @@ def _residual(
     with np.errstate(all="ignore"):
         both = np.concatenate([b.astype(np.float64), -hi], axis=axis)
     aug = np.concatenate([member, np.eye(g, dtype=bool)], axis=0)
-    lo = sc_share.group_sums(
+    lo = group_sums(
         both, aug, axis=axis, skipna=skipna, dtype=np.float64, backend=backend, threads=threads
     )
     return np.where(np.isfinite(hi), lo, 0.0)
@@ -136,7 +102,7 @@ def _chunk_totals(
     b: np.ndarray, axis: tuple[int, ...], keepdims: bool, skipna: bool, backend: Any, threads: int
 ) -> np.ndarray:
     """A chunk's totals over ``axis`` as two words (sum, residual) along ``axis[0]``."""
-    hi = sc_share.group_sums(
+    hi = group_sums(
         b, None, axis=axis, skipna=skipna, dtype=np.float64, backend=backend, threads=threads
     )
     if b.size == 0:
@@ -163,67 +129,13 @@ def totals(x: da.Array, axes: tuple[int, ...], skipna: bool, backend: Any, threa
     )
 
 
-def _divide_block(
-    xb: np.ndarray, tb: np.ndarray, fill: float, skipna: bool, rdt: np.dtype[Any]
-) -> np.ndarray:
-    xf = xb.astype(np.float64)
-    with np.errstate(all="ignore"):
-        q = xf / tb
-    q = np.where(tb == 0, fill, q)
-    if skipna:
-        q = np.where(np.isnan(xf), np.nan, q)
-    return q.astype(rdt, copy=False)
-
-
-def _self_ratio(t: np.ndarray, fill: float) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        return np.where(t == 0, fill, t / t)
-
-
-def _quiet_divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        return a / b
-
-
-def shares(*args: Any, **kwargs: Any) -> Any:
-    """:func:`sharecube.shares` on a dask array (arguments as there)."""
-    (
-        x,
-        axis,
-        skipna,
-        zero_total,
-        dtype,
-        out,
-        backend,
-        threads,
-    ) = _args(sc_share.shares, args, kwargs)
-    axes = d.normalize_axes(axis, x.ndim)
-    skip, fill, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
-    if _single(x, axes):
-        return da.map_blocks(
-            partial(
-                sc_share.shares,
-                axis=axes,
-                skipna=skip,
-                zero_total=zero_total,
-                dtype=rdt,
-                backend=backend,
-                threads=n,
-            ),
-            x,
-            dtype=rdt,
-        )
-    tot = totals(x, axes, skip, backend, n)
-    return da.map_blocks(_divide_block, x, tot, fill=fill, skipna=skip, rdt=rdt, dtype=rdt)
-
-
 def _grouped_block(
     b: np.ndarray, axis: int, member: np.ndarray, skipna: bool, backend: Any, threads: int
 ) -> np.ndarray:
     """Raw sums of each group and (last) of everything, for the countries in this chunk, then
     the residuals of those sums (see :func:`_residual`): 2 (G + 1) along ``axis``."""
     aug = np.concatenate([member, np.ones((member.shape[0], 1), dtype=bool)], axis=1)
-    hi = sc_share.group_sums(
+    hi = group_sums(
         b, aug, axis=axis, skipna=skipna, dtype=np.float64, backend=backend, threads=threads
     )
     lo = _residual(b, hi, axis, aug, skipna, backend, threads)
@@ -245,105 +157,45 @@ def _finish_groups(
     if raw:
         return g.astype(rdt, copy=False)
     t = np.take(s, [s.shape[axis] - 1], axis=axis)
-    with np.errstate(all="ignore"):
-        q = g / t
-    return np.where(t == 0, fill, q).astype(rdt, copy=False)
+    return divide(g, t, fill).astype(rdt, copy=False)
 
 
 def _grouped(
-    x: Any,
-    groups: Any,
-    axis: Any,
-    ngroups: Any,
-    skipna: Any,
-    zero_total: Any,
-    dtype: Any,
-    out: Any,
-    backend: Any,
-    threads: Any,
-    raw: bool,
+    decl: Declaration, x: da.Array, pol: Policy, axes: tuple[int, ...], opts: dict[str, Any]
 ) -> Any:
-    skip, fill, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
-    fn = sc_share.group_sums if raw else sc_share.share_sums
-    kw = {} if raw else {"zero_total": zero_total}
-    if groups is None:
-        axes = d.normalize_axes(axis, x.ndim)
-        if _single(x, axes):
-            return da.map_blocks(
-                partial(
-                    fn,
-                    groups=None,
-                    axis=axes,
-                    skipna=skip,
-                    dtype=rdt,
-                    backend=backend,
-                    threads=n,
-                    **kw,
-                ),
-                x,
-                drop_axis=axes,
-                dtype=rdt,
-            )
+    """:class:`Grouped`, the role axis split: each chunk's group sums and total as two words,
+    combined and rounded once, then divided."""
+    assert isinstance(decl.split, Grouped)
+    raw, n, backend, skip = decl.split.raw, pol.threads, pol.backend, pol.skipna
+    if opts["groups"] is None:
         tot = totals(x, axes, skip, backend, n)
-        res = tot if raw else da.map_blocks(_self_ratio, tot, fill=fill, dtype=np.float64)
-        return res.squeeze(axis=axes).astype(rdt)
-    ax = d.normalize_axis(axis, x.ndim, why=" when groups are given")
-    spec = d.normalize_groups(groups, x.shape[ax], ngroups, ax)
-    member = spec.membership()
-    g = spec.count
+        res = tot if raw else da.map_blocks(divide, tot, tot, fill=pol.fill, dtype=np.float64)
+        return res.squeeze(axis=axes).astype(pol.dtype)
+    (ax,) = axes
+    member = opts["groups"]
+    g = member.shape[1]
     chunks = tuple((g,) if a == ax else c for a, c in enumerate(x.chunks))
-    if _single(x, (ax,)):
-        return da.map_blocks(
-            partial(
-                fn, groups=member, axis=ax, skipna=skip, dtype=rdt, backend=backend, threads=n, **kw
-            ),
-            x,
-            chunks=chunks,
-            dtype=rdt,
-        )
     parts, lo = [], 0
     aug_chunks = tuple((2 * (g + 1),) if a == ax else c for a, c in enumerate(x.chunks))
     for size in x.chunks[ax]:
         sub = x[(slice(None),) * ax + (slice(lo, lo + size),)]
-        parts.append(
-            sub.map_blocks(
-                partial(
-                    _grouped_block,
-                    axis=ax,
-                    member=member[lo : lo + size],
-                    skipna=skip,
-                    backend=backend,
-                    threads=n,
-                ),
-                chunks=aug_chunks,
-                dtype=np.float64,
-            )
+        block = partial(
+            _grouped_block,
+            axis=ax,
+            member=member[lo : lo + size],
+            skipna=skip,
+            backend=backend,
+            threads=n,
         )
+        parts.append(sub.map_blocks(block, chunks=aug_chunks, dtype=np.float64))
         lo += size
+    fill, rdt = pol.fill, pol.dtype
     return da.map_blocks(
         lambda *p: _finish_groups(p, ax, raw, fill, rdt), *parts, chunks=chunks, dtype=rdt
     )
 
 
-def share_sums(*args: Any, **kwargs: Any) -> Any:
-    """:func:`sharecube.share_sums` on a dask array (arguments as there)."""
-    x, groups, axis, ngroups, skipna, zero_total, dtype, out, backend, threads = _args(
-        sc_share.share_sums, args, kwargs
-    )
-    return _grouped(
-        x, groups, axis, ngroups, skipna, zero_total, dtype, out, backend, threads, raw=False
-    )
-
-
-def group_sums(*args: Any, **kwargs: Any) -> Any:
-    """:func:`sharecube.group_sums` on a dask array (arguments as there)."""
-    x, groups, axis, ngroups, skipna, dtype, out, backend, threads = _args(
-        sc_share.group_sums, args, kwargs
-    )
-    return _grouped(x, groups, axis, ngroups, skipna, "nan", dtype, out, backend, threads, raw=True)
-
-
-# ---- indicators -------------------------------------------------------------------------------
+# ---- per-slice statistics -----------------------------------------------------------------------
 
 
 def _stats_chunk(
@@ -351,6 +203,7 @@ def _stats_chunk(
     axis: tuple[int, ...],
     keepdims: bool,
     want: frozenset[str],
+    tiny: tuple[str, ...],
     skipna: bool,
     backend: Any,
     threads: int,
@@ -363,14 +216,8 @@ def _stats_chunk(
     st = impl.stats(arr, axis, skipna, threads, want)
     # Slices whose sums or squares left the float64 range are summed again scaled by 2**-e,
     # e kept beside them ("exp"; 0 elsewhere) for the combination to bring them to one scale.
+    redo = redo_mask(st, tiny)
     st["exp"] = np.zeros_like(st["sum"])
-    with np.errstate(all="ignore"):
-        nonzero = st["sum"] != 0  # a zero sum is zero at any scale: such slices stay
-        redo = ~np.isfinite(st["sum"]) | ((np.abs(st["sum"]) < ind._TINY_SQUARES) & nonzero)
-        for k in ("sumsq", "xlogx"):
-            if k in st:
-                tiny = (np.abs(st[k]) < ind._TINY_SQUARES) & nonzero
-                redo |= ~np.isfinite(st[k]) | tiny
     found = _extreme.scaled_slices(arr, axis, skipna, redo) if redo.any() else None
     if found is not None:
         mask, sub, e = found
@@ -448,153 +295,79 @@ def _flatten(parts: Any) -> Any:
     return out
 
 
-def _reduce_stats(
-    x: da.Array,
-    ax: int,
-    want: frozenset[str],
-    skipna: bool,
-    backend: Any,
-    n: int,
-    finish: Any,
-    rdt: np.dtype[Any],
+def _stats(
+    decl: Declaration, x: da.Array, pol: Policy, axes: tuple[int, ...], opts: dict[str, Any]
 ) -> Any:
+    """:class:`Stats`, the axis split: each chunk's statistics (scaled where they left the
+    range), combined by compensated sums, then finished."""
+    split = decl.split
+    assert isinstance(split, Stats)
+    size = x.shape[axes[0]]
+
+    def finish(st: dict[str, np.ndarray]) -> np.ndarray:
+        return split.finish(st, opts, pol, size)
+
+    chunk = partial(
+        _stats_chunk,
+        want=split.want(opts),
+        tiny=split.tiny,
+        skipna=pol.skipna,
+        backend=pol.backend,
+        threads=pol.threads,
+    )
     return da.reduction(
         x,
-        partial(_stats_chunk, want=want, skipna=skipna, backend=backend, threads=n),
-        partial(_stats_aggregate, finish=finish, rdt=rdt),
+        chunk,
+        partial(_stats_aggregate, finish=finish, rdt=pol.dtype),
         combine=_stats_combine,
-        axis=(ax,),
+        axis=axes,
         keepdims=False,
-        dtype=rdt,
+        dtype=pol.dtype,
         concatenate=False,
-        meta=np.empty((0,) * (x.ndim - 1), dtype=rdt),
+        meta=np.empty((0,) * (x.ndim - len(axes)), dtype=pol.dtype),
     )
 
 
-def hhi(*args: Any, **kwargs: Any) -> Any:
-    """:func:`sharecube.hhi` on a dask array (arguments as there)."""
-    x, axis, normalized, skipna, zero_total, dtype, out, backend, threads = _args(
-        ind.hhi, args, kwargs
-    )
-    ax = d.normalize_axis(axis, x.ndim)
-    skip, fill, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
-    norm = d.check_flag(normalized, "normalized")
-    if _single(x, (ax,)):
-        return da.map_blocks(
-            partial(
-                ind.hhi,
-                axis=ax,
-                normalized=norm,
-                skipna=skip,
-                zero_total=zero_total,
-                dtype=rdt,
-                backend=backend,
-                threads=n,
-            ),
-            x,
-            drop_axis=ax,
-            dtype=rdt,
-        )
-    want = frozenset({"sum", "sumsq", "count"} if norm else {"sum", "sumsq"})
-    size = x.shape[ax]
-    return _reduce_stats(
-        x,
-        ax,
-        want,
-        skip,
-        backend,
-        n,
-        lambda st: ind.finish_hhi(st, norm, skip, fill, size),
-        rdt,
-    )
+# ---- blockwise passes over the data and its totals ---------------------------------------------
 
 
-def entropy(*args: Any, **kwargs: Any) -> Any:
-    """:func:`sharecube.entropy` on a dask array (arguments as there)."""
-    x, axis, base, skipna, zero_total, dtype, out, backend, threads = _args(
-        ind.entropy, args, kwargs
-    )
-    ax = d.normalize_axis(axis, x.ndim)
-    skip, fill, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
-    ind.check_base(base)
-    if _single(x, (ax,)):
-        return da.map_blocks(
-            partial(
-                ind.entropy,
-                axis=ax,
-                base=base,
-                skipna=skip,
-                zero_total=zero_total,
-                dtype=rdt,
-                backend=backend,
-                threads=n,
-            ),
-            x,
-            drop_axis=ax,
-            dtype=rdt,
-        )
-    return _reduce_stats(
-        x,
-        ax,
-        frozenset({"sum", "xlogx"}),
-        skip,
-        backend,
-        n,
-        lambda st: ind.finish_entropy(st, base, fill),
-        rdt,
-    )
+def _finish_block(finish: Any, *blocks: np.ndarray, **kw: Any) -> np.ndarray:
+    return finish(*blocks, **kw).astype(kw["policy"].dtype, copy=False)
 
 
-def _rca_block(
-    xv: np.ndarray,
-    xc: np.ndarray,
-    world: np.ndarray,
-    bad: np.ndarray,
-    sym: bool,
-    fill_value: float,
-    rdt: np.dtype[Any],
-) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        r = np.divide(xv, xc, dtype=np.float64)
-        np.divide(r, world, out=r)
-        if sym:
-            r = (r - 1.0) / (r + 1.0)
-    keep = ~np.isnan(xv) if xv.dtype.kind == "f" else True
-    r = np.where(bad & keep, fill_value, r)
-    return r.astype(rdt, copy=False)
+def _totals(
+    decl: Declaration, x: da.Array, pol: Policy, axes: tuple[int, ...], opts: dict[str, Any]
+) -> Any:
+    """:class:`Totals`, a role axis split: the totals combined across chunks (two words,
+    rounded once), then one blockwise pass over the data and the totals."""
+    split = decl.split
+    assert isinstance(split, Totals)
+    role = decl.role_args(axes)
+
+    def over(roles: tuple[str, ...]) -> tuple[int, ...]:
+        return tuple(sorted(a for r in roles for a in np.atleast_1d(role[r]).tolist()))
+
+    tots = [totals(x, over(r), pol.skipna, pol.backend, pol.threads) for r in split.over]
+    for i, r in split.then:
+        tots.append(totals(tots[i], over(r), False, pol.backend, pol.threads))
+    fn = partial(_finish_block, split.finish, axes=axes, opts=opts, policy=pol)
+    return da.map_blocks(fn, x, *tots, dtype=pol.dtype)
 
 
-def rca(*args: Any, **kwargs: Any) -> Any:
-    """:func:`sharecube.rca` on a dask array (arguments as there)."""
-    x, country_axis, sector_axis, symmetric, skipna, zero_total, dtype, out, backend, threads = (
-        _args(ind.rca, args, kwargs)
-    )
-    ca, sa = ind.two_axes(x, country_axis, sector_axis)
-    skip, fill, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
-    sym = d.check_flag(symmetric, "symmetric")
-    fill_value = fill if not sym else (fill - 1.0) / (fill + 1.0)
-    xc = totals(x, (sa,), skip, backend, n)
-    xs = totals(x, (ca,), skip, backend, n)
-    xall = totals(xc, (ca,), False, backend, n)
-    world = da.map_blocks(_quiet_divide, xs, xall, dtype=np.float64)
-    bad = (xc == 0) | (xs == 0)
-    return da.map_blocks(
-        _rca_block, x, xc, world, bad, sym=sym, fill_value=fill_value, rdt=rdt, dtype=rdt
-    )
-
-
-def share_change(*args: Any, **kwargs: Any) -> Any:
-    """:func:`sharecube.share_change` on a dask array (arguments as there)."""
-    x, axis, time_axis, lag, skipna, zero_total, dtype, out, backend, threads = _args(
-        ind.share_change, args, kwargs
-    )
-    _check(x, out)
-    ax = d.normalize_axis(axis, x.ndim)
-    tax = d.normalize_axis(time_axis, x.ndim, "time_axis")
-    ind.check_lag(ax, tax, lag)
-    s = shares(
-        x, ax, skipna=skipna, zero_total=zero_total, dtype=dtype, backend=backend, threads=threads
-    )
+def _difference(
+    decl: Declaration, x: da.Array, pol: Policy, axes: tuple[int, ...], opts: dict[str, Any]
+) -> Any:
+    """:class:`Difference`: the base function's lazy result, differenced by slicing along the
+    time axis (no rechunking)."""
+    split = decl.split
+    assert isinstance(split, Difference)
+    base = DECLARATIONS[split.of]
+    at = decl.roles.index(split.role)
+    rest = tuple(a for i, a in enumerate(axes) if i != at)
+    own = {k: v for k, v in opts.items() if k in base.options}
+    args = {"x": x, **base.role_args(rest), **own, **policy_args(pol, base), "out": None}
+    s = apply(base, args)
+    tax, lag = axes[at], opts["lag"]
     nt = x.shape[tax]
     k = min(lag, nt)
 
@@ -614,35 +387,49 @@ def share_change(*args: Any, **kwargs: Any) -> Any:
     return da.concatenate([head, diff], axis=tax).rechunk(s.chunks)
 
 
-def similarity(*args: Any, **kwargs: Any) -> Any:
-    """:func:`sharecube.similarity` on a dask array (arguments as there)."""
-    x, country_axis, sector_axis, skipna, zero_total, dtype, out, backend, threads = _args(
-        ind.similarity, args, kwargs
-    )
-    ca, sa = ind.two_axes(x, country_axis, sector_axis)
-    _, _, rdt, n = _common(x, out, skipna, zero_total, dtype, backend, threads)
-    y = da.moveaxis(x, (ca, sa), (0, 1))
-    if not _single(y, (0, 1)):
+_PLANS = {Stats: _stats, Totals: _totals, Difference: _difference, Grouped: _grouped}
+
+
+def _block_shape(
+    decl: Declaration, x: da.Array, axes: tuple[int, ...], opts: dict[str, Any]
+) -> dict[str, Any]:
+    """How map_blocks is told the shape of a block's result."""
+    if decl.result == "reduce" or (decl.result == "group" and opts["groups"] is None):
+        return {"drop_axis": axes}
+    if decl.result == "group":
+        g = opts["groups"].shape[1]
+        return {"chunks": tuple((g,) if a == axes[0] else c for a, c in enumerate(x.chunks))}
+    if decl.result == "pairs":
+        c = x.shape[0]
+        return {"chunks": ((c,), (c,), *x.chunks[2:])}
+    return {}
+
+
+def apply(decl: Declaration, a: dict[str, Any]) -> Any:
+    """The public function of ``decl`` on a dask array, call arguments ``a`` (by name).
+
+    Where every role axis lies in one chunk, each block goes to the in-memory function (so
+    the result is bit-for-bit the in-memory one); otherwise the declaration's split plan."""
+    x = a["x"]
+    _check(x, a["out"])
+    pol = policy(x.dtype, a, per_chunk=True)
+    axes = decl.axes(a, x.ndim)
+    opts = decl.opts(a)
+    if not _single(x, axes) and isinstance(decl.split, Gather):
         warnings.warn(
-            "similarity needs all countries and sectors of a slice in one chunk: rechunking "
-            f"axes {ca} and {sa} of the input to single chunks",
+            f"{decl.name} needs every position of {' and '.join(decl.roles)} in one chunk: "
+            f"rechunking axes {' and '.join(map(str, axes))} of the input to single chunks",
             PerformanceWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
-        y = y.rechunk({0: -1, 1: -1})
-    c = y.shape[0]
-    return da.map_blocks(
-        partial(
-            ind.similarity,
-            country_axis=0,
-            sector_axis=1,
-            skipna=skipna,
-            zero_total=zero_total,
-            dtype=rdt,
-            backend=backend,
-            threads=n,
-        ),
-        y,
-        chunks=((c,), (c,), *y.chunks[2:]),
-        dtype=rdt,
-    )
+        x = x.rechunk({ax: -1 for ax in axes})
+    if decl.result == "pairs":  # the pair axes first, as in the result
+        x = da.moveaxis(x, axes, tuple(range(len(axes))))
+        axes = tuple(range(len(axes)))
+    if decl.result == "group" and opts["groups"] is not None:
+        spec = d.normalize_groups(opts["groups"], x.shape[axes[0]], opts["ngroups"], axes[0])
+        opts = {**opts, "groups": spec.membership(), "ngroups": None}
+    if _single(x, axes):
+        fn = partial(decl.func, **decl.role_args(axes), **opts, **policy_args(pol, decl))
+        return da.map_blocks(fn, x, dtype=pol.dtype, **_block_shape(decl, x, axes, opts))
+    return _PLANS[type(decl.split)](decl, x, pol, axes, opts)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sharecube import _dispatch
+from sharecube import _declare, _dispatch
 
 # the public functions, re-exported by the package root
 from sharecube.indicators import entropy, hhi, rca, share_change, similarity  # noqa: F401
@@ -21,6 +21,9 @@ def _dask_function(name: str) -> Any:
     from sharecube import _dask
 
     return getattr(_dask, name)
+
+
+DECLARATIONS = _declare.DECLARATIONS  # every public array function, declared (read by labeled)
 
 
 _dispatch.register_engine("dask", _dask_function)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sharecube._arith import divide
 from sharecube._contracts import Groups
 
 
@@ -23,12 +24,6 @@ def totals(x: NDArray[Any], axes: tuple[int, ...], skipna: bool) -> NDArray[np.f
         return np.sum(xf, axis=axes, keepdims=True)
 
 
-def _divide(num: NDArray[Any], tot: NDArray[Any], fill: float) -> NDArray[np.float64]:
-    with np.errstate(all="ignore"):
-        q = num / tot
-    return np.where(tot == 0, fill, q)
-
-
 def shares(
     x: NDArray[Any],
     out: NDArray[Any],
@@ -37,12 +32,9 @@ def shares(
     fill: float,
     threads: int,
 ) -> bool:
-    xf = x.astype(np.float64)
     tot = totals(x, axes, skipna)
-    q = _divide(xf, tot, fill)
-    if skipna:
-        q = np.where(np.isnan(xf), np.nan, q)  # a missing value's own share stays missing
-    np.copyto(out, q, casting="same_kind")
+    # a missing value's own share stays missing (skipna)
+    np.copyto(out, divide(x, tot, fill, skipna), casting="same_kind")
     return not bool(np.isfinite(tot).all())
 
 
@@ -58,7 +50,7 @@ def share_sums(
 ) -> bool:
     tot = totals(x, axes, skipna)
     if groups is None:
-        res = tot if raw else _divide(tot, tot, fill)
+        res = tot if raw else divide(tot, tot, fill)
         np.copyto(out, res.reshape(out.shape), casting="same_kind")
         return not bool(np.isfinite(tot).all())
     if groups.count == 0:
@@ -71,7 +63,7 @@ def share_sums(
     # One sum per group over its members (not a matrix product: 0 * inf would be NaN).
     with np.errstate(all="ignore"):
         sums = np.stack([xf[..., member[:, k]].sum(axis=-1) for k in range(groups.count)], axis=-1)
-    res = sums if raw else _divide(sums, np.moveaxis(tot, axis, -1), fill)
+    res = sums if raw else divide(sums, np.moveaxis(tot, axis, -1), fill)
     np.copyto(out, np.moveaxis(res, -1, axis), casting="same_kind")
     return not bool(np.isfinite(tot).all() and np.isfinite(sums).all())
 

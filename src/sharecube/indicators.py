@@ -13,16 +13,29 @@ from __future__ import annotations
 
 import math
 import numbers
-from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import ArrayLike, DTypeLike, NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from sharecube import _dispatch as d
 from sharecube import _extreme
-from sharecube._dispatch import ZeroTotal
+from sharecube._arith import rca_block
+from sharecube._contracts import Options, Policy
+from sharecube._declare import (
+    Difference,
+    Gather,
+    Stats,
+    Totals,
+    chunk_step,
+    declare,
+    deliver,
+    policy_args,
+)
 from sharecube.share import shares
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["entropy", "hhi", "rca", "share_change", "similarity"]
 
@@ -44,43 +57,11 @@ _COMMON = """
         is bit-for-bit the same for any number.
 """
 
-_CHUNK_ELEMENTS = 1 << 16  # temporaries of the final passes stay this small (in L2)
 _TINY_SQUARES = float(np.finfo(np.float64).tiny) * 2.0**53
 
 
-def _common(
-    x: ArrayLike, skipna: Any, zero_total: Any, dtype: Any, out: Any, threads: Any, backend: Any
-) -> tuple[NDArray[Any], bool, float, np.dtype[Any], int, Any]:
-    arr = d.as_input(x)
-    return (
-        arr,
-        d.check_flag(skipna, "skipna"),
-        d.fill_value(zero_total),
-        d.result_dtype(arr.dtype, dtype, out),
-        d.normalize_threads(threads),
-        d.resolve_backend(backend),
-    )
-
-
-def _deliver(res: NDArray[Any], out: Any, dtype: np.dtype[Any], x: NDArray[Any]) -> NDArray[Any]:
-    target, result = d.prepare_out(out, res.shape, dtype, x, inplace_ok=False)
-    np.copyto(target, res, casting="unsafe")
-    return result()
-
-
-def two_axes(arr: Any, country_axis: Any, sector_axis: Any) -> tuple[int, int]:
-    ca = d.normalize_axis(country_axis, arr.ndim, "country_axis")
-    sa = d.normalize_axis(sector_axis, arr.ndim, "sector_axis")
-    if ca == sa:
-        raise ValueError(
-            f"country_axis and sector_axis must differ, both are axis {ca} "
-            f"(from country_axis={country_axis!r}, sector_axis={sector_axis!r})"
-        )
-    return ca, sa
-
-
 def finish_hhi(
-    st: dict[str, NDArray[np.float64]], normalized: bool, skipna: bool, fill: float, size: int
+    st: dict[str, NDArray[np.float64]], opts: dict[str, Any], pol: Policy, size: int
 ) -> NDArray[np.float64]:
     """HHI from the statistics over the axis: ``sumsq / sum**2`` (normalised if asked)."""
     tot, sq = st["sum"], st["sumsq"]
@@ -89,26 +70,27 @@ def finish_hhi(
         # where the squared total leaves the range (values near 1e154 or 1e-154) the two
         # divisions in turn keep it finite: an ulp more rounding, not 0 or inf
         h = np.where((t2 == np.inf) | (t2 < _TINY_SQUARES), (sq / tot) / tot, sq / t2)
-        if normalized:
-            n = st["count"] if skipna else np.full(h.shape, float(size))
+        if opts["normalized"]:
+            n = st["count"] if pol.skipna else np.full(h.shape, float(size))
             h = np.where(n > 1, (h - 1.0 / n) / (1.0 - 1.0 / n), np.nan)
-    return np.where(tot == 0, fill, h)
+    return np.where(tot == 0, pol.fill, h)
 
 
 def finish_entropy(
-    st: dict[str, NDArray[np.float64]], base: float | None, fill: float
+    st: dict[str, NDArray[np.float64]], opts: dict[str, Any], pol: Policy, size: int
 ) -> NDArray[np.float64]:
     """Entropy from the statistics over the axis: ``log T - (sum x log x) / T``."""
     tot, xl = st["sum"], st["xlogx"]
+    base = opts["base"]
     with np.errstate(all="ignore"):
         h = np.log(tot) - xl / tot
         h = np.where(h < 0, 0.0, h)  # only rounding makes it negative
         if base is not None:
             h = h / math.log(base)
-    return np.where(tot == 0, fill, h)
+    return np.where(tot == 0, pol.fill, h)
 
 
-def check_base(base: Any) -> None:
+def check_base(base: Any, name: str = "base") -> Any:
     ok = (
         isinstance(base, numbers.Real)
         and not isinstance(base, (bool, np.bool_))
@@ -117,29 +99,35 @@ def check_base(base: Any) -> None:
         and float(base) != 1
     )
     if base is not None and not ok:
-        raise ValueError(f"base must be a positive number other than 1, or None, got {base!r}")
+        raise ValueError(f"{name} must be a positive number other than 1, or None, got {base!r}")
+    return base
 
 
-def check_lag(ax: int, tax: int, lag: Any) -> None:
-    if ax == tax:
-        raise ValueError(f"axis and time_axis must differ, both are axis {ax}")
+def check_lag(lag: Any, name: str = "lag") -> int:
     if isinstance(lag, (bool, np.bool_)) or not isinstance(lag, (int, np.integer)):
-        raise TypeError(f"lag must be a positive int, got {lag!r}")
+        raise TypeError(f"{name} must be a positive int, got {lag!r}")
     if lag < 1:
-        raise ValueError(f"lag must be a positive int, got {lag}")
+        raise ValueError(f"{name} must be a positive int, got {lag}")
+    return int(lag)
 
 
+def _hhi_stats(opts: dict[str, Any]) -> frozenset[str]:
+    return frozenset({"sum", "sumsq", "count"} if opts["normalized"] else {"sum", "sumsq"})
+
+
+@declare(
+    roles=("axis",),
+    dims=(("dim", "country"),),
+    result="reduce",
+    checks={"normalized": d.check_flag},
+    split=Stats(want=_hhi_stats, finish=finish_hhi, tiny=("sumsq",)),
+)
 def hhi(
     x: ArrayLike,
     axis: int = 0,
     *,
     normalized: bool = False,
-    skipna: bool = True,
-    zero_total: ZeroTotal = "nan",
-    dtype: DTypeLike | None = None,
-    out: NDArray[Any] | None = None,
-    backend: str | None = None,
-    threads: int | None = None,
+    **options: Unpack[Options],
 ) -> NDArray[np.floating[Any]]:
     """Herfindahl-Hirschman concentration index along ``axis``.
 
@@ -173,61 +161,23 @@ def hhi(
     >>> sc.hhi([[50.0, 10.0], [50.0, 10.0], [0.0, 80.0]], axis=0)
     array([0.5 , 0.66])
     """
-    if d.is_dask(x):
-        return d.engine("dask", "hhi")(**locals())
-    arr, skip, fill, rdt, nthreads, impl = _common(
-        x, skipna, zero_total, dtype, out, threads, backend
-    )
-    ax = d.normalize_axis(axis, arr.ndim)
-    d.check_flag(normalized, "normalized")
-    want = frozenset({"sum", "sumsq", "count"} if normalized else {"sum", "sumsq"})
-    st = impl.stats(arr, (ax,), skip, nthreads, want)
-    tot, sq = st["sum"], st["sumsq"]
-    finish = partial(finish_hhi, normalized=bool(normalized), skipna=skip, fill=fill)
-    h = finish(st, size=arr.shape[ax])
-    # Squares of values beyond ~1e154 overflow and of values below ~1e-146 lose precision, and
-    # sums of values near the top of the range overflow: those slices are computed again scaled.
-    with np.errstate(all="ignore"):
-        # (a zero total is zero at any scale: such slices, common in sparse cubes, stay)
-        tiny = (np.abs(sq) < _TINY_SQUARES) & (tot != 0)
-        redo = ~np.isfinite(sq) | ~np.isfinite(tot) | tiny
-    _rescue_stats(impl, arr, ax, skip, nthreads, want, redo, h, finish)
-    return _deliver(h, out, rdt, arr)
 
 
-def _rescue_stats(
-    impl: d.Backend,
-    arr: NDArray[Any],
-    ax: int,
-    skipna: bool,
-    threads: int,
-    want: frozenset[str],
-    redo: NDArray[np.bool_],
-    res: NDArray[np.float64],
-    finish: Any,
-) -> None:
-    """Computes the slices in ``redo`` again from scaled copies (see :mod:`_extreme`)."""
-    if not redo.any() or not _extreme.is_float64(arr):
-        return
-    found = _extreme.scaled_slices(arr, (ax,), skipna, redo)
-    if found is None:
-        return
-    mask, sub, _ = found
-    st = impl.stats(sub, (1,), skipna, threads, want)
-    _extreme.put(res, (), mask, finish(st, size=arr.shape[ax]))
-
-
+@declare(
+    roles=("axis",),
+    dims=(("dim", "country"),),
+    result="reduce",
+    checks={"base": check_base},
+    split=Stats(
+        want=lambda opts: frozenset({"sum", "xlogx"}), finish=finish_entropy, tiny=("sum",)
+    ),
+)
 def entropy(
     x: ArrayLike,
     axis: int = 0,
     *,
     base: float | None = None,
-    skipna: bool = True,
-    zero_total: ZeroTotal = "nan",
-    dtype: DTypeLike | None = None,
-    out: NDArray[Any] | None = None,
-    backend: str | None = None,
-    threads: int | None = None,
+    **options: Unpack[Options],
 ) -> NDArray[np.floating[Any]]:
     """Shannon entropy of the shares along ``axis``.
 
@@ -258,42 +208,88 @@ def entropy(
     >>> sc.entropy([[1.0, 5.0], [1.0, 0.0]], axis=0, base=2)
     array([1., 0.])
     """
-    if d.is_dask(x):
-        return d.engine("dask", "entropy")(**locals())
-    arr, skip, fill, rdt, nthreads, impl = _common(
-        x, skipna, zero_total, dtype, out, threads, backend
-    )
-    ax = d.normalize_axis(axis, arr.ndim)
-    check_base(base)
-    want = frozenset({"sum", "xlogx"})
-    st = impl.stats(arr, (ax,), skip, nthreads, want)
-    tot, xl = st["sum"], st["xlogx"]
-    h = finish_entropy(st, base, fill)
-    # x log x overflowed (x > ~1e305), the total did, or the values are so small (subnormal)
-    # that x log x lost precision: computed again scaled
+
+
+def _rca_fill(opts: dict[str, Any], pol: Policy) -> float:
+    return pol.fill if not opts["symmetric"] else (pol.fill - 1.0) / (pol.fill + 1.0)
+
+
+def _rca_block(
+    xb: NDArray[Any],
+    xc: NDArray[np.float64],
+    xs: NDArray[np.float64],
+    xall: NDArray[np.float64],
+    *,
+    axes: tuple[int, ...],
+    opts: dict[str, Any],
+    policy: Policy,
+) -> NDArray[np.float64]:
+    """RCA of a block from its country totals ``xc``, sector totals ``xs`` and world ``xall``."""
     with np.errstate(all="ignore"):
-        tiny = (np.abs(tot) < _TINY_SQUARES) & (tot != 0)
-        redo = ~np.isfinite(xl) | ~np.isfinite(tot) | tiny
-
-    def finish(st: dict[str, NDArray[np.float64]], size: int) -> NDArray[np.float64]:
-        return finish_entropy(st, base, fill)
-
-    _rescue_stats(impl, arr, ax, skip, nthreads, want, redo, h, finish)
-    return _deliver(h, out, rdt, arr)
+        world = xs / xall
+    bad = (xc == 0) | (xs == 0)
+    return rca_block(xb, xc, world, bad, opts["symmetric"], _rca_fill(opts, policy))
 
 
+def _rca(
+    arr: NDArray[Any], pol: Policy, axes: tuple[int, ...], opts: dict[str, Any], out: Any
+) -> NDArray[Any]:
+    ca, sa = axes
+    impl, skip, n, total = pol.impl, pol.skipna, pol.threads, frozenset({"sum"})
+    xc = np.expand_dims(impl.stats(arr, (sa,), skip, n, total)["sum"], sa)
+    xs = np.expand_dims(impl.stats(arr, (ca,), skip, n, total)["sum"], ca)
+    # the world total from the country totals (small), not from another pass over the cube
+    xall = np.expand_dims(impl.stats(xc, (ca,), False, n, total)["sum"], ca)
+    with np.errstate(all="ignore"):
+        world = xs / xall
+    bad = (xc == 0) | (xs == 0)
+    target, result = d.prepare_out(out, arr.shape, pol.dtype, arr, inplace_ok=True)
+    # A (country, sector) plane whose totals overflowed is computed again scaled; in place, the
+    # planes that could overflow are copied before the pass below overwrites them.
+    with np.errstate(invalid="ignore"):
+        overflow = np.squeeze(
+            ~np.isfinite(xall)
+            | np.any(~np.isfinite(xc), axis=ca, keepdims=True)
+            | np.any(~np.isfinite(xs), axis=sa, keepdims=True),
+            axis=axes,
+        )
+    found = None
+    if overflow.any() and _extreme.is_float64(arr):
+        found = _extreme.scaled_slices(arr, axes, skip, overflow)
+    # The final pass in chunks along axis 0, so that temporaries stay small.
+    step = chunk_step(arr)
+    for start in range(0, arr.shape[0], step):
+        sl = slice(start, start + step)
+        xc_, world_, bad_ = (a if a.shape[0] == 1 else a[sl] for a in (xc, world, bad))
+        r = rca_block(arr[sl], xc_, world_, bad_, opts["symmetric"], _rca_fill(opts, pol))
+        np.copyto(target[sl], r, casting="unsafe")
+    if found is not None:
+        mask, sub, _ = found
+        nested = {**policy_args(pol), "dtype": np.float64}
+        again = rca(sub, 1, 2, symmetric=opts["symmetric"], **nested)
+        _extreme.put(target, axes, mask, again)
+    return result()
+
+
+@declare(
+    roles=("country_axis", "sector_axis"),
+    dims=(("country", "country"), ("sector", "sector")),
+    result="same",
+    compute=_rca,
+    checks={"symmetric": d.check_flag},
+    split=Totals(
+        over=(("sector_axis",), ("country_axis",)),
+        then=((0, ("country_axis",)),),
+        finish=_rca_block,
+    ),
+)
 def rca(
     x: ArrayLike,
     country_axis: int = 0,
     sector_axis: int = 1,
     *,
     symmetric: bool = False,
-    skipna: bool = True,
-    zero_total: ZeroTotal = "nan",
-    dtype: DTypeLike | None = None,
-    out: NDArray[Any] | None = None,
-    backend: str | None = None,
-    threads: int | None = None,
+    **options: Unpack[Options],
 ) -> NDArray[np.floating[Any]]:
     """Balassa revealed comparative advantage for every country, sector and remaining index.
 
@@ -327,80 +323,22 @@ def rca(
     array([[0.5       , 1.33333333],
            [1.5       , 0.66666667]])
     """
-    if d.is_dask(x):
-        return d.engine("dask", "rca")(**locals())
-    arr, skip, fill, rdt, nthreads, impl = _common(
-        x, skipna, zero_total, dtype, out, threads, backend
-    )
-    ca, sa = two_axes(arr, country_axis, sector_axis)
-    sym = d.check_flag(symmetric, "symmetric")
-    fill_value = fill if not sym else (fill - 1.0) / (fill + 1.0)
-    total = frozenset({"sum"})
-    xc = np.expand_dims(impl.stats(arr, (sa,), skip, nthreads, total)["sum"], sa)
-    xs = np.expand_dims(impl.stats(arr, (ca,), skip, nthreads, total)["sum"], ca)
-    # the world total from the country totals (small), not from another pass over the cube
-    xall = np.expand_dims(impl.stats(xc, (ca,), False, nthreads, total)["sum"], ca)
-    with np.errstate(all="ignore"):
-        world = xs / xall
-    bad = (xc == 0) | (xs == 0)
-    target, result = d.prepare_out(out, arr.shape, rdt, arr, inplace_ok=True)
-    # A (country, sector) plane whose totals overflowed is computed again scaled; in place, the
-    # planes that could overflow are copied before the pass below overwrites them.
-    plane_axes = (ca, sa)
-    with np.errstate(invalid="ignore"):
-        overflow = np.squeeze(
-            ~np.isfinite(xall)
-            | np.any(~np.isfinite(xc), axis=ca, keepdims=True)
-            | np.any(~np.isfinite(xs), axis=sa, keepdims=True),
-            axis=plane_axes,
-        )
-    found = None
-    if overflow.any() and _extreme.is_float64(arr):
-        found = _extreme.scaled_slices(arr, plane_axes, skip, overflow)
-    # The final pass in chunks along axis 0, so that temporaries stay small.
-    step = max(1, _CHUNK_ELEMENTS // max(1, arr[:1].size))
-    for start in range(0, arr.shape[0], step):
-        sl = slice(start, start + step)
-        part = [a if a.shape[0] == 1 else a[sl] for a in (xc, world, bad)]
-        xv = arr[sl]
-        with np.errstate(all="ignore"):
-            r = np.divide(xv, part[0], dtype=np.float64)
-            np.divide(r, part[1], out=r)
-            if sym:
-                r = (r - 1.0) / (r + 1.0)
-        keep = ~np.isnan(xv) if xv.dtype.kind == "f" else True  # missing values stay NaN
-        if part[2].any():
-            np.copyto(r, fill_value, where=part[2] & keep)
-        np.copyto(target[sl], r, casting="unsafe")
-    if found is not None:
-        mask, sub, _ = found
-        again = rca(
-            sub,
-            1,
-            2,
-            symmetric=sym,
-            skipna=skip,
-            zero_total=zero_total,
-            dtype=np.float64,
-            backend=backend,
-            threads=threads,
-        )
-        _extreme.put(target, plane_axes, mask, again)
-    return result()
 
 
+@declare(
+    roles=("axis", "time_axis"),
+    dims=(("dim", "country"), ("time", "year")),
+    result="same",
+    checks={"lag": check_lag},
+    split=Difference(of="shares", role="time_axis"),
+)
 def share_change(
     x: ArrayLike,
     axis: int = 0,
     time_axis: int = -1,
     *,
     lag: int = 1,
-    skipna: bool = True,
-    zero_total: ZeroTotal = "nan",
-    dtype: DTypeLike | None = None,
-    out: NDArray[Any] | None = None,
-    backend: str | None = None,
-    threads: int | None = None,
+    **options: Unpack[Options],
 ) -> NDArray[np.floating[Any]]:
     """Change of each share between a period and ``lag`` periods before.
 
@@ -433,49 +371,41 @@ def share_change(
     array([[  nan, -0.25,  0.5 ],
            [  nan,  0.25, -0.5 ]])
     """
-    if d.is_dask(x):
-        return d.engine("dask", "share_change")(**locals())
-    arr = d.as_input(x)
-    ax = d.normalize_axis(axis, arr.ndim)
-    tax = d.normalize_axis(time_axis, arr.ndim, "time_axis")
-    check_lag(ax, tax, lag)
-    res = shares(
-        arr,
-        ax,
-        skipna=skipna,
-        zero_total=zero_total,
-        dtype=dtype,
-        out=out,
-        backend=backend,
-        threads=threads,
-    )
-    n = arr.shape[tax]
-    if res.size == 0:
-        return res
-    # In chunks along another axis: each chunk's shares are copied (small), then differenced.
-    moved = np.moveaxis(res, (tax, ax), (-1, 0))
-    lead = moved.reshape(-1, n) if moved.flags.c_contiguous else None
-    blocks = lead if lead is not None else moved
-    step = max(1, _CHUNK_ELEMENTS // max(1, blocks[:1].size))
-    for start in range(0, blocks.shape[0], step):
-        block = blocks[start : start + step]
-        before = block.copy()
-        block[..., lag:] = before[..., lag:] - before[..., : max(0, n - lag)]
-        block[..., : min(lag, n)] = np.nan
-    return res
 
 
+def _similarity(
+    arr: NDArray[Any], pol: Policy, axes: tuple[int, ...], opts: dict[str, Any], out: Any
+) -> NDArray[np.floating[Any]]:
+    ca, sa = axes
+    skip, nthreads, impl = pol.skipna, pol.threads, pol.impl
+    rest = [a for a in range(arr.ndim) if a not in (ca, sa)]
+    n_c, n_s = arr.shape[ca], arr.shape[sa]
+    rest_shape = tuple(arr.shape[a] for a in rest)
+    n_r = int(np.prod(rest_shape, dtype=np.int64))
+    # Shares written straight into the (C, R, S) layout the pair kernel reads.
+    mix = np.empty((n_c, *rest_shape, n_s))
+    view = np.moveaxis(mix, [0, mix.ndim - 1, *range(1, mix.ndim - 1)], [ca, sa, *rest])
+    shares(arr, sa, **{**policy_args(pol), "dtype": np.float64}, out=view)
+    res = impl.min_sum_pairs(mix.reshape(n_c, n_r, n_s), skip, nthreads)
+    # A country with a zero total has no mix: its row and column take the fill value.
+    tot = impl.stats(arr, (sa,), skip, nthreads, frozenset({"sum"}))["sum"]
+    empty = np.moveaxis(tot, ca if ca < sa else ca - 1, 0).reshape(n_c, n_r) == 0
+    res[empty[:, None, :] | empty[None, :, :]] = pol.fill
+    return deliver(res.reshape((n_c, n_c, *rest_shape)), out, pol, arr)
+
+
+@declare(
+    roles=("country_axis", "sector_axis"),
+    dims=(("country", "country"), ("sector", "sector")),
+    result="pairs",
+    compute=_similarity,
+    split=Gather(),
+)
 def similarity(
     x: ArrayLike,
     country_axis: int = 0,
     sector_axis: int = 1,
-    *,
-    skipna: bool = True,
-    zero_total: ZeroTotal = "nan",
-    dtype: DTypeLike | None = None,
-    out: NDArray[Any] | None = None,
-    backend: str | None = None,
-    threads: int | None = None,
+    **options: Unpack[Options],
 ) -> NDArray[np.floating[Any]]:
     """Finger-Kreinin export similarity between every pair of countries.
 
@@ -506,35 +436,6 @@ def similarity(
            [0.5, 1. , 0.5],
            [0.5, 0.5, 1. ]])
     """
-    if d.is_dask(x):
-        return d.engine("dask", "similarity")(**locals())
-    arr, skip, fill, rdt, nthreads, impl = _common(
-        x, skipna, zero_total, dtype, out, threads, backend
-    )
-    ca, sa = two_axes(arr, country_axis, sector_axis)
-    rest = [a for a in range(arr.ndim) if a not in (ca, sa)]
-    n_c, n_s = arr.shape[ca], arr.shape[sa]
-    rest_shape = tuple(arr.shape[a] for a in rest)
-    n_r = int(np.prod(rest_shape, dtype=np.int64))
-    # Shares written straight into the (C, R, S) layout the pair kernel reads.
-    mix = np.empty((n_c, *rest_shape, n_s))
-    view = np.moveaxis(mix, [0, mix.ndim - 1, *range(1, mix.ndim - 1)], [ca, sa, *rest])
-    shares(
-        arr,
-        sa,
-        skipna=skip,
-        zero_total=zero_total,
-        dtype=np.float64,
-        out=view,
-        backend=backend,
-        threads=threads,
-    )
-    res = impl.min_sum_pairs(mix.reshape(n_c, n_r, n_s), skip, nthreads)
-    # A country with a zero total has no mix: its row and column take the fill value.
-    tot = impl.stats(arr, (sa,), skip, nthreads, frozenset({"sum"}))["sum"]
-    empty = np.moveaxis(tot, ca if ca < sa else ca - 1, 0).reshape(n_c, n_r) == 0
-    res[empty[:, None, :] | empty[None, :, :]] = fill
-    return _deliver(res.reshape((n_c, n_c, *rest_shape)), out, rdt, arr)
 
 
 for _f in (hhi, entropy, rca, share_change, similarity):

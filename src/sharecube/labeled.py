@@ -19,6 +19,7 @@ of the numpy-level functions.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
@@ -27,6 +28,7 @@ import pandas as pd
 import xarray as xr
 
 from sharecube import _frontends as _f
+from sharecube._declare import Declaration
 from sharecube.blocs import as_blocs
 
 __all__ = ["ShareCubeAccessor", "ShareCubeDatasetAccessor", "group_sums", "share_sums"]
@@ -189,23 +191,116 @@ group_sums = _per_bloc(
     "group_sums",
     "Each bloc's sum along ``dim`` (see :meth:`ShareCubeAccessor.group_sums`).",
 )
+_PER_BLOC = {"share_sums": share_sums, "group_sums": group_sums}
+
+_BLOC_DOC = """
+        ``blocs``: a :class:`~sharecube.blocs.Blocs`, a dict of bloc name -> member labels, a
+        table, built-in bloc name(s) (``"EU"``, ``["EU", "ASEAN"]``), or the name of a
+        coordinate along ``dim`` holding one group label per country (disjoint groups).
+        Membership that changes over time is applied year by year along ``time`` (default
+        ``"year"`` when there is such a dimension); ``year=`` fixes one membership year.
+        Members absent from the data are listed in ``attrs["absent_members"]``; codes that are
+        neither in the data nor ISO 3166 raise ``ValueError``.
+"""
+
+_P = inspect.Parameter
 
 
-def _bloc_method(fn: Callable[..., xr.DataArray], doc: str) -> Callable[..., xr.DataArray]:
-    def method(
-        self: ShareCubeAccessor,
-        dim: Hashable,
-        blocs: Any,
-        *,
-        time: Hashable | None = None,
-        year: int | None = None,
-        bloc_dim: str = "bloc",
-        **kwargs: Any,
-    ) -> xr.DataArray:
-        return fn(self._obj, dim, blocs, time=time, year=year, bloc_dim=bloc_dim, **kwargs)
+def _signature(decl: Declaration) -> inspect.Signature:
+    """The accessor method's signature: its dimension names (with their defaults), then the
+    extras of its kind, then ``**kwargs`` (the numpy-level keyword arguments)."""
+    params = [_P("self", _P.POSITIONAL_OR_KEYWORD)]
+    params += [
+        _P(n, _P.POSITIONAL_OR_KEYWORD, default=_P.empty if v is None else v) for n, v in decl.dims
+    ]
+    if decl.result == "group":
+        params.append(_P("blocs", _P.POSITIONAL_OR_KEYWORD))
+        params += [_P(n, _P.KEYWORD_ONLY, default=v) for n, v in _BLOC_EXTRAS]
+    if decl.result == "pairs":
+        params.append(_P("partner_dim", _P.KEYWORD_ONLY, default="partner"))
+    return inspect.Signature([*params, _P("kwargs", _P.VAR_KEYWORD)])
 
-    method.__name__ = method.__qualname__ = fn.__name__
-    method.__doc__ = doc
+
+_BLOC_EXTRAS = (("time", None), ("year", None), ("bloc_dim", "bloc"))
+
+
+def _summary(decl: Declaration) -> str:
+    return (decl.func.__doc__ or "").strip().splitlines()[0]
+
+
+def _dataarray_method(decl: Declaration) -> Callable[..., xr.DataArray]:
+    sig = _signature(decl)
+    names = [n for n, _ in decl.dims]
+
+    def method(self: ShareCubeAccessor, *args: Any, **kwargs: Any) -> xr.DataArray:
+        bound = sig.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        a = dict(bound.arguments)
+        kw = a.pop("kwargs")
+        return _labeled(decl, self._obj, [a[n] for n in names], a, kw)
+
+    method.__signature__ = sig  # type: ignore[attr-defined]
+    method.__name__ = method.__qualname__ = decl.name
+    what = ", ".join(f"``{n}``" for n in names)
+    method.__doc__ = (
+        f"{_summary(decl)}\n\n        With dimension names ({what}) for the axes of "
+        f":func:`sharecube.{decl.name}`, whose keyword arguments it takes.\n"
+        + (_BLOC_DOC if decl.result == "group" else "")
+    )
+    return method
+
+
+def _labeled(
+    decl: Declaration, da: xr.DataArray, dims: list[Any], a: dict[str, Any], kw: dict[str, Any]
+) -> xr.DataArray:
+    """The function of ``decl`` on DataArray ``da`` with dimension names ``dims``."""
+    fn = decl.func
+    name = f"{da.name}_{decl.name}" if da.name is not None else decl.name
+    label = "/".join(n for n, _ in decl.dims)
+    if decl.result == "group":
+        extras = {n: a[n] for n, _ in _BLOC_EXTRAS}
+        return _PER_BLOC[decl.name](da, dims[0], a["blocs"], **extras, **kw)
+    ds = _dims(da, dims[0] if decl.many else dims, label)
+
+    def call(data: Any, ax: tuple[int, ...]) -> Any:
+        return fn(data, **decl.role_args(ax), **kw)
+
+    if decl.result == "same":
+        return _same(da, ds, call, name)
+    if decl.result == "reduce":
+        return _apply(da, call, ds, [], {}, name)
+    partner = a["partner_dim"]
+    if partner in da.dims:
+        raise ValueError(f"partner_dim {partner!r} is already a dimension of the data")
+    c = ds[0]
+    data = call(da.data, tuple(da.get_axis_num(x) for x in ds))
+    rest = [x for x in da.dims if x not in ds]
+    coords = _coords_for(da, rest)
+    if c in da.coords:
+        coords[c] = da[c].to_numpy()
+        coords[partner] = da[c].to_numpy()
+    return xr.DataArray(data, dims=[c, partner, *rest], coords=coords, name=name)
+
+
+def _dataset_method(decl: Declaration) -> Callable[..., xr.Dataset]:
+    sig = _signature(decl)
+    names = [n for n, _ in decl.dims]
+
+    def method(self: ShareCubeDatasetAccessor, *args: Any, **kwargs: Any) -> xr.Dataset:
+        bound = sig.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        a = dict(bound.arguments)
+        del a["self"]
+        kw = a.pop("kwargs")
+        needs: list[Hashable] = []
+        for n in names:
+            v = a[n]
+            needs += [v] if isinstance(v, str) or not isinstance(v, Sequence) else list(v)
+        return self._map(decl.name, needs, **a, **kw)
+
+    method.__signature__ = sig  # type: ignore[attr-defined]
+    method.__name__ = method.__qualname__ = decl.name
+    method.__doc__ = f"{_summary(decl)}\n\n        For every variable that has the dimensions."
     return method
 
 
@@ -219,100 +314,6 @@ class ShareCubeAccessor:
     def __init__(self, obj: xr.DataArray) -> None:
         self._obj = obj
 
-    def _name(self, what: str) -> str | None:
-        return f"{self._obj.name}_{what}" if self._obj.name is not None else what
-
-    def shares(self, dim: Hashable | Sequence[Hashable], **kwargs: Any) -> xr.DataArray:
-        """Each element's share of its total over ``dim`` (one name or several)."""
-        dims = _dims(self._obj, dim, "dim")
-        return _same(
-            self._obj, dims, lambda a, ax: _f.shares(a, axis=ax, **kwargs), self._name("shares")
-        )
-
-    share_sums = _bloc_method(
-        share_sums,
-        """Each bloc's share of the total over ``dim``: a ``bloc`` dimension replaces ``dim``.
-
-        ``blocs``: a :class:`~sharecube.blocs.Blocs`, a dict of bloc name -> member labels, a
-        table, built-in bloc name(s) (``"EU"``, ``["EU", "ASEAN"]``), or the name of a
-        coordinate along ``dim`` holding one group label per country (disjoint groups).
-        Membership that changes over time is applied year by year along ``time`` (default
-        ``"year"`` when there is such a dimension); ``year=`` fixes one membership year.
-        Members absent from the data are listed in ``attrs["absent_members"]``; codes that are
-        neither in the data nor ISO 3166 raise ``ValueError``.
-        """,
-    )
-    group_sums = _bloc_method(
-        group_sums,
-        """Each bloc's sum over ``dim`` (a bloc's exports, say): the numerators of
-        :meth:`share_sums`, with its ``blocs``, ``time`` and ``year``; no ``zero_total``.""",
-    )
-
-    def rca(
-        self, country: Hashable = "country", sector: Hashable = "sector", **kwargs: Any
-    ) -> xr.DataArray:
-        """Balassa revealed comparative advantage; same dims as the data."""
-        c, s = _dims(self._obj, [country, sector], "country/sector")
-        da = self._obj
-        return _same(
-            da,
-            [c, s],
-            lambda a, ax: _f.rca(a, country_axis=ax[0], sector_axis=ax[1], **kwargs),
-            self._name("rca"),
-        )
-
-    def _reduce(
-        self, fn: Callable[..., Any], what: str, dim: Hashable, **kwargs: Any
-    ) -> xr.DataArray:
-        dims = _dims(self._obj, dim, "dim")
-        return _apply(
-            self._obj, lambda a, ax: fn(a, axis=ax[0], **kwargs), dims, [], {}, self._name(what)
-        )
-
-    def hhi(self, dim: Hashable = "country", **kwargs: Any) -> xr.DataArray:
-        """Herfindahl-Hirschman concentration over ``dim`` (which is removed)."""
-        return self._reduce(_f.hhi, "hhi", dim, **kwargs)
-
-    def entropy(self, dim: Hashable = "country", **kwargs: Any) -> xr.DataArray:
-        """Shannon entropy of the shares over ``dim`` (which is removed)."""
-        return self._reduce(_f.entropy, "entropy", dim, **kwargs)
-
-    def share_change(
-        self, dim: Hashable = "country", time: Hashable = "year", *, lag: int = 1, **kwargs: Any
-    ) -> xr.DataArray:
-        """Change of each share over ``lag`` steps of ``time``; the first ``lag`` are NaN."""
-        d, t = _dims(self._obj, [dim, time], "dim/time")
-        return _same(
-            self._obj,
-            [d, t],
-            lambda a, ax: _f.share_change(a, axis=ax[0], time_axis=ax[1], lag=lag, **kwargs),
-            self._name("share_change"),
-        )
-
-    def similarity(
-        self,
-        country: Hashable = "country",
-        sector: Hashable = "sector",
-        *,
-        partner_dim: str = "partner",
-        **kwargs: Any,
-    ) -> xr.DataArray:
-        """Finger-Kreinin similarity of sector mixes: dims (country, partner, rest...)."""
-        c, s = _dims(self._obj, [country, sector], "country/sector")
-        da = self._obj
-        if partner_dim in da.dims:
-            raise ValueError(f"partner_dim {partner_dim!r} is already a dimension of the data")
-        ca, sa = da.get_axis_num(c), da.get_axis_num(s)
-        data = _f.similarity(da.data, country_axis=ca, sector_axis=sa, **kwargs)
-        rest = [x for x in da.dims if x not in (c, s)]
-        coords = _coords_for(da, rest)
-        if c in da.coords:
-            coords[c] = da[c].to_numpy()
-            coords[partner_dim] = da[c].to_numpy()
-        return xr.DataArray(
-            data, dims=[c, partner_dim, *rest], coords=coords, name=self._name("similarity")
-        )
-
 
 class ShareCubeDatasetAccessor:
     """``Dataset.sharecube``: each method applied to every variable that has the dims."""
@@ -320,45 +321,20 @@ class ShareCubeDatasetAccessor:
     def __init__(self, obj: xr.Dataset) -> None:
         self._obj = obj
 
-    def _map(self, method: str, needs: list[Hashable], *args: Any, **kwargs: Any) -> xr.Dataset:
+    def _map(self, method: str, needs: list[Hashable], **kwargs: Any) -> xr.Dataset:
         out = {}
         for k, v in self._obj.data_vars.items():
             if all(d in v.dims for d in needs):
-                out[k] = getattr(v.sharecube, method)(*args, **kwargs).rename(k)
+                out[k] = getattr(v.sharecube, method)(**kwargs).rename(k)
         if not out:
             raise ValueError(f"no variable of the Dataset has the dimension(s) {needs}")
         return xr.Dataset(out)
 
-    def shares(self, dim: Hashable | Sequence[Hashable], **kw: Any) -> xr.Dataset:
-        dims: list[Hashable] = [dim] if isinstance(dim, str) else list(dim)  # type: ignore[call-overload]
-        return self._map("shares", dims, dim, **kw)
 
-    def share_sums(self, dim: Hashable, blocs: Any, **kw: Any) -> xr.Dataset:
-        return self._map("share_sums", [dim], dim, blocs, **kw)
-
-    def group_sums(self, dim: Hashable, blocs: Any, **kw: Any) -> xr.Dataset:
-        return self._map("group_sums", [dim], dim, blocs, **kw)
-
-    def similarity(
-        self, country: Hashable = "country", sector: Hashable = "sector", **kw: Any
-    ) -> xr.Dataset:
-        return self._map("similarity", [country, sector], country, sector, **kw)
-
-    def rca(
-        self, country: Hashable = "country", sector: Hashable = "sector", **kw: Any
-    ) -> xr.Dataset:
-        return self._map("rca", [country, sector], country, sector, **kw)
-
-    def hhi(self, dim: Hashable = "country", **kw: Any) -> xr.Dataset:
-        return self._map("hhi", [dim], dim, **kw)
-
-    def entropy(self, dim: Hashable = "country", **kw: Any) -> xr.Dataset:
-        return self._map("entropy", [dim], dim, **kw)
-
-    def share_change(
-        self, dim: Hashable = "country", time: Hashable = "year", **kw: Any
-    ) -> xr.Dataset:
-        return self._map("share_change", [dim, time], dim, time, **kw)
+# the methods, one of each kind per declared function
+for _decl in _f.DECLARATIONS.values():
+    setattr(ShareCubeAccessor, _decl.name, _dataarray_method(_decl))
+    setattr(ShareCubeDatasetAccessor, _decl.name, _dataset_method(_decl))
 
 
 def _register() -> None:

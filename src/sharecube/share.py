@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import ArrayLike, DTypeLike, NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from sharecube import _dispatch as d
 from sharecube import _extreme
-from sharecube._dispatch import Axis, ZeroTotal
+from sharecube._arith import divide
+from sharecube._contracts import Axis, Groups, Options, Policy, SumOptions
+from sharecube._declare import Grouped, Totals, declare
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 _ACCURACY = """
     Notes
@@ -25,16 +31,60 @@ _ACCURACY = """
 """
 
 
+def _fast(
+    x: Any,
+    axis: Any,
+    skipna: Any,
+    zero_total: Any,
+    dtype: Any,
+    out: Any,
+    backend: Any,
+    threads: Any,
+) -> NDArray[Any] | None:
+    """The common call on a small array is bound by Python overhead: the checks of the general
+    path, inlined, and the C++ kernel called directly; None for any other call."""
+    if (
+        type(x) is np.ndarray
+        and type(axis) is int
+        and dtype is None
+        and (backend is None or backend == "cpp")
+        and (threads is None or (type(threads) is int and threads > 0))
+        and skipna is True
+        and type(zero_total) is str
+        and zero_total == "nan"
+    ):
+        return _fast_shares(x, axis, out, backend, threads)
+    return None
+
+
+def _shares(
+    arr: NDArray[Any], pol: Policy, axes: tuple[int, ...], opts: dict[str, Any], out: Any
+) -> NDArray[Any]:
+    target, result = d.prepare_out(out, arr.shape, pol.dtype, arr, inplace_ok=True)
+    _shares_into(pol.impl, arr, target, axes, pol.skipna, pol.fill, pol.threads)
+    return result()
+
+
+def _divide_block(
+    xb: NDArray[Any], tb: NDArray[np.float64], *, axes: Any, opts: Any, policy: Policy
+) -> NDArray[np.float64]:
+    """Shares of a block from its totals."""
+    return divide(xb, tb, policy.fill, policy.skipna)
+
+
+@declare(
+    roles=("axis",),
+    many=True,
+    dims=(("dim", None),),
+    result="same",
+    compute=_shares,
+    fast=_fast,
+    split=Totals(over=(("axis",),), finish=_divide_block),
+)
 def shares(
     x: ArrayLike,
     axis: Axis = 0,
-    *,
-    skipna: bool = True,
-    zero_total: ZeroTotal = "nan",
-    dtype: DTypeLike | None = None,
-    out: NDArray[Any] | None = None,
-    backend: str | None = None,
-    threads: int | None = None,
+    **options: Unpack[Options],
 ) -> NDArray[np.floating[Any]]:
     """Each element's share of its slice total: ``x / sum(x, axis)``.
 
@@ -77,33 +127,6 @@ def shares(
     array([[0.25, 0.25],
            [0.75, 0.75]])
     """
-    if (
-        type(x) is np.ndarray
-        and type(axis) is int
-        and dtype is None
-        and (backend is None or backend == "cpp")
-        and (threads is None or (type(threads) is int and threads > 0))
-        and skipna is True
-        and type(zero_total) is str
-        and zero_total == "nan"
-    ):
-        # The common call on a small array is bound by Python overhead: the same checks as
-        # below, inlined, and the C++ kernel called directly.
-        fast = _fast_shares(x, axis, out, backend, threads)
-        if fast is not None:
-            return fast
-    elif d.is_dask(x):
-        return d.engine("dask", "shares")(**locals())
-    arr = d.as_input(x)
-    axes = d.normalize_axes(axis, arr.ndim)
-    skip = d.check_flag(skipna, "skipna")
-    fill = d.fill_value(zero_total)
-    rdt = d.result_dtype(arr.dtype, dtype, out)
-    nthreads = d.normalize_threads(threads)
-    impl = d.resolve_backend(backend)
-    target, result = d.prepare_out(out, arr.shape, rdt, arr, inplace_ok=True)
-    _shares_into(impl, arr, target, axes, skip, fill, nthreads)
-    return result()
 
 
 def _shares_into(
@@ -188,18 +211,107 @@ def _fast_shares(
     return out
 
 
+def _grouped(
+    arr: NDArray[Any],
+    pol: Policy,
+    axes: tuple[int, ...],
+    opts: dict[str, Any],
+    out: Any,
+    *,
+    raw: bool,
+) -> NDArray[np.floating[Any]]:
+    groups, ngroups = opts["groups"], opts["ngroups"]
+    spec: Groups | None = None
+    if groups is None:
+        shape = d.removed_shape(arr.shape, axes)
+    else:
+        spec = d.normalize_groups(groups, arr.shape[axes[0]], ngroups, axes[0])
+        shape = d.grouped_shape(arr.shape, axes[0], spec.count)
+    d.check_result_size(shape, pol.dtype, "ngroups" if ngroups is not None else "groups")
+    target, result = d.prepare_out(out, shape, pol.dtype, arr, inplace_ok=False)
+    impl, skip, fill, nthreads = pol.impl, pol.skipna, pol.fill, pol.threads
+    if spec is not None and spec.count > _COMPACT_ABOVE:
+        _sparse_groups(impl, arr, target, axes[0], spec, skip, fill, nthreads, raw)
+    else:
+        _group_sums_into(impl, arr, target, axes, spec, skip, fill, nthreads, raw)
+    return result()
+
+
+# The kernels keep a few KB of sums per group and thread: many groups without members (a
+# large ``ngroups``) are left out of the kernel call, so that its scratch follows the members.
+_COMPACT_ABOVE = 64
+
+
+def _sparse_groups(
+    impl: d.Backend,
+    arr: NDArray[Any],
+    target: NDArray[Any],
+    ax: int,
+    spec: Groups,
+    skipna: bool,
+    fill: float,
+    threads: int,
+    raw: bool,
+) -> None:
+    used = np.unique(spec.idx)
+    if spec.count <= 2 * (len(used) + 1):
+        _group_sums_into(impl, arr, target, (ax,), spec, skipna, fill, threads, raw)
+        return
+    # the groups with members, then one empty group standing for all the others
+    where = np.full(spec.count, len(used), dtype=np.int64)
+    where[used] = np.arange(len(used))
+    small = Groups(spec.ptr, where[spec.idx], len(used) + 1)
+    part = np.empty(d.grouped_shape(arr.shape, ax, small.count), dtype=target.dtype)
+    _group_sums_into(impl, arr, part, (ax,), small, skipna, fill, threads, raw)
+    np.take(part, where, axis=ax, out=target)
+
+
+def _group_sums_into(
+    impl: d.Backend,
+    arr: NDArray[Any],
+    target: NDArray[Any],
+    axes: tuple[int, ...],
+    spec: Groups | None,
+    skipna: bool,
+    fill: float,
+    threads: int,
+    raw: bool,
+) -> None:
+    """The backend's group sums, with the slices whose sums overflowed computed again scaled."""
+    if not impl.share_sums(arr, target, axes, spec, skipna, fill, threads, raw):
+        return
+    if not _extreme.is_float64(arr):
+        return
+    found = _extreme.scaled_slices(arr, axes, skipna)
+    if found is None:
+        return
+    mask, sub, e = found
+    red = tuple(range(1, sub.ndim))
+    if spec is None:
+        res = np.empty(len(sub), dtype=np.float64)
+        impl.share_sums(sub, res, red, None, skipna, fill, threads, raw)
+        _extreme.put(target, (), mask, _extreme.unscale(res, e) if raw else res)
+        return
+    res = np.empty((len(sub), spec.count), dtype=np.float64)
+    impl.share_sums(sub, res, red, spec, skipna, fill, threads, raw)
+    _extreme.put(target, axes, mask, _extreme.unscale(res, e) if raw else res)
+
+
+@declare(
+    roles=("axis",),
+    many=True,
+    dims=(("dim", None),),
+    result="group",
+    compute=partial(_grouped, raw=False),
+    split=Grouped(raw=False),
+)
 def share_sums(
     x: ArrayLike,
     groups: ArrayLike | None = None,
     axis: Axis = 0,
     *,
     ngroups: int | None = None,
-    skipna: bool = True,
-    zero_total: ZeroTotal = "nan",
-    dtype: DTypeLike | None = None,
-    out: NDArray[Any] | None = None,
-    backend: str | None = None,
-    threads: int | None = None,
+    **options: Unpack[Options],
 ) -> NDArray[np.floating[Any]]:
     """Each group's (bloc's) share of the slice total: ``sum_{i in k} x_i / sum_i x_i``.
 
@@ -236,24 +348,23 @@ def share_sums(
     array([[0.5  , 0.8  ],
            [0.875, 0.8  ]])
     """
-    if d.is_dask(x):
-        return d.engine("dask", "share_sums")(**locals())
-    return _grouped(
-        x, groups, axis, ngroups, skipna, zero_total, dtype, out, backend, threads, raw=False
-    )
 
 
+@declare(
+    roles=("axis",),
+    many=True,
+    dims=(("dim", None),),
+    result="group",
+    compute=partial(_grouped, raw=True),
+    split=Grouped(raw=True),
+)
 def group_sums(
     x: ArrayLike,
     groups: ArrayLike | None = None,
     axis: Axis = 0,
     *,
     ngroups: int | None = None,
-    skipna: bool = True,
-    dtype: DTypeLike | None = None,
-    out: NDArray[Any] | None = None,
-    backend: str | None = None,
-    threads: int | None = None,
+    **options: Unpack[SumOptions],
 ) -> NDArray[np.floating[Any]]:
     """Each group's (bloc's) sum along ``axis``: ``sum_{i in k} x_i``; without groups the total.
 
@@ -282,108 +393,6 @@ def group_sums(
     >>> sc.group_sums(x)                                       # the totals over axis 0
     array([ 8., 10.])
     """
-    if d.is_dask(x):
-        return d.engine("dask", "group_sums")(**locals())
-    return _grouped(x, groups, axis, ngroups, skipna, "nan", dtype, out, backend, threads, raw=True)
-
-
-def _grouped(
-    x: Any,
-    groups: Any,
-    axis: Any,
-    ngroups: Any,
-    skipna: Any,
-    zero_total: Any,
-    dtype: Any,
-    out: Any,
-    backend: Any,
-    threads: Any,
-    *,
-    raw: bool,
-) -> NDArray[np.floating[Any]]:
-    arr = d.as_input(x)
-    spec: d.Groups | None
-    if groups is None:
-        axes = d.normalize_axes(axis, arr.ndim)
-        spec = None
-        shape = d.removed_shape(arr.shape, axes)
-    else:
-        ax = d.normalize_axis(axis, arr.ndim, why=" when groups are given")
-        axes = (ax,)
-        spec = d.normalize_groups(groups, arr.shape[ax], ngroups, ax)
-        shape = d.grouped_shape(arr.shape, ax, spec.count)
-    skip = d.check_flag(skipna, "skipna")
-    fill = d.fill_value(zero_total)
-    rdt = d.result_dtype(arr.dtype, dtype, out)
-    nthreads = d.normalize_threads(threads)
-    impl = d.resolve_backend(backend)
-    d.check_result_size(shape, rdt, "ngroups" if ngroups is not None else "groups")
-    target, result = d.prepare_out(out, shape, rdt, arr, inplace_ok=False)
-    if spec is not None and spec.count > _COMPACT_ABOVE:
-        _sparse_groups(impl, arr, target, axes[0], spec, skip, fill, nthreads, raw)
-    else:
-        _group_sums_into(impl, arr, target, axes, spec, skip, fill, nthreads, raw)
-    return result()
-
-
-# The kernels keep a few KB of sums per group and thread: many groups without members (a
-# large ``ngroups``) are left out of the kernel call, so that its scratch follows the members.
-_COMPACT_ABOVE = 64
-
-
-def _sparse_groups(
-    impl: d.Backend,
-    arr: NDArray[Any],
-    target: NDArray[Any],
-    ax: int,
-    spec: d.Groups,
-    skipna: bool,
-    fill: float,
-    threads: int,
-    raw: bool,
-) -> None:
-    used = np.unique(spec.idx)
-    if spec.count <= 2 * (len(used) + 1):
-        _group_sums_into(impl, arr, target, (ax,), spec, skipna, fill, threads, raw)
-        return
-    # the groups with members, then one empty group standing for all the others
-    where = np.full(spec.count, len(used), dtype=np.int64)
-    where[used] = np.arange(len(used))
-    small = d.Groups(spec.ptr, where[spec.idx], len(used) + 1)
-    part = np.empty(d.grouped_shape(arr.shape, ax, small.count), dtype=target.dtype)
-    _group_sums_into(impl, arr, part, (ax,), small, skipna, fill, threads, raw)
-    np.take(part, where, axis=ax, out=target)
-
-
-def _group_sums_into(
-    impl: d.Backend,
-    arr: NDArray[Any],
-    target: NDArray[Any],
-    axes: tuple[int, ...],
-    spec: d.Groups | None,
-    skipna: bool,
-    fill: float,
-    threads: int,
-    raw: bool,
-) -> None:
-    """The backend's group sums, with the slices whose sums overflowed computed again scaled."""
-    if not impl.share_sums(arr, target, axes, spec, skipna, fill, threads, raw):
-        return
-    if not _extreme.is_float64(arr):
-        return
-    found = _extreme.scaled_slices(arr, axes, skipna)
-    if found is None:
-        return
-    mask, sub, e = found
-    red = tuple(range(1, sub.ndim))
-    if spec is None:
-        res = np.empty(len(sub), dtype=np.float64)
-        impl.share_sums(sub, res, red, None, skipna, fill, threads, raw)
-        _extreme.put(target, (), mask, _extreme.unscale(res, e) if raw else res)
-        return
-    res = np.empty((len(sub), spec.count), dtype=np.float64)
-    impl.share_sums(sub, res, red, spec, skipna, fill, threads, raw)
-    _extreme.put(target, axes, mask, _extreme.unscale(res, e) if raw else res)
 
 
 for _f in (shares, share_sums, group_sums):
