@@ -80,22 +80,17 @@ class Groups:
 class Backend(Protocol):
     """The primitives every backend implements, on arguments already checked.
 
-    ``axes`` are sorted non-negative axes of ``x``; ``fill`` is the share where a total is 0;
-    ``threads`` is 0 for every core, else a cap. ``shares`` and ``share_sums`` return whether
-    some total (or group sum) was inf or NaN, so that the caller can compute again the slices
-    whose finite values overflowed (see :mod:`sharecube._extreme`).
+    ``axes`` are sorted non-negative axes of ``x``; of the policy, the backends read
+    ``skipna``, ``fill`` (the share where a total is 0) and ``threads`` (0 for every core, else
+    a cap). ``shares`` and ``share_sums`` return whether some total (or group sum) was inf or
+    NaN, so that the caller can compute again the slices whose finite values overflowed (see
+    :mod:`sharecube._extreme`).
     """
 
     __name__: str
 
     def shares(
-        self,
-        x: NDArray[Any],
-        out: NDArray[Any],
-        axes: tuple[int, ...],
-        skipna: bool,
-        fill: float,
-        threads: int,
+        self, x: NDArray[Any], out: NDArray[Any], axes: tuple[int, ...], pol: Policy
     ) -> bool:
         """Fill ``out`` (x's shape) with ``x / sum(x over axes)``."""
 
@@ -105,25 +100,16 @@ class Backend(Protocol):
         out: NDArray[Any],
         axes: tuple[int, ...],
         groups: Groups | None,
-        skipna: bool,
-        fill: float,
-        threads: int,
+        pol: Policy,
         raw: bool = False,
     ) -> bool:
         """Fill ``out`` with each group's sum over ``axes[0]`` divided by the total (``raw``:
         the sums); without groups, total / total (``raw``: the totals) over ``axes``."""
 
     def stats(
-        self,
-        x: NDArray[Any],
-        axes: tuple[int, ...],
-        skipna: bool,
-        threads: int,
-        want: frozenset[str],
+        self, x: NDArray[Any], axes: tuple[int, ...], pol: Policy, want: frozenset[str]
     ) -> dict[str, NDArray[np.float64]]:
         """The statistics named in ``want`` (:data:`Statistic`) over ``axes``, in float64."""
 
-    def min_sum_pairs(
-        self, s: NDArray[np.float64], skipna: bool, threads: int
-    ) -> NDArray[np.float64]:
+    def min_sum_pairs(self, s: NDArray[np.float64], pol: Policy) -> NDArray[np.float64]:
         """``out[i, j, r] = sum_k min(s[i, r, k], s[j, r, k])`` for a (C, R, K) array."""

@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sharecube import _core
-from sharecube._contracts import Groups
+from sharecube._contracts import Groups, Policy
 
 _NO_GROUPS = np.zeros(1, dtype=np.int64)
 
@@ -27,14 +27,8 @@ def _mask(axes: tuple[int, ...]) -> int:
     return m
 
 
-def shares(
-    x: NDArray[Any],
-    out: NDArray[Any],
-    axes: tuple[int, ...],
-    skipna: bool,
-    fill: float,
-    threads: int,
-) -> bool:
+def shares(x: NDArray[Any], out: NDArray[Any], axes: tuple[int, ...], pol: Policy) -> bool:
+    skipna, fill, threads = pol.skipna, pol.fill, pol.threads
     return _core.shares(x, out, _mask(axes), skipna, fill, threads)
 
 
@@ -43,11 +37,10 @@ def share_sums(
     out: NDArray[Any],
     axes: tuple[int, ...],
     groups: Groups | None,
-    skipna: bool,
-    fill: float,
-    threads: int,
+    pol: Policy,
     raw: bool = False,
 ) -> bool:
+    skipna, fill, threads = pol.skipna, pol.fill, pol.threads
     if groups is None:
         return _core.share_sums(
             x, out, _mask(axes), -1, _NO_GROUPS, _NO_GROUPS, 0, skipna, fill, threads, raw
@@ -60,12 +53,9 @@ def share_sums(
 
 
 def stats(
-    x: NDArray[Any],
-    axes: tuple[int, ...],
-    skipna: bool,
-    threads: int,
-    want: frozenset[str],
+    x: NDArray[Any], axes: tuple[int, ...], pol: Policy, want: frozenset[str]
 ) -> dict[str, NDArray[np.float64]]:
+    skipna, threads = pol.skipna, pol.threads
     shape = tuple(n for d, n in enumerate(x.shape) if d not in axes)
     res = {k: np.empty(shape) for k in want}
     _core.stats(
@@ -81,7 +71,8 @@ def stats(
     return res
 
 
-def min_sum_pairs(s: NDArray[np.float64], skipna: bool, threads: int) -> NDArray[np.float64]:
+def min_sum_pairs(s: NDArray[np.float64], pol: Policy) -> NDArray[np.float64]:
+    skipna, threads = pol.skipna, pol.threads
     out = np.empty((s.shape[0], s.shape[0], s.shape[1]))
     _core.min_sum_pairs(s, out, skipna, threads)
     return out

@@ -204,24 +204,22 @@ def _stats_chunk(
     keepdims: bool,
     want: frozenset[str],
     tiny: tuple[str, ...],
-    skipna: bool,
-    backend: Any,
-    threads: int,
+    policy: Policy,
     computing_meta: bool = False,
 ) -> Any:
     if computing_meta:  # dask probing the output type (as its own mean_chunk does)
         return b
-    impl = d.resolve_backend(backend)
+    impl = d.resolve_backend(policy.backend)  # (a policy sent to a worker has no impl)
     arr = d.as_input(b)
-    st = impl.stats(arr, axis, skipna, threads, want)
+    st = impl.stats(arr, axis, policy, want)
     # Slices whose sums or squares left the float64 range are summed again scaled by 2**-e,
     # e kept beside them ("exp"; 0 elsewhere) for the combination to bring them to one scale.
     redo = redo_mask(st, tiny)
     st["exp"] = np.zeros_like(st["sum"])
-    found = _extreme.scaled_slices(arr, axis, skipna, redo) if redo.any() else None
+    found = _extreme.scaled_slices(arr, axis, policy.skipna, redo) if redo.any() else None
     if found is not None:
         mask, sub, e = found
-        again = impl.stats(sub, tuple(range(1, sub.ndim)), skipna, threads, want)
+        again = impl.stats(sub, tuple(range(1, sub.ndim)), policy, want)
         for k, v in again.items():
             st[k][mask] = v
         st["exp"][mask] = e
@@ -311,9 +309,7 @@ def _stats(
         _stats_chunk,
         want=split.want(opts),
         tiny=split.tiny,
-        skipna=pol.skipna,
-        backend=pol.backend,
-        threads=pol.threads,
+        policy=pol,
     )
     return da.reduction(
         x,

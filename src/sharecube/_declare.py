@@ -310,14 +310,14 @@ def stats_compute(
     assert isinstance(split, Stats)
     want = split.want(opts)
     size = arr.shape[axes[0]]
-    st = pol.impl.stats(arr, axes, pol.skipna, pol.threads, want)
+    st = pol.impl.stats(arr, axes, pol, want)
     res = split.finish(st, opts, pol, size)
     redo = redo_mask(st, split.tiny)
     if redo.any() and _extreme.is_float64(arr):
         found = _extreme.scaled_slices(arr, axes, pol.skipna, redo)
         if found is not None:
             mask, sub, _ = found
-            again = pol.impl.stats(sub, tuple(range(1, sub.ndim)), pol.skipna, pol.threads, want)
+            again = pol.impl.stats(sub, tuple(range(1, sub.ndim)), pol, want)
             _extreme.put(res, (), mask, split.finish(again, opts, pol, size))
     return deliver(res, out, pol, arr)
 

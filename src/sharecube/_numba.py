@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
-from sharecube._contracts import Groups
+from sharecube._contracts import Groups, Policy
 
 _LANES = 64
 # numba's default threading layer is not safe for concurrent parallel calls from several
@@ -365,14 +365,8 @@ def _run(fn: Any, threads: int, *args: Any) -> None:
             numba.set_num_threads(previous)
 
 
-def shares(
-    x: NDArray[Any],
-    out: NDArray[Any],
-    axes: tuple[int, ...],
-    skipna: bool,
-    fill: float,
-    threads: int,
-) -> bool:
+def shares(x: NDArray[Any], out: NDArray[Any], axes: tuple[int, ...], pol: Policy) -> bool:
+    skipna, fill, threads = pol.skipna, pol.fill, pol.threads
     if x.size == 0:
         return False
     outer, reduced, inner = _order(x, axes)
@@ -408,11 +402,10 @@ def share_sums(
     out: NDArray[Any],
     axes: tuple[int, ...],
     groups: Groups | None,
-    skipna: bool,
-    fill: float,
-    threads: int,
+    pol: Policy,
     raw: bool = False,
 ) -> bool:
+    skipna, fill, threads = pol.skipna, pol.fill, pol.threads
     if out.size == 0:
         return False
     outer, reduced, inner = _order(x, axes)
@@ -448,12 +441,9 @@ def share_sums(
 
 
 def stats(
-    x: NDArray[Any],
-    axes: tuple[int, ...],
-    skipna: bool,
-    threads: int,
-    want: frozenset[str],
+    x: NDArray[Any], axes: tuple[int, ...], pol: Policy, want: frozenset[str]
 ) -> dict[str, NDArray[np.float64]]:
+    skipna, threads = pol.skipna, pol.threads
     outer, reduced, inner = _order(x, axes)
     shape3 = (_size(x.shape, outer), _size(x.shape, reduced), _size(x.shape, inner))
     xv = _view3(x, outer + reduced + inner, shape3)
@@ -474,7 +464,8 @@ def stats(
     }
 
 
-def min_sum_pairs(s: NDArray[np.float64], skipna: bool, threads: int) -> NDArray[np.float64]:
+def min_sum_pairs(s: NDArray[np.float64], pol: Policy) -> NDArray[np.float64]:
+    skipna, threads = pol.skipna, pol.threads
     out = np.empty((s.shape[0], s.shape[0], s.shape[1]))
     _run(_min_sum_pairs, threads, _readable(s), out, skipna)
     return out

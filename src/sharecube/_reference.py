@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sharecube._arith import divide
-from sharecube._contracts import Groups
+from sharecube._contracts import Groups, Policy
 
 
 def totals(x: NDArray[Any], axes: tuple[int, ...], skipna: bool) -> NDArray[np.float64]:
@@ -24,14 +24,8 @@ def totals(x: NDArray[Any], axes: tuple[int, ...], skipna: bool) -> NDArray[np.f
         return np.sum(xf, axis=axes, keepdims=True)
 
 
-def shares(
-    x: NDArray[Any],
-    out: NDArray[Any],
-    axes: tuple[int, ...],
-    skipna: bool,
-    fill: float,
-    threads: int,
-) -> bool:
+def shares(x: NDArray[Any], out: NDArray[Any], axes: tuple[int, ...], pol: Policy) -> bool:
+    skipna, fill = pol.skipna, pol.fill
     tot = totals(x, axes, skipna)
     # a missing value's own share stays missing (skipna)
     np.copyto(out, divide(x, tot, fill, skipna), casting="same_kind")
@@ -43,11 +37,10 @@ def share_sums(
     out: NDArray[Any],
     axes: tuple[int, ...],
     groups: Groups | None,
-    skipna: bool,
-    fill: float,
-    threads: int,
+    pol: Policy,
     raw: bool = False,
 ) -> bool:
+    skipna, fill = pol.skipna, pol.fill
     tot = totals(x, axes, skipna)
     if groups is None:
         res = tot if raw else divide(tot, tot, fill)
@@ -73,12 +66,9 @@ def share_sums(
 
 
 def stats(
-    x: NDArray[Any],
-    axes: tuple[int, ...],
-    skipna: bool,
-    threads: int,
-    want: frozenset[str],
+    x: NDArray[Any], axes: tuple[int, ...], pol: Policy, want: frozenset[str]
 ) -> dict[str, NDArray[np.float64]]:
+    skipna = pol.skipna
     """Sum, sum of squares, sum of x log x and count of non-NaN values over `axes`."""
     xf = x.astype(np.float64)
     if skipna:
@@ -99,7 +89,8 @@ def stats(
     return res
 
 
-def min_sum_pairs(s: NDArray[np.float64], skipna: bool, threads: int) -> NDArray[np.float64]:
+def min_sum_pairs(s: NDArray[np.float64], pol: Policy) -> NDArray[np.float64]:
+    skipna = pol.skipna
     """out[i, j, r] = sum_k min(s[i, r, k], s[j, r, k]); a pair with a NaN adds 0 (skipna)
     or makes the sum NaN."""
     c = s.shape[0]

@@ -296,11 +296,11 @@ def _aggregate(da: xr.DataArray, s: str, skipna: bool, backend: Any, threads: An
     if s not in da.dims:
         return np.asarray(da.values, dtype=np.float64)
     arr = d.as_input(da.data)
-    impl = d.resolve_backend(backend)
-    st = impl.stats(arr, (1,), skipna, d.normalize_threads(threads), frozenset({"sum", "count"}))
-    tot = st["sum"]
+    tot = _sc.group_sums(
+        arr, axis=1, skipna=skipna, dtype=np.float64, backend=backend, threads=threads
+    )
     if arr.dtype.kind == "f":
-        tot = np.where(st["count"] == 0, np.nan, tot)
+        tot = np.where(np.isnan(arr).all(axis=1), np.nan, tot)
     return tot
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -235,11 +236,11 @@ def _rca(
     arr: NDArray[Any], pol: Policy, axes: tuple[int, ...], opts: dict[str, Any], out: Any
 ) -> NDArray[Any]:
     ca, sa = axes
-    impl, skip, n, total = pol.impl, pol.skipna, pol.threads, frozenset({"sum"})
-    xc = np.expand_dims(impl.stats(arr, (sa,), skip, n, total)["sum"], sa)
-    xs = np.expand_dims(impl.stats(arr, (ca,), skip, n, total)["sum"], ca)
+    impl, total = pol.impl, frozenset({"sum"})
+    xc = np.expand_dims(impl.stats(arr, (sa,), pol, total)["sum"], sa)
+    xs = np.expand_dims(impl.stats(arr, (ca,), pol, total)["sum"], ca)
     # the world total from the country totals (small), not from another pass over the cube
-    xall = np.expand_dims(impl.stats(xc, (ca,), False, n, total)["sum"], ca)
+    xall = np.expand_dims(impl.stats(xc, (ca,), replace(pol, skipna=False), total)["sum"], ca)
     with np.errstate(all="ignore"):
         world = xs / xall
     bad = (xc == 0) | (xs == 0)
@@ -255,7 +256,7 @@ def _rca(
         )
     found = None
     if overflow.any() and _extreme.is_float64(arr):
-        found = _extreme.scaled_slices(arr, axes, skip, overflow)
+        found = _extreme.scaled_slices(arr, axes, pol.skipna, overflow)
     # The final pass in chunks along axis 0, so that temporaries stay small.
     step = chunk_step(arr)
     for start in range(0, arr.shape[0], step):
@@ -377,7 +378,6 @@ def _similarity(
     arr: NDArray[Any], pol: Policy, axes: tuple[int, ...], opts: dict[str, Any], out: Any
 ) -> NDArray[np.floating[Any]]:
     ca, sa = axes
-    skip, nthreads, impl = pol.skipna, pol.threads, pol.impl
     rest = [a for a in range(arr.ndim) if a not in (ca, sa)]
     n_c, n_s = arr.shape[ca], arr.shape[sa]
     rest_shape = tuple(arr.shape[a] for a in rest)
@@ -386,9 +386,9 @@ def _similarity(
     mix = np.empty((n_c, *rest_shape, n_s))
     view = np.moveaxis(mix, [0, mix.ndim - 1, *range(1, mix.ndim - 1)], [ca, sa, *rest])
     shares(arr, sa, **{**policy_args(pol), "dtype": np.float64}, out=view)
-    res = impl.min_sum_pairs(mix.reshape(n_c, n_r, n_s), skip, nthreads)
+    res = pol.impl.min_sum_pairs(mix.reshape(n_c, n_r, n_s), pol)
     # A country with a zero total has no mix: its row and column take the fill value.
-    tot = impl.stats(arr, (sa,), skip, nthreads, frozenset({"sum"}))["sum"]
+    tot = pol.impl.stats(arr, (sa,), pol, frozenset({"sum"}))["sum"]
     empty = np.moveaxis(tot, ca if ca < sa else ca - 1, 0).reshape(n_c, n_r) == 0
     res[empty[:, None, :] | empty[None, :, :]] = pol.fill
     return deliver(res.reshape((n_c, n_c, *rest_shape)), out, pol, arr)

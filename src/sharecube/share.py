@@ -61,7 +61,7 @@ def _shares(
     arr: NDArray[Any], pol: Policy, axes: tuple[int, ...], opts: dict[str, Any], out: Any
 ) -> NDArray[Any]:
     target, result = d.prepare_out(out, arr.shape, pol.dtype, arr, inplace_ok=True)
-    _shares_into(pol.impl, arr, target, axes, pol.skipna, pol.fill, pol.threads)
+    _shares_into(arr, target, axes, pol)
     return result()
 
 
@@ -130,13 +130,10 @@ def shares(
 
 
 def _shares_into(
-    impl: d.Backend,
     arr: NDArray[Any],
     target: NDArray[Any],
     axes: tuple[int, ...],
-    skipna: bool,
-    fill: float,
-    threads: int,
+    pol: Policy,
     flagged: bool | None = None,
 ) -> None:
     """The backend's shares, with the slices whose total overflowed computed again scaled.
@@ -148,17 +145,17 @@ def _shares_into(
     if flagged is None:
         # in place, the kernel overwrites the data: slices that could overflow are copied first
         if inplace and _extreme.is_float64(arr):
-            found = _extreme.scaled_slices(arr, axes, skipna)
-        flagged = impl.shares(arr, target, axes, skipna, fill, threads)
+            found = _extreme.scaled_slices(arr, axes, pol.skipna)
+        flagged = pol.impl.shares(arr, target, axes, pol)
     if not flagged or not _extreme.is_float64(arr):
         return
     if found is None and not inplace:
-        found = _extreme.scaled_slices(arr, axes, skipna)
+        found = _extreme.scaled_slices(arr, axes, pol.skipna)
     if found is None:
         return
     mask, sub, _ = found
     res = np.empty(sub.shape, dtype=target.dtype)
-    impl.shares(sub, res, tuple(range(1, sub.ndim)), skipna, fill, threads)
+    pol.impl.shares(sub, res, tuple(range(1, sub.ndim)), pol)
     _extreme.put(target, axes, mask, res)
 
 
@@ -207,7 +204,8 @@ def _fast_shares(
     nthreads = min(threads or 0, d.available_cores())
     if core.shares(x, out, 1 << (axis % ndim), True, _NAN, nthreads) and x.dtype == _F64:
         cpp = d.resolve_backend("cpp")
-        _shares_into(cpp, x, out, (axis % ndim,), True, _NAN, nthreads, flagged=True)
+        pol = Policy(True, "nan", _NAN, x.dtype, nthreads, cpp, backend)
+        _shares_into(x, out, (axis % ndim,), pol, flagged=True)
     return out
 
 
@@ -229,11 +227,10 @@ def _grouped(
         shape = d.grouped_shape(arr.shape, axes[0], spec.count)
     d.check_result_size(shape, pol.dtype, "ngroups" if ngroups is not None else "groups")
     target, result = d.prepare_out(out, shape, pol.dtype, arr, inplace_ok=False)
-    impl, skip, fill, nthreads = pol.impl, pol.skipna, pol.fill, pol.threads
     if spec is not None and spec.count > _COMPACT_ABOVE:
-        _sparse_groups(impl, arr, target, axes[0], spec, skip, fill, nthreads, raw)
+        _sparse_groups(arr, target, axes[0], spec, pol, raw)
     else:
-        _group_sums_into(impl, arr, target, axes, spec, skip, fill, nthreads, raw)
+        _group_sums_into(arr, target, axes, spec, pol, raw)
     return result()
 
 
@@ -243,57 +240,47 @@ _COMPACT_ABOVE = 64
 
 
 def _sparse_groups(
-    impl: d.Backend,
-    arr: NDArray[Any],
-    target: NDArray[Any],
-    ax: int,
-    spec: Groups,
-    skipna: bool,
-    fill: float,
-    threads: int,
-    raw: bool,
+    arr: NDArray[Any], target: NDArray[Any], ax: int, spec: Groups, pol: Policy, raw: bool
 ) -> None:
     used = np.unique(spec.idx)
     if spec.count <= 2 * (len(used) + 1):
-        _group_sums_into(impl, arr, target, (ax,), spec, skipna, fill, threads, raw)
+        _group_sums_into(arr, target, (ax,), spec, pol, raw)
         return
     # the groups with members, then one empty group standing for all the others
     where = np.full(spec.count, len(used), dtype=np.int64)
     where[used] = np.arange(len(used))
     small = Groups(spec.ptr, where[spec.idx], len(used) + 1)
     part = np.empty(d.grouped_shape(arr.shape, ax, small.count), dtype=target.dtype)
-    _group_sums_into(impl, arr, part, (ax,), small, skipna, fill, threads, raw)
+    _group_sums_into(arr, part, (ax,), small, pol, raw)
     np.take(part, where, axis=ax, out=target)
 
 
 def _group_sums_into(
-    impl: d.Backend,
     arr: NDArray[Any],
     target: NDArray[Any],
     axes: tuple[int, ...],
     spec: Groups | None,
-    skipna: bool,
-    fill: float,
-    threads: int,
+    pol: Policy,
     raw: bool,
 ) -> None:
     """The backend's group sums, with the slices whose sums overflowed computed again scaled."""
-    if not impl.share_sums(arr, target, axes, spec, skipna, fill, threads, raw):
+    impl = pol.impl
+    if not impl.share_sums(arr, target, axes, spec, pol, raw):
         return
     if not _extreme.is_float64(arr):
         return
-    found = _extreme.scaled_slices(arr, axes, skipna)
+    found = _extreme.scaled_slices(arr, axes, pol.skipna)
     if found is None:
         return
     mask, sub, e = found
     red = tuple(range(1, sub.ndim))
     if spec is None:
         res = np.empty(len(sub), dtype=np.float64)
-        impl.share_sums(sub, res, red, None, skipna, fill, threads, raw)
+        impl.share_sums(sub, res, red, None, pol, raw)
         _extreme.put(target, (), mask, _extreme.unscale(res, e) if raw else res)
         return
     res = np.empty((len(sub), spec.count), dtype=np.float64)
-    impl.share_sums(sub, res, red, spec, skipna, fill, threads, raw)
+    impl.share_sums(sub, res, red, spec, pol, raw)
     _extreme.put(target, axes, mask, _extreme.unscale(res, e) if raw else res)
 
 
