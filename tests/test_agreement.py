@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from cases import DTYPES, POLICIES, arrays, axis_specs, labels_for, memberships_for
@@ -30,23 +32,16 @@ def assert_same(fn, backend: str, label: str, *args, **kwargs) -> None:
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda t: np.dtype(t).name)
-def test_shares_match_reference(backend: str, dtype: type) -> None:
+@pytest.mark.parametrize(
+    ("fn", "lead"), [(sc.shares, ()), (sc.share_sums, (None,))], ids=["shares", "share_sums"]
+)
+def test_totals_match_reference(backend: str, dtype: type, fn: Any, lead: tuple[Any]) -> None:
+    """shares, and share sums without groups, on every axis and policy."""
     for name, x in arrays([dtype]):
         for axis in axis_specs(x.ndim):
             for skipna, zt in POLICIES:
                 label = f"{name} axis={axis} skipna={skipna} zero_total={zt}"
-                assert_same(sc.shares, backend, label, x, axis, skipna=skipna, zero_total=zt)
-
-
-@pytest.mark.parametrize("dtype", DTYPES, ids=lambda t: np.dtype(t).name)
-def test_share_sums_without_groups_match_reference(backend: str, dtype: type) -> None:
-    for name, x in arrays([dtype]):
-        for axis in axis_specs(x.ndim):
-            for skipna, zt in POLICIES:
-                label = f"{name} axis={axis} skipna={skipna} zero_total={zt}"
-                assert_same(
-                    sc.share_sums, backend, label, x, None, axis, skipna=skipna, zero_total=zt
-                )
+                assert_same(fn, backend, label, x, *lead, axis, skipna=skipna, zero_total=zt)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda t: np.dtype(t).name)

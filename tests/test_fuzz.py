@@ -62,15 +62,22 @@ def _outcome(fn, *args, **kw):
         return None, e
 
 
-def _same(fn, backend, *args, **kw):
+def _both(fn, backend, *args, **kw):
+    """The reference's result and ``backend``'s, or None where both raised the same error."""
     want, want_err = _outcome(fn, *args, backend="numpy", **kw)
     got, got_err = _outcome(fn, *args, backend=backend, **kw)
     if want_err or got_err:
-        assert type(want_err) is type(got_err) and str(want_err) == str(got_err), (
-            want_err,
-            got_err,
-        )
+        same = type(want_err) is type(got_err) and str(want_err) == str(got_err)
+        assert same, (want_err, got_err)
+        return None
+    return want, got
+
+
+def _same(fn, backend, *args, **kw):
+    both = _both(fn, backend, *args, **kw)
+    if both is None:
         return
+    want, got = both
     np.testing.assert_array_equal(got, want, strict=True)
 
 
@@ -122,14 +129,10 @@ def test_fuzz_grouped(x, data, backend) -> None:
 def _close(fn, backend, *args, **kw):
     """Indicators follow different formulas per backend (one pass against the definition):
     equal to rounding, NaN where the reference is NaN, the same errors."""
-    want, want_err = _outcome(fn, *args, backend="numpy", **kw)
-    got, got_err = _outcome(fn, *args, backend=backend, **kw)
-    if want_err or got_err:
-        assert type(want_err) is type(got_err) and str(want_err) == str(got_err), (
-            want_err,
-            got_err,
-        )
+    both = _both(fn, backend, *args, **kw)
+    if both is None:
         return
+    want, got = both
     assert got.shape == want.shape and got.dtype == want.dtype
     tol = 1e-5 if got.dtype == np.float32 else 1e-12
     np.testing.assert_allclose(got, want, rtol=tol, atol=tol, equal_nan=True)

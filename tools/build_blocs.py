@@ -152,7 +152,8 @@ def build() -> tuple[str, str]:
     return buf.getvalue(), cbuf.getvalue()
 
 
-def _write(path: Path, text: str) -> None:
+def write_whole(path: Path, text: str) -> None:
+    """Writes ``text`` to ``path`` whole or not at all (a temporary file, then a rename)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
         f.write(text)
@@ -161,8 +162,8 @@ def _write(path: Path, text: str) -> None:
 
 if __name__ == "__main__":
     blocs, countries = build()
-    _write(OUT / "blocs.csv", blocs)
-    _write(OUT / "countries.csv", countries)
+    write_whole(OUT / "blocs.csv", blocs)
+    write_whole(OUT / "countries.csv", countries)
     print(
         f"wrote {OUT / 'blocs.csv'} ({blocs.count(chr(10)) - 1} rows) and countries.csv",
         file=sys.stderr,

@@ -20,10 +20,10 @@ Countries: those with vehicle production in every year and all three pillars com
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
+
+from build_blocs import write_whole  # tools/, beside this script
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "sharecube" / "data" / "cooperation"
 YEARS = range(2010, 2017)
@@ -101,15 +101,8 @@ def build() -> dict[str, str]:
     return out
 
 
-def _write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
     for name, text in build().items():
-        _write(OUT / f"{name}.csv", text)
+        write_whole(OUT / f"{name}.csv", text)
         print(f"{name}.csv: {text.count(chr(10)) - 1} rows", file=sys.stderr)

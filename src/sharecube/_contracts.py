@@ -18,6 +18,8 @@ BackendName = Literal["cpp", "numba", "numpy"]
 ZeroTotal = Literal["nan", "zero"]
 Axis = int | tuple[int, ...] | None
 Statistic = Literal["sum", "sumsq", "xlogx", "count"]
+Array = NDArray[Any]
+Axes = tuple[int, ...]  # sorted, non-negative
 
 
 class SumOptions(TypedDict, total=False):
@@ -96,9 +98,9 @@ class Backend(Protocol):
 
     def share_sums(
         self,
-        x: NDArray[Any],
-        out: NDArray[Any],
-        axes: tuple[int, ...],
+        x: Array,
+        out: Array,
+        axes: Axes,
         groups: Groups | None,
         pol: Policy,
         raw: bool = False,

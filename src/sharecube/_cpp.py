@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sharecube import _core
-from sharecube._contracts import Groups, Policy
+from sharecube._contracts import Array, Axes, Groups, Policy
 
 _NO_GROUPS = np.zeros(1, dtype=np.int64)
 
@@ -27,18 +27,13 @@ def _mask(axes: tuple[int, ...]) -> int:
     return m
 
 
-def shares(x: NDArray[Any], out: NDArray[Any], axes: tuple[int, ...], pol: Policy) -> bool:
+def shares(x: Array, out: Array, axes: Axes, pol: Policy) -> bool:
     skipna, fill, threads = pol.skipna, pol.fill, pol.threads
     return _core.shares(x, out, _mask(axes), skipna, fill, threads)
 
 
 def share_sums(
-    x: NDArray[Any],
-    out: NDArray[Any],
-    axes: tuple[int, ...],
-    groups: Groups | None,
-    pol: Policy,
-    raw: bool = False,
+    x: Array, out: Array, axes: Axes, groups: Groups | None, pol: Policy, raw: bool = False
 ) -> bool:
     skipna, fill, threads = pol.skipna, pol.fill, pol.threads
     if groups is None:

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from sharecube import _dispatch as d
 from sharecube import _extreme
 from sharecube._arith import lagged_difference
-from sharecube._contracts import Policy
+from sharecube._contracts import Array, Axes, Policy
 
 F = TypeVar("F", bound=Callable[..., Any])
 Result = Literal["same", "reduce", "group", "pairs"]
@@ -297,12 +297,7 @@ def redo_mask(st: Stat, tiny: tuple[str, ...]) -> NDArray[np.bool_]:
 
 
 def stats_compute(
-    decl: Declaration,
-    arr: NDArray[Any],
-    pol: Policy,
-    axes: tuple[int, ...],
-    opts: dict[str, Any],
-    out: Any,
+    decl: Declaration, arr: Array, pol: Policy, axes: Axes, opts: dict[str, Any], out: Any
 ) -> NDArray[np.floating[Any]]:
     """A :class:`Stats` declaration in memory: the statistics from one pass over the cube, the
     slices that left the float64 range computed again scaled, then ``finish``."""
@@ -331,12 +326,7 @@ def chunk_step(a: NDArray[Any]) -> int:
 
 
 def _difference(
-    decl: Declaration,
-    arr: NDArray[Any],
-    pol: Policy,
-    axes: tuple[int, ...],
-    opts: dict[str, Any],
-    out: Any,
+    decl: Declaration, arr: Array, pol: Policy, axes: Axes, opts: dict[str, Any], out: Any
 ) -> NDArray[Any]:
     """A :class:`Difference` declaration in memory: the base function's result, differenced in
     place (in chunks along another axis: each chunk is copied, small, then differenced)."""

@@ -211,6 +211,17 @@ def first_line(e: BaseException, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def as_int(value: Any, what: str, shown: Any = None) -> int:
+    """``value`` as an int (an integer type, not a bool), else ``TypeError("{what}, got ...")``
+    showing ``shown`` (default ``value``)."""
+    if not isinstance(value, (bool, np.bool_)):
+        try:
+            return operator.index(value)
+        except TypeError:
+            pass
+    raise TypeError(f"{what}, got {value if shown is None else shown!r}")
+
+
 def normalize_axes(axis: Any, ndim: int, name: str = "axis") -> tuple[int, ...]:
     """Sorted non-negative axes; None means every axis."""
     if type(axis) is int and -ndim <= axis < ndim:  # the common case, fast
@@ -219,15 +230,8 @@ def normalize_axes(axis: Any, ndim: int, name: str = "axis") -> tuple[int, ...]:
         return tuple(range(ndim))
     items = axis if isinstance(axis, tuple) else (axis,)
     result = []
-    for a in items:
-        if isinstance(a, (bool, np.bool_)):
-            raise TypeError(f"{name} must be an int, a tuple of ints or None, got {axis!r}")
-        try:
-            a = operator.index(a)
-        except TypeError:
-            raise TypeError(
-                f"{name} must be an int, a tuple of ints or None, got {axis!r}"
-            ) from None
+    for item in items:
+        a = as_int(item, f"{name} must be an int, a tuple of ints or None", axis)
         if not -ndim <= a < ndim:
             raise np.exceptions.AxisError(
                 f"{name}={a} is out of bounds for an array of {ndim} dimension(s)"
@@ -282,12 +286,7 @@ def normalize_threads(threads: Any) -> int:
     more threads than cores only add start-up cost."""
     if threads is None:
         return 0
-    if isinstance(threads, (bool, np.bool_)):
-        raise TypeError(f"threads must be a positive int or None, got {threads!r}")
-    try:
-        n = operator.index(threads)
-    except TypeError:
-        raise TypeError(f"threads must be a positive int or None, got {threads!r}") from None
+    n = as_int(threads, "threads must be a positive int or None")
     if n < 1:
         raise ValueError(f"threads must be a positive int or None, got {n}")
     return min(n, available_cores())
@@ -316,14 +315,7 @@ def normalize_groups(groups: Any, n: int, ngroups: Any, axis: int) -> Groups:
     except (ValueError, TypeError) as e:
         raise ValueError(f"groups cannot be read as an array: {first_line(e)}") from None
     if ngroups is not None:
-        if isinstance(ngroups, (bool, np.bool_)):
-            raise TypeError(f"ngroups must be a non-negative int or None, got {ngroups!r}")
-        try:
-            ngroups = operator.index(ngroups)
-        except TypeError:
-            raise TypeError(
-                f"ngroups must be a non-negative int or None, got {ngroups!r}"
-            ) from None
+        ngroups = as_int(ngroups, "ngroups must be a non-negative int or None")
         if ngroups < 0:
             raise ValueError(f"ngroups must be a non-negative int or None, got {ngroups}")
     if g.ndim == 1:

@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
-from sharecube._contracts import Groups, Policy
+from sharecube._contracts import Array, Axes, Groups, Policy
 
 _LANES = 64
 # numba's default threading layer is not safe for concurrent parallel calls from several
@@ -365,7 +365,7 @@ def _run(fn: Any, threads: int, *args: Any) -> None:
             numba.set_num_threads(previous)
 
 
-def shares(x: NDArray[Any], out: NDArray[Any], axes: tuple[int, ...], pol: Policy) -> bool:
+def shares(x: Array, out: Array, axes: Axes, pol: Policy) -> bool:
     skipna, fill, threads = pol.skipna, pol.fill, pol.threads
     if x.size == 0:
         return False
@@ -398,12 +398,7 @@ def shares(x: NDArray[Any], out: NDArray[Any], axes: tuple[int, ...], pol: Polic
 
 
 def share_sums(
-    x: NDArray[Any],
-    out: NDArray[Any],
-    axes: tuple[int, ...],
-    groups: Groups | None,
-    pol: Policy,
-    raw: bool = False,
+    x: Array, out: Array, axes: Axes, groups: Groups | None, pol: Policy, raw: bool = False
 ) -> bool:
     skipna, fill, threads = pol.skipna, pol.fill, pol.threads
     if out.size == 0:

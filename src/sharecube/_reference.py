@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sharecube._arith import divide
-from sharecube._contracts import Groups, Policy
+from sharecube._contracts import Array, Axes, Groups, Policy
 
 
 def totals(x: NDArray[Any], axes: tuple[int, ...], skipna: bool) -> NDArray[np.float64]:
@@ -24,7 +24,7 @@ def totals(x: NDArray[Any], axes: tuple[int, ...], skipna: bool) -> NDArray[np.f
         return np.sum(xf, axis=axes, keepdims=True)
 
 
-def shares(x: NDArray[Any], out: NDArray[Any], axes: tuple[int, ...], pol: Policy) -> bool:
+def shares(x: Array, out: Array, axes: Axes, pol: Policy) -> bool:
     skipna, fill = pol.skipna, pol.fill
     tot = totals(x, axes, skipna)
     # a missing value's own share stays missing (skipna)
@@ -33,12 +33,7 @@ def shares(x: NDArray[Any], out: NDArray[Any], axes: tuple[int, ...], pol: Polic
 
 
 def share_sums(
-    x: NDArray[Any],
-    out: NDArray[Any],
-    axes: tuple[int, ...],
-    groups: Groups | None,
-    pol: Policy,
-    raw: bool = False,
+    x: Array, out: Array, axes: Axes, groups: Groups | None, pol: Policy, raw: bool = False
 ) -> bool:
     skipna, fill = pol.skipna, pol.fill
     tot = totals(x, axes, skipna)

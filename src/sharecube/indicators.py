@@ -124,11 +124,7 @@ def _hhi_stats(opts: dict[str, Any]) -> frozenset[str]:
     split=Stats(want=_hhi_stats, finish=finish_hhi, tiny=("sumsq",)),
 )
 def hhi(
-    x: ArrayLike,
-    axis: int = 0,
-    *,
-    normalized: bool = False,
-    **options: Unpack[Options],
+    x: ArrayLike, axis: int = 0, *, normalized: bool = False, **options: Unpack[Options]
 ) -> NDArray[np.floating[Any]]:
     """Herfindahl-Hirschman concentration index along ``axis``.
 
@@ -144,10 +140,7 @@ def hhi(
         Give ``(H - 1/n) / (1 - 1/n)`` in [0, 1] instead of ``H``, ``n`` counting the
         non-missing entries (NaN where ``n <= 1``).
     {common}
-    Returns
-    -------
-    ndarray
-        x's shape without ``axis``.
+    {reduced}
 
     Notes
     -----
@@ -174,11 +167,7 @@ def hhi(
     ),
 )
 def entropy(
-    x: ArrayLike,
-    axis: int = 0,
-    *,
-    base: float | None = None,
-    **options: Unpack[Options],
+    x: ArrayLike, axis: int = 0, *, base: float | None = None, **options: Unpack[Options]
 ) -> NDArray[np.floating[Any]]:
     """Shannon entropy of the shares along ``axis``.
 
@@ -191,10 +180,7 @@ def entropy(
     base : float, optional
         The logarithm's base; default the natural logarithm.
     {common}
-    Returns
-    -------
-    ndarray
-        x's shape without ``axis``.
+    {reduced}
 
     Notes
     -----
@@ -334,19 +320,14 @@ def rca(
     split=Difference(of="shares", role="time_axis"),
 )
 def share_change(
-    x: ArrayLike,
-    axis: int = 0,
-    time_axis: int = -1,
-    *,
-    lag: int = 1,
-    **options: Unpack[Options],
+    x: ArrayLike, axis: int = 0, time_axis: int = -1, *, lag: int = 1, **options: Unpack[Options]
 ) -> NDArray[np.floating[Any]]:
     """Change of each share between a period and ``lag`` periods before.
 
     Parameters
     ----------
     x : array_like
-        As in :func:`hhi`.
+        As in :func:`hhi`, with a time axis (years).
     axis : int
         The axis the shares are taken along (countries).
     time_axis : int
@@ -402,10 +383,7 @@ def _similarity(
     split=Gather(),
 )
 def similarity(
-    x: ArrayLike,
-    country_axis: int = 0,
-    sector_axis: int = 1,
-    **options: Unpack[Options],
+    x: ArrayLike, country_axis: int = 0, sector_axis: int = 1, **options: Unpack[Options]
 ) -> NDArray[np.floating[Any]]:
     """Finger-Kreinin export similarity between every pair of countries.
 
@@ -438,5 +416,14 @@ def similarity(
     """
 
 
+_REDUCED = """Returns
+    -------
+    ndarray
+        x's shape without ``axis``.
+"""
 for _f in (hhi, entropy, rca, share_change, similarity):
-    _f.__doc__ = (_f.__doc__ or "").replace("    {common}\n", _COMMON.lstrip("\n") + "\n")
+    _f.__doc__ = (
+        (_f.__doc__ or "")
+        .replace("    {common}\n", _COMMON.lstrip("\n") + "\n")
+        .replace("{reduced}\n", _REDUCED)
+    )

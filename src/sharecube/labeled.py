@@ -224,6 +224,18 @@ def _signature(decl: Declaration) -> inspect.Signature:
 _BLOC_EXTRAS = (("time", None), ("year", None), ("bloc_dim", "bloc"))
 
 
+def _bind(
+    sig: inspect.Signature, obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A method call's arguments by name (defaults applied, ``self`` left out) and the keyword
+    arguments it passes on."""
+    bound = sig.bind(obj, *args, **kwargs)
+    bound.apply_defaults()
+    a = dict(bound.arguments)
+    del a["self"]
+    return a, a.pop("kwargs")
+
+
 def _summary(decl: Declaration) -> str:
     return (decl.func.__doc__ or "").strip().splitlines()[0]
 
@@ -233,10 +245,7 @@ def _dataarray_method(decl: Declaration) -> Callable[..., xr.DataArray]:
     names = [n for n, _ in decl.dims]
 
     def method(self: ShareCubeAccessor, *args: Any, **kwargs: Any) -> xr.DataArray:
-        bound = sig.bind(self, *args, **kwargs)
-        bound.apply_defaults()
-        a = dict(bound.arguments)
-        kw = a.pop("kwargs")
+        a, kw = _bind(sig, self, args, kwargs)
         return _labeled(decl, self._obj, [a[n] for n in names], a, kw)
 
     method.__signature__ = sig  # type: ignore[attr-defined]
@@ -287,11 +296,7 @@ def _dataset_method(decl: Declaration) -> Callable[..., xr.Dataset]:
     names = [n for n, _ in decl.dims]
 
     def method(self: ShareCubeDatasetAccessor, *args: Any, **kwargs: Any) -> xr.Dataset:
-        bound = sig.bind(self, *args, **kwargs)
-        bound.apply_defaults()
-        a = dict(bound.arguments)
-        del a["self"]
-        kw = a.pop("kwargs")
+        a, kw = _bind(sig, self, args, kwargs)
         needs: list[Hashable] = []
         for n in names:
             v = a[n]

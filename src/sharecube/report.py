@@ -63,6 +63,19 @@ def _fig(width: float, height: float) -> Any:
     return fig
 
 
+def _dress(ax: Any, pillar: Any, ylabel: str) -> None:
+    """A pillar's panel: its title, axis label, grid and legend."""
+    ax.set_title(str(pillar).replace("_", " "), fontsize=10)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncols=2, frameon=False)
+
+
+def _hide_unused(axes: Any, used: int) -> None:
+    for ax in axes[used:]:
+        ax.set_visible(False)
+
+
 def _save(fig: Any, path: Path) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
@@ -96,12 +109,8 @@ def chart_top_countries(res: CooperationResult, path: Path, top: int = 6) -> byt
                 color=_PALETTE[k % 10],
                 label=str(sh[c].values[i]),
             )
-        ax.set_title(str(p).replace("_", " "), fontsize=10)
-        ax.set_ylabel("share of world, %")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, ncols=2, frameon=False)
-    for ax in axes[len(pillars) :]:
-        ax.set_visible(False)
+        _dress(ax, p, "share of world, %")
+    _hide_unused(axes, len(pillars))
     fig.suptitle(
         f"Leading countries' shares of the world, by pillar (top {top} in the last year)",
         fontsize=11,
@@ -128,12 +137,8 @@ def chart_bloc_shares(res: CooperationResult, path: Path) -> bytes | None:
                 color=_PALETTE[k % 10],
                 label=str(b),
             )
-        ax.set_title(str(p).replace("_", " "), fontsize=10)
-        ax.set_ylabel("bloc share sum, %")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, ncols=2, frameon=False)
-    for ax in axes[len(pillars) :]:
-        ax.set_visible(False)
+        _dress(ax, p, "bloc share sum, %")
+    _hide_unused(axes, len(pillars))
     fig.suptitle("Bloc share sums over time (membership year by year)", fontsize=11)
     return _save(fig, path)
 

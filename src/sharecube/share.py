@@ -81,11 +81,7 @@ def _divide_block(
     fast=_fast,
     split=Totals(over=(("axis",),), finish=_divide_block),
 )
-def shares(
-    x: ArrayLike,
-    axis: Axis = 0,
-    **options: Unpack[Options],
-) -> NDArray[np.floating[Any]]:
+def shares(x: ArrayLike, axis: Axis = 0, **options: Unpack[Options]) -> NDArray[np.floating[Any]]:
     """Each element's share of its slice total: ``x / sum(x, axis)``.
 
     For a country x sector x year cube and ``axis=0`` this is every country's share of the
@@ -234,6 +230,18 @@ def _grouped(
     return result()
 
 
+def _grouped_declaration(raw: bool) -> Any:
+    """The declaration of :func:`share_sums` (``raw``: :func:`group_sums`)."""
+    return declare(
+        roles=("axis",),
+        many=True,
+        dims=(("dim", None),),
+        result="group",
+        compute=partial(_grouped, raw=raw),
+        split=Grouped(raw=raw),
+    )
+
+
 # The kernels keep a few KB of sums per group and thread: many groups without members (a
 # large ``ngroups``) are left out of the kernel call, so that its scratch follows the members.
 _COMPACT_ABOVE = 64
@@ -284,14 +292,7 @@ def _group_sums_into(
     _extreme.put(target, axes, mask, _extreme.unscale(res, e) if raw else res)
 
 
-@declare(
-    roles=("axis",),
-    many=True,
-    dims=(("dim", None),),
-    result="group",
-    compute=partial(_grouped, raw=False),
-    split=Grouped(raw=False),
-)
+@_grouped_declaration(raw=False)
 def share_sums(
     x: ArrayLike,
     groups: ArrayLike | None = None,
@@ -337,14 +338,7 @@ def share_sums(
     """
 
 
-@declare(
-    roles=("axis",),
-    many=True,
-    dims=(("dim", None),),
-    result="group",
-    compute=partial(_grouped, raw=True),
-    split=Grouped(raw=True),
-)
+@_grouped_declaration(raw=True)
 def group_sums(
     x: ArrayLike,
     groups: ArrayLike | None = None,

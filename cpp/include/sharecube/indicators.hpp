@@ -39,12 +39,8 @@ void stats_along(const T* x, const Stats& st, const Layout& L, bool skipna, int 
         double *sl = c2 + lanes, *cl = sl + lanes, *n = cl + lanes, *vals = n + lanes;
         double* tmp = vals + lanes;
         for (index_t item = begin; item < end; ++item) {
-            const index_t j0 = (item % nstrips) * lanes;
-            const index_t w = std::min(lanes, m - j0);
-            index_t xo, oo;
-            unravel(L.outer, item / nstrips, xo, oo);
-            xo += j0 * L.inner.xs;
-            oo += j0 * L.inner.os;
+            const Strip sp = strip_of(L, item, nstrips, lanes);
+            const index_t w = sp.w, xo = sp.xo, oo = sp.oo;
             std::fill(buf.begin(), buf.begin() + 7 * lanes, 0.0);
             for_each_offset(L.reduced, [&](index_t, index_t xr, index_t) {
                 load_strip<T, Swap>(x + xo + xr, L.inner.xs, w, false, vals);

@@ -88,6 +88,22 @@ inline void unravel(const std::vector<Dim>& dims, index_t index, index_t& xoff, 
     }
 }
 
+// Work item `item` of a kernel that walks L.inner in strips of `lanes` positions (`nstrips` per
+// outer position): its first inner position j0, its width w, and the offsets of its first
+// element in x and out.
+struct Strip {
+    index_t j0, w, xo, oo;
+};
+inline Strip strip_of(const Layout& L, index_t item, index_t nstrips, index_t lanes) {
+    Strip st{};
+    st.j0 = (item % nstrips) * lanes;
+    st.w = std::min(lanes, L.inner.n - st.j0);
+    unravel(L.outer, item / nstrips, st.xo, st.oo);
+    st.xo += st.j0 * L.inner.xs;
+    st.oo += st.j0 * L.inner.os;
+    return st;
+}
+
 // Calls f(position, xoff, ooff) once for the start of each run of the last dim of `dims` (runs
 // are dims.back().n positions long; position counts positions, as in for_each_offset). For
 // kernels that walk the last dim themselves, several positions at a time.

@@ -735,13 +735,8 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
         O* q = qbuf.data();
         bool bad = false;
         for (index_t item = begin; item < end; ++item) {
-            const index_t strip = item % nstrips;
-            const index_t j0 = strip * lanes;
-            const index_t w = std::min(lanes, m - j0);
-            index_t xo, oo;
-            unravel(L.outer, item / nstrips, xo, oo);
-            xo += j0 * L.inner.xs;
-            oo += j0 * L.inner.os;
+            const Strip sp = strip_of(L, item, nstrips, lanes);
+            const index_t j0 = sp.j0, w = sp.w, xo = sp.xo, oo = sp.oo;
             sum_strip_blocked<T, Swap, kCompensated<T, O>>(x + xo, L, w, m - j0, skipna, s, c, vals);
             for (index_t j = 0; j < w; ++j) tot[j] = finish(s[j], c[j]);
             bad |= !all_finite(tot, w);
@@ -850,13 +845,8 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& members
         O* qg = q + lanes;
         bool bad = false;
         for (index_t item = begin; item < end; ++item) {
-            const index_t strip = item % nstrips;
-            const index_t j0 = strip * lanes;
-            const index_t w = std::min(lanes, m - j0);
-            index_t xo, oo;
-            unravel(L.outer, item / nstrips, xo, oo);
-            xo += j0 * L.inner.xs;
-            oo += j0 * L.inner.os;
+            const Strip sp = strip_of(L, item, nstrips, lanes);
+            const index_t j0 = sp.j0, w = sp.w, xo = sp.xo, oo = sp.oo;
             const index_t xs = L.inner.xs;
             index_t j = short_rows(L, w) ? w : 0;
             if (j == w) short_row_sums<T, Swap, kCompensated<T, O>>(x + xo, L, g, w, gstride, skipna, s, c, gs,
