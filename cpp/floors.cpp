@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "sharecube/accumulate.hpp"
 #include "sharecube/parallel.hpp"
 #include "sharecube/layout.hpp"
 #include "sharecube/stream.hpp"
@@ -58,13 +59,7 @@ double read_floor(const py::array& x, int threads) {
 // AVX2 as well where the compiler can, and picked at run time like the kernels.
 typedef double v4 __attribute__((vector_size(4 * sizeof(double))));
 
-// (s, c) += v with TwoSum, scalar: for the lanes' and the chunks' sums at the end.
-void two_sum_into(double& s, double& c, double v) {
-    const double t = s + v;
-    const double z = t - s;
-    c += (s - (t - z)) + (v - z);
-    s = t;
-}
+using sharecube::SHARECUBE_ISA::two_sum;  // the kernels' TwoSum
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("arch=x86-64-v3", "default")))
@@ -76,16 +71,13 @@ void twosum_chunk(const double* q, index_t m, double& s_out, double& c_out) {
         for (int k = 0; k < 4; ++k) {
             v4 v;
             std::memcpy(&v, q + i + 4 * k, sizeof(v));
-            const v4 t = s[k] + v;
-            const v4 z = t - s[k];
-            c[k] += (s[k] - (t - z)) + (v - z);
-            s[k] = t;
+            two_sum(s[k], c[k], v);
         }
     double S = 0, C = 0;
-    for (; i < m; ++i) two_sum_into(S, C, q[i]);
+    for (; i < m; ++i) two_sum(S, C, q[i]);
     for (int k = 0; k < 4; ++k)
         for (int l = 0; l < 4; ++l) {
-            two_sum_into(S, C, s[k][l]);
+            two_sum(S, C, s[k][l]);
             C += c[k][l];
         }
     s_out = S;
@@ -108,7 +100,7 @@ double twosum_floor(const py::array& x, int threads) {
     }
     double S = 0, C = 0;
     for (index_t c = 0; c < chunks; ++c) {
-        two_sum_into(S, C, partial[static_cast<std::size_t>(2 * c)]);
+        two_sum(S, C, partial[static_cast<std::size_t>(2 * c)]);
         C += partial[static_cast<std::size_t>(2 * c + 1)];
     }
     return S + C;

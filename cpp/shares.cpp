@@ -50,7 +50,9 @@ bool shares(const py::array& x, py::array& out, std::uint64_t reduce_mask, bool 
 // reduce_mask naming the reduced axes, out then having only the kept axes.
 bool share_sums(const py::array& x, py::array& out, std::uint64_t reduce_mask, py::ssize_t axis,
                 const py::array_t<std::int64_t, py::array::c_style>& ptr,
-                const py::array_t<std::int64_t, py::array::c_style>& idx, py::ssize_t ngroups,
+                const py::array_t<std::int64_t, py::array::c_style>& idx,
+                const py::array_t<std::int64_t, py::array::c_style>& cptr,
+                const py::array_t<std::int64_t, py::array::c_style>& cidx, py::ssize_t ngroups,
                 bool skipna, double fill, int threads, bool raw) {
     check_ndim(x);
     std::vector<Dim> kept, reduced;
@@ -72,8 +74,18 @@ bool share_sums(const py::array& x, py::array& out, std::uint64_t reduce_mask, p
                 throw std::invalid_argument("sharecube._core: out shape differs from x");
             kept.push_back(Dim{x.shape(d), element_stride(x, d), element_stride(out, d)});
         }
+        // the member lists by group too, as the caller built them once (Groups.by_group)
+        const py::ssize_t n = x.shape(axis);
+        if (cptr.size() != ngroups + 1 || cidx.size() != idx.size() ||
+            cptr.data()[ngroups] != cidx.size() || ptr.data()[n] != idx.size())
+            throw std::invalid_argument("sharecube._core: member lists do not match the groups");
+        for (py::ssize_t e = 0; e < cidx.size(); ++e)
+            if (cidx.data()[e] < 0 || cidx.data()[e] >= n)
+                throw std::invalid_argument("sharecube._core: a member position is out of range");
         g.ptr = ptr.data();
         g.idx = idx.data();
+        g.cptr = cptr.data();
+        g.cidx = cidx.data();
         g.out_stride = element_stride(out, axis);
     } else {
         split_reduced(x, out, reduce_mask, kept, reduced);
@@ -97,7 +109,8 @@ void register_shares(py::module_& m) {
           py::arg("skipna"), py::arg("fill"), py::arg("threads"),
           "Fill out with x / sum(x over the axes in reduce_mask); True where a total was inf or NaN.");
     m.def("share_sums", &share_sums, py::arg("x"), py::arg("out"), py::arg("reduce_mask"),
-          py::arg("axis"), py::arg("ptr"), py::arg("idx"), py::arg("ngroups"), py::arg("skipna"),
+          py::arg("axis"), py::arg("ptr"), py::arg("idx"), py::arg("cptr"), py::arg("cidx"),
+          py::arg("ngroups"), py::arg("skipna"),
           py::arg("fill"), py::arg("threads"), py::arg("raw") = false,
           "Fill out with each group's share sum along axis (or total/total if ngroups == 0);\n"
           "with raw, each group's sum (or the total). True where a total or group sum was inf or NaN.");

@@ -9,6 +9,7 @@ already checked and normalised by :mod:`sharecube._dispatch`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal, Protocol, TypedDict
 
 import numpy as np
@@ -69,6 +70,17 @@ class Groups:
     ptr: NDArray[np.int64]
     idx: NDArray[np.int64]
     count: int
+
+    @cached_property
+    def by_group(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """The same memberships by group, as the grouped kernels read them: group k's member
+        positions, in order, are ``cidx[cptr[k]:cptr[k + 1]]``. Built once per Groups."""
+        n = self.ptr.shape[0] - 1
+        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.ptr))
+        cidx = rows[np.argsort(self.idx, kind="stable")]
+        cptr = np.zeros(self.count + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.idx, minlength=self.count), out=cptr[1:])
+        return cptr, cidx
 
     def membership(self) -> NDArray[np.bool_]:
         """The (n, G) boolean membership matrix."""

@@ -16,6 +16,8 @@ def share_sums(
     axis: int,
     ptr: NDArray[np.int64],
     idx: NDArray[np.int64],
+    cptr: NDArray[np.int64],
+    cidx: NDArray[np.int64],
     ngroups: int,
     skipna: bool,
     fill: float,

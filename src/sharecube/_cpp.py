@@ -37,14 +37,15 @@ def share_sums(
 ) -> bool:
     skipna, fill, threads = pol.skipna, pol.fill, pol.threads
     if groups is None:
+        none = _NO_GROUPS
         return _core.share_sums(
-            x, out, _mask(axes), -1, _NO_GROUPS, _NO_GROUPS, 0, skipna, fill, threads, raw
+            x, out, _mask(axes), -1, none, none, none, none, 0, skipna, fill, threads, raw
         )
     if groups.count == 0:
         return False  # no groups: the result is empty
-    return _core.share_sums(
-        x, out, 0, axes[0], groups.ptr, groups.idx, groups.count, skipna, fill, threads, raw
-    )
+    cptr, cidx = groups.by_group
+    ptr, idx, g = groups.ptr, groups.idx, groups.count
+    return _core.share_sums(x, out, 0, axes[0], ptr, idx, cptr, cidx, g, skipna, fill, threads, raw)
 
 
 def stats(

@@ -59,10 +59,21 @@ inline void load_strip(const T* p, index_t stride, index_t w, bool skipna,
     }
 }
 
-// Knuth's TwoSum on each lane: s + c carries the running sum to about twice double precision,
-// which keeps totals within an ulp or two of the exactly rounded sum. Branch-free, so it
-// vectorises across lanes; it needs IEEE arithmetic (no -ffast-math, no reassociation).
-// With Comp false, a plain sum (c untouched): see kCompensated in shares.hpp.
+// Knuth's TwoSum, the one compensated addition of every kernel: (s, c) += v, s the rounded
+// running sum and c the sum of the exact rounding errors, so that s + c carries the sum to about
+// twice double precision (totals within an ulp or two of the exactly rounded sum). V is double
+// or a vector of doubles (lane by lane). Branch-free; it needs IEEE arithmetic (no -ffast-math,
+// no reassociation).
+template <class V>
+inline void two_sum(V& s, V& c, V v) noexcept {
+    const V t = s + v;
+    const V z = t - s;
+    c += (s - (t - z)) + (v - z);
+    s = t;
+}
+
+// TwoSum on each lane of a strip (it vectorises across lanes). With Comp false, a plain sum (c
+// untouched): see kCompensated in shares.hpp.
 template <bool Comp = true>
 inline void two_sum_lanes(double* __restrict s, double* __restrict c, const double* __restrict v,
                           index_t w) noexcept {
@@ -70,12 +81,7 @@ inline void two_sum_lanes(double* __restrict s, double* __restrict c, const doub
         for (index_t j = 0; j < w; ++j) s[j] += v[j];
         return;
     }
-    for (index_t j = 0; j < w; ++j) {
-        const double t = s[j] + v[j];
-        const double z = t - s[j];
-        c[j] += (s[j] - (t - z)) + (v[j] - z);
-        s[j] = t;
-    }
+    for (index_t j = 0; j < w; ++j) two_sum(s[j], c[j], v[j]);
 }
 
 // A non-finite running sum (inf, NaN) stays non-finite from then on and its correction is

@@ -13,6 +13,7 @@
 #include "sharecube/kernel_api.hpp"
 #include "sharecube/layout.hpp"
 #include "sharecube/parallel.hpp"
+#include "sharecube/shares.hpp"
 
 namespace sharecube {
 namespace SHARECUBE_ISA {
@@ -23,11 +24,36 @@ inline double xlogx(double v) noexcept {
     return v == 0.0 ? 0.0 : __builtin_nan("");
 }
 
+// The totals over the reduced dims alone, written at the kept positions: the summation walk of
+// the share kernels (the same lanes, blocks and order), so that a total here is bit for bit the
+// total those divide by.
+template <class T, bool Swap>
+void sums_along(const T* x, double* sum, const Layout& L, bool skipna, int threads) {
+    const index_t m = L.inner.n;
+    const index_t lanes = strip_lanes<T>(count(L.reduced), m);
+    const index_t nstrips = (m + lanes - 1) / lanes;
+    const index_t items = count(L.outer) * nstrips;
+    const index_t elements = count(L.outer) * m * count(L.reduced);
+    parallel_for(items, threads, elements, [&, skipna](index_t begin, index_t end) {
+        std::vector<double> buf(static_cast<std::size_t>(3 * lanes));
+        double *s = buf.data(), *c = s + lanes, *vals = c + lanes;
+        for (index_t item = begin; item < end; ++item) {
+            const Strip sp = strip_of(L, item, nstrips, lanes);
+            sum_strip_blocked<T, Swap, true>(x + sp.xo, L, sp.w, m - sp.j0, skipna, s, c, vals);
+            for (index_t j = 0; j < sp.w; ++j) sum[sp.oo + j * L.inner.os] = finish(s[j], c[j]);
+        }
+    });
+}
+
 // Each statistic requested in `st` (non-null pointer) over the reduced dims, written at the
 // kept position (L.inner.os and L.outer's os are the statistics arrays' strides). Sums are
 // compensated as in the share kernels; with skipna, NaN counts as absent everywhere.
 template <class T, bool Swap>
 void stats_along(const T* x, const Stats& st, const Layout& L, bool skipna, int threads) {
+    if (st.sum && !st.sumsq && !st.xlogx && !st.count) {
+        sums_along<T, Swap>(x, st.sum, L, skipna, threads);  // the totals behind RCA
+        return;
+    }
     const index_t m = L.inner.n;
     const index_t lanes = 64;
     const index_t nstrips = (m + lanes - 1) / lanes;

@@ -142,12 +142,10 @@ inline void two_sumv(vd& s, vd& c, vd v) noexcept {
     const vd z = (vd)_mm256_fnmadd_pd((__m256d)s, one, (__m256d)t);  // t - s
     const vd e = (s - (t - z)) + (vd)_mm256_fnmadd_pd((__m256d)z, one, (__m256d)v);  // + (v - z)
     c = (vd)_mm256_fmadd_pd((__m256d)e, one, (__m256d)c);  // c + e
-#else
-    const vd t = s + v;
-    const vd z = t - s;
-    c += (s - (t - z)) + (v - z);
-#endif
     s = t;
+#else
+    two_sum(s, c, v);
+#endif
 }
 
 
@@ -690,6 +688,44 @@ inline void divide_rows(const T* x, O* out, const Layout& L, index_t w, const do
     }
 }
 
+// How shares_along writes a strip's shares: the one decision among its write strategies, from
+// the layout and the sizes alone.
+enum class Write {
+    strided,        // each reduced position's lanes copied out (memcpy where out is contiguous)
+    streamed,       // contiguous lanes of whole cache lines, streamed past the caches
+    rows,           // the reduced dim's runs contiguous in x and out: divided run by run
+    rows_whole,     // ... runs back to back, a strip buffered whole and written at once
+    rows_streamed,  // ... and streamed (a large result)
+    packed,         // short runs back to back in out: batches of about 8 KB, streamed
+};
+
+template <class O>
+Write choose_write(const Layout& L, index_t lanes, index_t elements) {
+    const index_t m = L.inner.n;
+    const bool big = wants_streaming(elements * index_t(sizeof(O)));
+    const bool rows = L.inner.os != 1 && !L.reduced.empty() && L.reduced.back().xs == 1 &&
+                      L.reduced.back().os == 1;
+    if (rows) {
+        // Rows back to back in x and out: a strip is one contiguous run of each, buffered whole
+        // (the rows path's strips are a few hundred KB at most, see strip_lanes).
+        const index_t run = L.reduced.back().n;
+        const bool whole = L.reduced.size() == 1 && L.inner.xs == run && L.inner.os == run &&
+                           lanes * run <= (index_t{1} << 17);
+        if (!whole) return Write::rows;
+        return big ? Write::rows_streamed : Write::rows_whole;
+    }
+    const bool contiguous = L.inner.xs == 1 && L.inner.os == 1;
+    // Streaming stores only for rows of whole cache lines: short rows (30 years) would mix
+    // streaming and normal stores within lines, which measured slower than caching them.
+    if (contiguous && big && std::min(lanes, m) * index_t(sizeof(O)) >= 1024)
+        return Write::streamed;
+    // Short rows (30 years) back to back in out, a strip holding the whole inner dim: the
+    // strip's output is one contiguous run, written batch by batch, streamed.
+    if (contiguous && big && lanes >= m && L.reduced.size() == 1 && L.reduced[0].os == m)
+        return Write::packed;
+    return Write::strided;
+}
+
 // out = x / sum(x over the reduced dims), with L.reduced's out strides giving each element's
 // place in out (same shape as x). out may be x itself: each row of a strip is read into a
 // private buffer before it is written, and only after its slice totals are known.
@@ -703,30 +739,20 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
     const index_t nstrips = (m + lanes - 1) / lanes;
     const index_t items = count(L.outer) * nstrips;
     const index_t elements = count(L.outer) * m * count(L.reduced);
-    const bool contiguous = L.inner.xs == 1 && L.inner.os == 1;
-    // Streaming stores only for rows of whole cache lines: short rows (30 years) would mix
-    // streaming and normal stores within lines, which measured slower than caching them.
-    const bool stream = contiguous && wants_streaming(elements * index_t(sizeof(O))) &&
-                        std::min(lanes, m) * index_t(sizeof(O)) >= 1024;
-    const bool rows = L.inner.os != 1 && !L.reduced.empty() && L.reduced.back().xs == 1 &&
-                      L.reduced.back().os == 1;
+    const Write how = choose_write<O>(L, lanes, elements);
+    const bool rows = how == Write::rows || how == Write::rows_whole ||
+                      how == Write::rows_streamed;
+    const bool whole = how == Write::rows_whole || how == Write::rows_streamed;
     const index_t run = rows ? L.reduced.back().n : 0;
-    // Rows back to back in x and out: a strip is one contiguous run of each, buffered whole (the
-    // rows path's strips are a few hundred KB at most, see strip_lanes).
-    const bool whole = rows && L.reduced.size() == 1 && L.inner.xs == run && L.inner.os == run &&
-                       lanes * run <= (index_t{1} << 17);
-    const bool stream_rows = whole && wants_streaming(elements * index_t(sizeof(O)));
-    // Short rows (30 years) back to back in out, a strip holding the whole inner dim: the strip's
-    // output is one contiguous run, written batch by batch of about 8 KB (many rows), streamed.
-    const bool packed = contiguous && !stream && lanes >= m && L.reduced.size() == 1 &&
-                        L.reduced[0].os == m && wants_streaming(elements * index_t(sizeof(O)));
-    const index_t batch =
-        packed ? std::max<index_t>(1, 8192 / (std::max<index_t>(m, 1) * index_t(sizeof(O)))) : 1;
+    const index_t batch = how == Write::packed
+                              ? std::max<index_t>(1, 8192 / (std::max<index_t>(m, 1) *
+                                                             index_t(sizeof(O))))
+                              : 1;
     // By value: through a reference the compiler must assume stores to out may change it.
     parallel_for(items, threads, elements, [&, fill, skipna](index_t begin, index_t end) {
         std::vector<double> buf(static_cast<std::size_t>(5 * lanes));
         std::vector<O> qbuf(static_cast<std::size_t>(
-            std::max({lanes, whole ? lanes * run : run, packed ? batch * m : 0})));
+            std::max({lanes, whole ? lanes * run : run, how == Write::packed ? batch * m : 0})));
         double* s = buf.data();
         double* c = s + lanes;
         double* vals = c + lanes;
@@ -742,11 +768,12 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
             bad |= !all_finite(tot, w);
             const index_t xs = L.inner.xs, os = L.inner.os;
             if (rows) {
-                divide_rows<T, Swap>(x + xo, out + oo, L, w, tot, rcp, fill, whole, stream_rows, q);
+                divide_rows<T, Swap>(x + xo, out + oo, L, w, tot, rcp, fill, whole,
+                                     how == Write::rows_streamed, q);
                 continue;
             }
             reciprocals(tot, w, rcp);
-            if (packed) {
+            if (how == Write::packed) {
                 const Dim& red = L.reduced[0];
                 for (index_t r0 = 0; r0 < red.n; r0 += batch) {
                     const index_t nb = std::min(batch, red.n - r0);
@@ -767,7 +794,7 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
                 divide_strip<T, Swap>(x + xo + xr, xs, w, tot, fill, q);
 #endif
                 O* po = out + oo + orr;
-                if (stream)
+                if (how == Write::streamed)
                     stream_store(po, q, w);
                 else if (os == 1)
                     std::memcpy(po, q, static_cast<std::size_t>(w) * sizeof(O));
@@ -775,7 +802,8 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
                     for (index_t j = 0; j < w; ++j) po[j * os] = q[j];
             });
         }
-        if (stream || stream_rows || packed) stream_fence();
+        if (how == Write::streamed || how == Write::rows_streamed || how == Write::packed)
+            stream_fence();
         if (bad) nonfinite->store(true, std::memory_order_relaxed);
     });
 }
@@ -798,22 +826,10 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& members
                       std::atomic<bool>* nonfinite) {
     const index_t m = L.inner.n;
     const index_t G = memberships.count;
-    // The member lists by group (positions in order), for group_sum_block's chunked walk.
+    // The member lists by group (positions in order) come with the groups, for
+    // group_sum_block's chunked walk over one reduced dim.
     Groups g = memberships;
-    std::vector<std::int64_t> cptr, cidx;
-    if (G > 0 && L.reduced.size() == 1) {
-        const index_t n = L.reduced[0].n;
-        cptr.assign(static_cast<std::size_t>(G + 1), 0);
-        cidx.resize(static_cast<std::size_t>(g.ptr[n]));
-        for (std::int64_t e = 0; e < g.ptr[n]; ++e) ++cptr[static_cast<std::size_t>(g.idx[e] + 1)];
-        for (index_t k = 0; k < G; ++k) cptr[k + 1] += cptr[k];
-        std::vector<std::int64_t> fillp(cptr.begin(), cptr.end() - 1);
-        for (index_t r = 0; r < n; ++r)
-            for (std::int64_t e = g.ptr[r]; e < g.ptr[r + 1]; ++e)
-                cidx[static_cast<std::size_t>(fillp[static_cast<std::size_t>(g.idx[e])]++)] = r;
-        g.cptr = cptr.data();
-        g.cidx = cidx.data();
-    }
+    if (L.reduced.size() != 1) g.cptr = g.cidx = nullptr;
     const index_t lanes = group_lanes<T>(G, count(L.reduced), L.inner.n);
     const index_t nstrips = (m + lanes - 1) / lanes;
     // The groups' sums, a row of lanes each, a cache line apart from a multiple of 4 KB: rows
