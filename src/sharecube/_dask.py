@@ -1,20 +1,22 @@
-"""dask arrays: every function returns a lazy dask array computed chunk by chunk by the kernels.
+"""dask arrays: every declared function on a dask array, as a lazy array computed chunk by chunk
+by the kernels. One engine, :func:`apply`, serves every declaration (:mod:`sharecube._declare`).
 
-Imported only when an input is a dask array. Two plans per function:
+Imported only when an input is a dask array. Two plans per call:
 
-- the reduced axes lie in one chunk each (the usual layout: all countries of a block of
-  sectors and years together): each block goes straight to the numpy-level function, so the
-  result is bit-for-bit the in-memory one;
-- the reduced axes are split into several chunks: each chunk's partial sums come from the
-  kernels (compensated, float64) as two words, the sum and what its rounding left out (see
-  ``_residual``), the words are combined with Neumaier's compensated sum and rounded once, and
-  one more blockwise pass divides. The totals then differ from the in-memory ones by at
-  most an ulp or two (the same accuracy promise); nothing gathers the whole axis into one
-  chunk. ``similarity``, which needs every country and sector of a slice together, is the
-  exception: it rechunks those two axes and says so with a ``PerformanceWarning``. On this
-  path ``hhi`` and ``entropy`` come from the combined one-pass statistics; a chunk's slices
-  whose sums or squares leave the float64 range are summed again scaled by a power of two,
-  and the combination brings every chunk to one scale.
+- the role axes (the reduced ones, or those a function needs whole) lie in one chunk each (the
+  usual layout: all countries of a block of sectors and years together): each block goes
+  straight to the in-memory function, so the result is bit-for-bit the in-memory one;
+- a role axis is split into several chunks: the declaration's split plan. Totals and group sums
+  (:class:`~sharecube._declare.Totals`, :class:`~sharecube._declare.Grouped`): each chunk's
+  partial sums come from the kernels (compensated, float64) as two words, the sum and what its
+  rounding left out (see ``_residual``), the words are combined with Neumaier's compensated sum
+  and rounded once, and one blockwise pass finishes. Statistics
+  (:class:`~sharecube._declare.Stats`: HHI, entropy): each chunk's statistics, those of slices
+  beyond the float64 range summed again scaled by a power of two, combined at one scale, then
+  finished. :class:`~sharecube._declare.Difference` (share change): the base function's lazy
+  result differenced by slicing. :class:`~sharecube._declare.Gather` (similarity, which needs
+  every country and sector of a slice together): the role axes are rechunked, with a
+  ``PerformanceWarning``.
 
 Each chunk runs its kernel on one thread unless ``threads`` is given: dask's scheduler already
 runs one task per core.

@@ -319,12 +319,18 @@ class ShareCubeAccessor:
     def __init__(self, obj: xr.DataArray) -> None:
         self._obj = obj
 
+    def __getattr__(self, name: str) -> Any:
+        return _late(self, name, _dataarray_method)
+
 
 class ShareCubeDatasetAccessor:
     """``Dataset.sharecube``: each method applied to every variable that has the dims."""
 
     def __init__(self, obj: xr.Dataset) -> None:
         self._obj = obj
+
+    def __getattr__(self, name: str) -> Any:
+        return _late(self, name, _dataset_method)
 
     def _map(self, method: str, needs: list[Hashable], **kwargs: Any) -> xr.Dataset:
         out = {}
@@ -334,6 +340,16 @@ class ShareCubeDatasetAccessor:
         if not out:
             raise ValueError(f"no variable of the Dataset has the dimension(s) {needs}")
         return xr.Dataset(out)
+
+
+def _late(accessor: Any, name: str, make: Callable[[Declaration], Any]) -> Any:
+    """The method of a function declared after this module was imported (installed on the
+    class then, like the others)."""
+    decl = _f.DECLARATIONS.get(name)
+    if decl is None or name.startswith("_"):
+        raise AttributeError(f"{type(accessor).__name__!r} object has no attribute {name!r}")
+    setattr(type(accessor), name, make(decl))
+    return getattr(accessor, name)
 
 
 # the methods, one of each kind per declared function
