@@ -132,7 +132,10 @@ def test_shapes_of_results(backend: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["shares", "share_sums", "group_sums", "hhi", "entropy", "rca", "share_change", "similarity"],
+    [
+        *("shares", "share_sums", "group_sums", "hhi", "entropy", "rca", "share_change"),
+        *("similarity", "eci", "pci", "proximity", "density", "coi", "cog"),
+    ],
 )
 def test_public_docstrings_follow_one_numpydoc_layout(name: str) -> None:
     doc = getattr(sc, name).__doc__

@@ -392,7 +392,9 @@ def _block_shape(
     decl: Declaration, x: da.Array, axes: tuple[int, ...], opts: dict[str, Any]
 ) -> dict[str, Any]:
     """How map_blocks is told the shape of a block's result."""
-    if decl.result == "reduce" or (decl.result == "group" and opts["groups"] is None):
+    if decl.result == "reduce":
+        return {"drop_axis": decl.removed(axes)}
+    if decl.result == "group" and opts["groups"] is None:
         return {"drop_axis": axes}
     if decl.result == "group":
         g = opts["groups"].shape[1]
@@ -421,9 +423,10 @@ def apply(decl: Declaration, a: dict[str, Any]) -> Any:
             stacklevel=4,
         )
         x = x.rechunk({ax: -1 for ax in axes})
-    if decl.result == "pairs":  # the pair axes first, as in the result
-        x = da.moveaxis(x, axes, tuple(range(len(axes))))
-        axes = tuple(range(len(axes)))
+    if decl.result == "pairs":  # the paired axis first, then the others, as in the result
+        order = (decl.pair, *(i for i in range(len(axes)) if i != decl.pair))
+        x = da.moveaxis(x, tuple(axes[i] for i in order), tuple(range(len(axes))))
+        axes = tuple(order.index(i) for i in range(len(axes)))
     if decl.result == "group" and opts["groups"] is not None:
         spec = d.normalize_groups(opts["groups"], x.shape[axes[0]], opts["ngroups"], axes[0])
         opts = {**opts, "groups": spec.membership(), "ngroups": None}

@@ -98,7 +98,13 @@ class Declaration:
     options: tuple[str, ...]
     many: bool
     signature: inspect.Signature
+    keeps: tuple[str, ...] = ()
+    pair: int = 0
     func: Callable[..., Any] = field(default=lambda *a, **k: None)
+
+    def removed(self, axes: tuple[int, ...]) -> tuple[int, ...]:
+        """The role axes a "reduce" result does not have (all but those of ``keeps``)."""
+        return tuple(a for r, a in zip(self.roles, axes, strict=True) if r not in self.keeps)
 
     def axes(self, a: dict[str, Any], ndim: int) -> tuple[int, ...]:
         """The role axes of call ``a``, checked: each role one axis (all different), or for a
@@ -197,6 +203,8 @@ def declare(
     checks: dict[str, Callable[[Any, str], Any]] | None = None,
     many: bool = False,
     fast: Callable[..., Any] | None = None,
+    keeps: tuple[str, ...] = (),
+    pair: int = 0,
 ) -> Callable[[F], F]:
     """Declares the public function whose signature and docstring the decorated ``def`` gives
     (its body is never run), and returns the function built from the declaration.
@@ -204,7 +212,9 @@ def declare(
     ``compute(arr, policy, axes, opts, out)`` is the in-memory computation on checked
     arguments (without it, the generic one of a :class:`Stats` or :class:`Difference` split).
     ``fast(*args)``, where given, is tried first with the call's arguments and returns the
-    result or None (a path for small calls bound by Python overhead)."""
+    result or None (a path for small calls bound by Python overhead). ``keeps``: the role axes
+    a "reduce" result keeps (default none); ``pair``: the role whose positions a "pairs" result
+    pairs (default the first), the others removed."""
 
     def build(f: F) -> F:
         sig = inspect.signature(f)
@@ -222,7 +232,18 @@ def declare(
             if p.name != "x" and p.name not in roles and p.name not in _names()
         )
         decl = Declaration(
-            f.__name__, roles, dims, result, compute, split, checks or {}, own, many, full
+            f.__name__,
+            roles,
+            dims,
+            result,
+            compute,
+            split,
+            checks or {},
+            own,
+            many,
+            full,
+            keeps,
+            pair,
         )
         fn = _generate(f, full, decl, fast)
         decl.func = fn

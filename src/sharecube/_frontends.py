@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from sharecube import _declare, _dispatch
+from sharecube.complexity import cog, coi, density, eci, pci, proximity  # noqa: F401
 
 # the public functions, re-exported by the package root
 from sharecube.indicators import entropy, hhi, rca, share_change, similarity  # noqa: F401

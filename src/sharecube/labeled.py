@@ -277,11 +277,15 @@ def _labeled(
     if decl.result == "same":
         return _same(da, ds, call, name)
     if decl.result == "reduce":
-        return _apply(da, call, ds, [], {}, name)
+        gone = [dim for dim, r in zip(ds, decl.roles, strict=True) if r not in decl.keeps]
+        axes = tuple(da.get_axis_num(dim) for dim in ds)
+        kept = [dim for dim in da.dims if dim not in gone]
+        coords = _coords_for(da, kept)
+        return xr.DataArray(call(da.data, axes), dims=kept, coords=coords, name=name)
     partner = a["partner_dim"]
     if partner in da.dims:
         raise ValueError(f"partner_dim {partner!r} is already a dimension of the data")
-    c = ds[0]
+    c = ds[decl.pair]
     data = call(da.data, tuple(da.get_axis_num(x) for x in ds))
     rest = [x for x in da.dims if x not in ds]
     coords = _coords_for(da, rest)

@@ -1,0 +1,483 @@
+"""Economic complexity (Hidalgo and Hausmann 2009) over country x product x year cubes.
+
+Presence ``M_cp`` (RCA >= a threshold, from the kernels), diversity and ubiquity, the economic
+and product complexity indices (ECI, PCI) by the eigenvector method or the method of
+reflections, product proximity, relatedness density, the complexity outlook index (COI) and
+gain (COG). Every other axis (years) is kept: each slice is computed on its own, one at a time,
+so that a product x product matrix never exists for every year at once.
+
+Conventions follow py-ecomplexity (PyPI ``ecomplexity``, Harvard Growth Lab) unless stated:
+
+- ``M_cp = 1`` where ``RCA_cp >= threshold`` (a missing RCA counts as 0), or ``M`` as given
+  (``presence="given"``); diversity ``k_c = sum_p M_cp``, ubiquity ``k_p = sum_c M_cp``.
+- ECI: the eigenvector of the second largest eigenvalue of ``M~ = D^-1 M U^-1 M^T`` (D, U the
+  diagonal diversity and ubiquity), found on the small side (the symmetric country x country
+  matrix ``D^-1/2 M U^-1 M^T D^-1/2``, ``numpy.linalg.eigh``); PCI through the transpose map
+  ``kp = U^-1 M^T kc`` scaled to unit norm, then ``kc = D^-1 M kp``; the sign makes ECI
+  correlate positively with diversity. Standardised as ``ecomplexity`` does: ECI by its own
+  mean and standard deviation, PCI by ECI's (numpy's ``ddof=0``), so that a country's ECI is
+  the mean PCI of its products. Countries with zero diversity and products with zero
+  ubiquity get NaN and are left out of the eigenproblem and of the means (``ecomplexity``
+  inserts the NaN before standardising, so one such country makes every ECI of that year NaN).
+- ``method="reflections"``: the iterations of the method of reflections exactly as the
+  ``economic-complexity`` package (Datawheel) runs them, standardised with ``ddof=1`` (pandas).
+- Proximity ``phi_pq = C_pq / max(k_p, k_q)`` (``C`` the co-occurrence counts ``M^T M``), the
+  symmetric form; ``asymmetric=True`` gives ``C_pq / k_p`` (row p).
+- Density ``w_cp = sum_q M_cq phi_pq / sum_q phi_pq``; COI ``sum_p w_cp (1 - M_cp) PCI_p``
+  (standardised); COG ``(1 - M_cp) sum_q (1 - M_cq) phi_qp PCI_q / sum_r phi_qr`` divided by
+  the standard deviation of the raw ECI. COI and COG use the PCI before standardisation, as
+  ``ecomplexity`` does; products without PCI (zero ubiquity) are left out of their sums.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from sharecube._contracts import Options, Policy
+from sharecube._declare import Gather, declare, deliver
+from sharecube.indicators import rca
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["cog", "coi", "density", "eci", "pci", "proximity"]
+
+Slice = dict[str, NDArray[np.float64]]
+
+
+# ---- checks ------------------------------------------------------------------------------------
+
+
+def _threshold(v: Any, name: str) -> float:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a positive number, got {v!r}")
+    if not (math.isfinite(float(v)) and float(v) > 0):
+        raise ValueError(f"{name} must be a positive number, got {v!r}")
+    return float(v)
+
+
+def _choice(*allowed: str) -> Any:
+    def check(v: Any, name: str) -> str:
+        if not isinstance(v, str) or v not in allowed:
+            raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {v!r}")
+        return v
+
+    return check
+
+
+def _iterations(v: Any, name: str) -> int:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 2:
+        raise ValueError(f"{name} must be an int >= 2, got {v!r}")
+    return int(v)
+
+
+_CHECKS = {
+    "presence": _choice("rca", "given"),
+    "threshold": _threshold,
+    "method": _choice("eigenvector", "reflections"),
+    "iterations": _iterations,
+    "asymmetric": lambda v, name: bool(v),
+}
+
+
+# ---- one slice ---------------------------------------------------------------------------------
+
+
+def _presence(arr: NDArray[Any], pol: Policy, axes: tuple[int, ...], opts: dict[str, Any]) -> Any:
+    """M as float64 (C, P, R): countries, products, then every other axis flattened."""
+    ca, pa = axes
+    if opts["presence"] == "given":
+        m = np.asarray(arr, dtype=np.float64)
+        if np.isnan(m).any() or not np.isin(m, (0.0, 1.0)).all():
+            raise ValueError("x must hold only 0 and 1 with presence='given' (a binary M_cp)")
+    else:
+        r = rca(arr, ca, pa, skipna=pol.skipna, dtype=np.float64, backend=pol.backend)
+        with np.errstate(invalid="ignore"):
+            m = (np.nan_to_num(r, nan=0.0) >= opts["threshold"]).astype(np.float64)
+    rest = [a for a in range(arr.ndim) if a not in axes]
+    moved = np.moveaxis(m, (ca, pa, *rest), range(arr.ndim))
+    return moved.reshape(arr.shape[ca], arr.shape[pa], -1), [arr.shape[a] for a in rest]
+
+
+def _mean_sd(v: NDArray[np.float64], ddof: int) -> tuple[float, float]:
+    """Mean and standard deviation of the non-NaN values (NaN, NaN where there are none)."""
+    ok = v[~np.isnan(v)]
+    if ok.size <= ddof:
+        return math.nan, math.nan
+    with np.errstate(all="ignore"):
+        return float(ok.mean()), float(ok.std(ddof=ddof))
+
+
+def _standardize(v: NDArray[np.float64], ddof: int) -> NDArray[np.float64]:
+    mu, sd = _mean_sd(v, ddof)
+    with np.errstate(all="ignore"):
+        return (v - mu) / sd
+
+
+def _eigenvector(m: NDArray[np.float64], where: str) -> tuple[Any, Any] | None:
+    """Raw (kc, kp) of one slice by the eigenvector method, NaN where diversity or ubiquity is
+    0; None where the eigenproblem is degenerate (warned)."""
+    kc0, kp0 = m.sum(axis=1), m.sum(axis=0)
+    vc, vp = kc0 > 0, kp0 > 0
+    kc = np.full(m.shape[0], np.nan)
+    kp = np.full(m.shape[1], np.nan)
+    mv = m[vc][:, vp]
+    d, u = kc0[vc], kp0[vp]
+    if mv.shape[0] < 3:
+        warnings.warn(f"{where}: fewer than 3 countries with products, no ECI", stacklevel=6)
+        return None
+    a = mv / np.sqrt(d)[:, None] / np.sqrt(u)[None, :]
+    w, vecs = np.linalg.eigh(a @ a.T)
+    if abs(w[-2] - w[-3]) <= 1e-10 * abs(w[-1]):
+        warnings.warn(f"{where}: the second eigenvalue is repeated, no ECI", stacklevel=6)
+        return None
+    c = vecs[:, -2] / np.sqrt(d)
+    p = (mv / u[None, :]).T @ c
+    p /= np.linalg.norm(p)
+    c = (mv / d[:, None]) @ p
+    sign = np.sign(np.corrcoef(d, c)[0, 1]) or 1.0
+    kc[vc], kp[vp] = sign * c, sign * p
+    return kc, kp
+
+
+def _reflections(m: NDArray[np.float64], iterations: int) -> tuple[Any, Any]:
+    """(kc, kp) after the reflections, as ``economic_complexity.complexity`` iterates them."""
+    # the same sums in the same order as pandas runs them (after many reflections the
+    # deviations from the mean are tiny, and their rounding shows once standardised)
+    # (pandas keeps the matrix column by column: M in Fortran order, its transpose in C order)
+    mt, mf = np.ascontiguousarray(m.T), np.asfortranarray(m)
+    kp0, kc0 = m.sum(axis=0), m.sum(axis=1)
+    kp, kc = kp0.copy(), kc0.copy()
+    with np.errstate(all="ignore"):
+        for i in range(1, iterations):
+            kc_prev, kp_prev = kc.copy(), kp.copy()
+            kp = np.dot(mt, kc_prev) / kp0
+            if i < iterations - 1:
+                kc = np.dot(mf, kp_prev) / kc0
+    return kc, kp
+
+
+def _proximity(m: NDArray[np.float64], asymmetric: bool) -> NDArray[np.float64]:
+    co = m.T @ m  # co-occurrence counts, exact in float64
+    k = np.diag(co)
+    with np.errstate(all="ignore"):
+        if asymmetric:
+            return co / k[:, None]
+        return co / np.maximum(k[:, None], k[None, :])
+
+
+def _slice(m: NDArray[np.float64], opts: dict[str, Any], want: set[str], where: str) -> Slice:
+    """What ``want`` names, for one (C, P) presence matrix."""
+    out: Slice = {}
+    if opts["method"] == "reflections":
+        kc, kp = _reflections(m, opts["iterations"])
+        out["eci"], out["pci"] = _standardize(kc, 1), _standardize(kp, 1)
+        raw = (kc, kp)
+    else:
+        found = _eigenvector(m, where)
+        nan_c, nan_p = np.full(m.shape[0], np.nan), np.full(m.shape[1], np.nan)
+        kc, kp = found if found is not None else (nan_c, nan_p)
+        mu, sd = _mean_sd(kc, 0)
+        with np.errstate(all="ignore"):
+            out["eci"], out["pci"] = (kc - mu) / sd, (kp - mu) / sd
+        raw = (kc, kp)
+    if want & {"proximity", "density", "coi", "cog"}:
+        phi = _proximity(m, opts["asymmetric"])
+        out["proximity"] = phi
+        with np.errstate(all="ignore"):
+            dens = m @ (phi.T / np.nansum(phi, axis=1)[None, :])
+            out["density"] = dens
+            kp_raw = np.nan_to_num(raw[1])  # products without PCI add nothing
+            out["coi"] = _standardize(((dens * (1 - m)) * kp_raw).sum(axis=1), 0)
+            gain = phi * (kp_raw / phi.sum(axis=1))[:, None]
+            out["cog"] = (1 - m) * ((1 - m) @ gain) / _mean_sd(raw[0], 0)[1]
+    return out
+
+
+def _compute(name: str) -> Any:
+    def compute(
+        arr: NDArray[Any], pol: Policy, axes: tuple[int, ...], opts: dict[str, Any], out: Any
+    ) -> NDArray[Any]:
+        m, rest = _presence(arr, pol, axes, opts)
+        parts = [_slice(m[:, :, r], opts, {name}, f"slice {r}")[name] for r in range(m.shape[2])]
+        res = np.stack(parts, axis=-1) if parts else np.empty((*_shape(name, m), 0))
+        res = res.reshape(*res.shape[:-1], *rest)
+        ca, pa = axes
+        lead = {"eci": [ca], "coi": [ca], "pci": [pa], "density": [ca, pa], "cog": [ca, pa]}
+        if name == "proximity":
+            return deliver(res, out, pol, arr)
+        order = lead[name]
+        kept = [a for a in range(arr.ndim) if a not in axes or a in order]
+        target = [kept.index(a) for a in order]
+        res = np.moveaxis(res, range(len(order)), target) if len(order) == 1 else res
+        if len(order) == 2:
+            res = np.moveaxis(res, (0, 1), (ca, pa))
+        return deliver(res, out, pol, arr)
+
+    return compute
+
+
+def _shape(name: str, m: NDArray[Any]) -> tuple[int, ...]:
+    c, p = m.shape[:2]
+    return {"eci": (c,), "coi": (c,), "pci": (p,), "proximity": (p, p)}.get(name, (c, p))
+
+
+def _declared(name: str, result: str, keeps: tuple[str, ...] = (), pair: int = 0) -> Any:
+    return declare(
+        roles=("country_axis", "product_axis"),
+        dims=(("country", "country"), ("product", "product")),
+        result=result,  # type: ignore[arg-type]
+        keeps=keeps,
+        pair=pair,
+        compute=_compute(name),
+        checks=_CHECKS,
+        split=Gather(),
+    )
+
+
+_PARAMS = """
+    Parameters
+    ----------
+    x : array_like
+        Exports (or output) by country x product (x year ...): any dtype the kernels read; or
+        a binary presence matrix with ``presence="given"``.
+    country_axis, product_axis : int
+        The two axes (different); every other axis (years) is kept, each slice on its own.
+    presence : {"rca", "given"}
+        ``"rca"``: ``M_cp = RCA_cp >= threshold`` (Balassa RCA from the kernels; missing values
+        count as 0). ``"given"``: ``x`` is ``M`` itself (only 0 and 1).
+    threshold : float
+        The RCA threshold (> 0).
+    method : {"eigenvector", "reflections"}
+        How ECI and PCI are found (see the module's notes).
+    iterations : int
+        Reflections to run with ``method="reflections"`` (as ``economic-complexity``).
+    asymmetric : bool
+        Proximity ``C_pq / k_p`` instead of the symmetric ``C_pq / max(k_p, k_q)``.
+    skipna, dtype, out, backend, threads
+        As in :func:`sharecube.rca` (``zero_total`` is not used).
+"""
+
+
+@_declared("eci", "reduce", keeps=("country_axis",))
+def eci(
+    x: ArrayLike,
+    country_axis: int = 0,
+    product_axis: int = 1,
+    *,
+    presence: str = "rca",
+    threshold: float = 1.0,
+    method: str = "eigenvector",
+    iterations: int = 20,
+    asymmetric: bool = False,
+    **options: Unpack[Options],
+) -> NDArray[np.floating[Any]]:
+    """Economic complexity index of each country.
+    {params}
+    Returns
+    -------
+    ndarray
+        x's shape without ``product_axis``; NaN for a country with no product (zero
+        diversity), and for every country of a slice whose eigenproblem is degenerate (with a
+        warning naming the slice).
+
+    Notes
+    -----
+    Standardised to mean 0 and standard deviation 1 (``ddof=0``; ``ddof=1`` with
+    ``method="reflections"``) over the countries with products; see :mod:`sharecube.complexity`.
+
+    Examples
+    --------
+    >>> import numpy as np, sharecube as sc
+    >>> m = np.array([[1, 1, 1, 1], [1, 1, 1, 0], [1, 1, 0, 0], [1, 0, 0, 0]])
+    >>> sc.eci(m, presence="given").round(6)
+    array([ 1.341641,  0.447214, -0.447214, -1.341641])
+    """
+
+
+@_declared("pci", "reduce", keeps=("product_axis",))
+def pci(
+    x: ArrayLike,
+    country_axis: int = 0,
+    product_axis: int = 1,
+    *,
+    presence: str = "rca",
+    threshold: float = 1.0,
+    method: str = "eigenvector",
+    iterations: int = 20,
+    asymmetric: bool = False,
+    **options: Unpack[Options],
+) -> NDArray[np.floating[Any]]:
+    """Product complexity index of each product.
+    {params}
+    Returns
+    -------
+    ndarray
+        x's shape without ``country_axis``; NaN for a product no country makes (zero
+        ubiquity).
+
+    Notes
+    -----
+    With the eigenvector method standardised by ECI's mean and standard deviation (as
+    ``ecomplexity``), so that a country's ECI is the mean PCI of the products it makes; with
+    ``method="reflections"`` by its own (``ddof=1``, as ``economic-complexity``).
+
+    Examples
+    --------
+    >>> import numpy as np, sharecube as sc
+    >>> m = np.array([[1, 1, 1, 1], [1, 1, 1, 0], [1, 1, 0, 0], [1, 0, 0, 0]])
+    >>> sc.pci(m, presence="given").round(6)
+    array([-1.341641,  0.447214,  2.236068,  4.024922])
+    """
+
+
+@_declared("proximity", "pairs", pair=1)
+def proximity(
+    x: ArrayLike,
+    country_axis: int = 0,
+    product_axis: int = 1,
+    *,
+    presence: str = "rca",
+    threshold: float = 1.0,
+    method: str = "eigenvector",
+    iterations: int = 20,
+    asymmetric: bool = False,
+    **options: Unpack[Options],
+) -> NDArray[np.floating[Any]]:
+    """Product proximity: how often two products are made by the same countries.
+    {params}
+    Returns
+    -------
+    ndarray
+        Shape ``(P, P, *other axes)``; NaN in the row and column of a product no country makes.
+
+    Notes
+    -----
+    ``phi_pq = C_pq / max(k_p, k_q)`` with ``C_pq`` the number of countries making both and
+    ``k_p`` the ubiquity: the smaller of the two conditional probabilities. Asked for alone,
+    one slice's matrix exists at a time besides the result; pass ``dtype=np.float32`` to halve
+    the result.
+
+    Examples
+    --------
+    >>> import numpy as np, sharecube as sc
+    >>> m = np.array([[1, 1, 0], [1, 0, 1], [1, 1, 1]])
+    >>> sc.proximity(m, presence="given")
+    array([[1.        , 0.66666667, 0.66666667],
+           [0.66666667, 1.        , 0.5       ],
+           [0.66666667, 0.5       , 1.        ]])
+    """
+
+
+@_declared("density", "same")
+def density(
+    x: ArrayLike,
+    country_axis: int = 0,
+    product_axis: int = 1,
+    *,
+    presence: str = "rca",
+    threshold: float = 1.0,
+    method: str = "eigenvector",
+    iterations: int = 20,
+    asymmetric: bool = False,
+    **options: Unpack[Options],
+) -> NDArray[np.floating[Any]]:
+    """Relatedness density: how close each product is to what each country already makes.
+    {params}
+    Returns
+    -------
+    ndarray
+        x's shape.
+
+    Notes
+    -----
+    ``w_cp = sum_q M_cq phi_pq / sum_q phi_pq`` (Hidalgo et al. 2007), in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np, sharecube as sc
+    >>> m = np.array([[1, 1, 0], [1, 0, 1], [1, 1, 1]])
+    >>> sc.density(m, presence="given").round(4)
+    array([[0.7143, 0.7692, 0.5385],
+           [0.7143, 0.5385, 0.7692],
+           [1.    , 1.    , 1.    ]])
+    """
+
+
+@_declared("coi", "reduce", keeps=("country_axis",))
+def coi(
+    x: ArrayLike,
+    country_axis: int = 0,
+    product_axis: int = 1,
+    *,
+    presence: str = "rca",
+    threshold: float = 1.0,
+    method: str = "eigenvector",
+    iterations: int = 20,
+    asymmetric: bool = False,
+    **options: Unpack[Options],
+) -> NDArray[np.floating[Any]]:
+    """Complexity outlook index: how many complex products lie near a country's own.
+    {params}
+    Returns
+    -------
+    ndarray
+        x's shape without ``product_axis``.
+
+    Notes
+    -----
+    ``sum_p w_cp (1 - M_cp) PCI_p`` over the products the country does not make, with the PCI
+    before standardisation, then standardised over the countries (``ddof=0``).
+
+    Examples
+    --------
+    >>> import numpy as np, sharecube as sc
+    >>> m = np.array([[1, 1, 1, 1], [1, 1, 1, 0], [1, 1, 0, 0], [1, 0, 0, 0]])
+    >>> sc.coi(m, presence="given").shape
+    (4,)
+    """
+
+
+@_declared("cog", "same")
+def cog(
+    x: ArrayLike,
+    country_axis: int = 0,
+    product_axis: int = 1,
+    *,
+    presence: str = "rca",
+    threshold: float = 1.0,
+    method: str = "eigenvector",
+    iterations: int = 20,
+    asymmetric: bool = False,
+    **options: Unpack[Options],
+) -> NDArray[np.floating[Any]]:
+    """Complexity outlook gain: what starting each product would add to a country's outlook.
+    {params}
+    Returns
+    -------
+    ndarray
+        x's shape; 0 where the country already makes the product.
+
+    Notes
+    -----
+    ``(1 - M_cp) sum_q (1 - M_cq) phi_qp PCI_q / sum_r phi_qr``, PCI before standardisation,
+    divided by the standard deviation of the raw ECI (as ``ecomplexity``).
+
+    Examples
+    --------
+    >>> import numpy as np, sharecube as sc
+    >>> m = np.array([[1, 1, 1, 1], [1, 1, 1, 0], [1, 1, 0, 0], [1, 0, 0, 0]])
+    >>> float(sc.cog(m, presence="given")[0, 0])
+    0.0
+    """
+
+
+for _f in (eci, pci, proximity, density, coi, cog):
+    _f.__doc__ = (_f.__doc__ or "").replace(
+        "    {params}\n", _PARAMS.lstrip("\n").replace("\n    Parameters", "    Parameters", 1)
+    )

@@ -1,0 +1,157 @@
+"""Economic complexity against the packages economists use: ``ecomplexity`` (Harvard Growth
+Lab; the eigenvector method, proximity, density, COI, COG) and ``economic-complexity``
+(Datawheel; the method of reflections), on generated panels."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sharecube as sc
+
+ecx = pytest.importorskip("ecomplexity")
+ec = pytest.importorskip("economic_complexity")
+from ecomplexity.calc_proximity import calc_discrete_proximity  # noqa: E402
+
+
+def panel(seed: int, c: int = 30, p: int = 40, t: int = 3) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.lognormal(0, 2, (c, p, t)) * (rng.random((c, p, t)) < 0.7)
+
+
+def reference(x: np.ndarray, manual: bool = False) -> dict[str, np.ndarray]:
+    """ecomplexity's columns as (C, P, T) cubes."""
+    c, p, t = x.shape
+    idx = pd.MultiIndex.from_product([range(t), range(c), range(p)], names=["y", "l", "k"])
+    df = pd.DataFrame({"v": x.transpose(2, 0, 1).ravel()}, index=idx).reset_index()
+    cols = {"time": "y", "loc": "l", "prod": "k", "val": "v"}
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        out = ecx.ecomplexity(
+            df,
+            cols,
+            presence_test="manual" if manual else "rca",
+            check_logsupermodularity=False,
+            verbose=False,
+        )
+    out = out.sort_values(["y", "l", "k"])
+    names = ["eci", "pci", "density", "coi", "cog", "mcp"]
+    return {n: out[n].to_numpy().reshape(t, c, p).transpose(1, 2, 0) for n in names}
+
+
+def close(got: np.ndarray, want: np.ndarray, rtol: float) -> None:
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * np.nanmax(np.abs(want)))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_agrees_with_ecomplexity(seed: int) -> None:
+    x = panel(seed)
+    ref = reference(x)
+    close(sc.eci(x), ref["eci"][:, 0, :], 1e-8)
+    close(sc.pci(x), ref["pci"][0, :, :], 1e-8)
+    close(sc.density(x), ref["density"], 1e-8)
+    close(sc.coi(x), ref["coi"][:, 0, :], 1e-8)
+    close(sc.cog(x), ref["cog"], 1e-8)
+
+
+def test_axes_anywhere_and_a_float32_result() -> None:
+    x = panel(4)
+    want = sc.eci(x)
+    moved = np.moveaxis(x, (0, 1), (2, 0))  # (P, T, C)
+    np.testing.assert_array_equal(sc.eci(moved, 2, 0), want.T)
+    assert sc.proximity(x, dtype=np.float32).dtype == np.float32
+
+
+def test_proximity_matches_ecomplexity() -> None:
+    x = panel(5)
+    m = reference(x)["mcp"]
+    for asym in (False, True):
+        got = sc.proximity(m, presence="given", asymmetric=asym)
+        for t in range(m.shape[2]):
+            k = m[:, :, t].sum(axis=0)
+            with np.errstate(all="ignore"):
+                want = calc_discrete_proximity(m[:, :, t], k, asym)
+            np.testing.assert_allclose(got[:, :, t], want, rtol=1e-15)
+
+
+def test_zero_diversity_and_ubiquity_are_nan_and_left_out() -> None:
+    """A country without products and a product nobody makes get NaN; the others are as
+    ecomplexity gives them without those (ecomplexity itself would make every ECI NaN)."""
+    x = panel(6, t=1)
+    m = (reference(x)["mcp"] > 0).astype(float)
+    m[3, :, :] = 0
+    m[:, 7, :] = 0
+    eci, pci = sc.eci(m, presence="given"), sc.pci(m, presence="given")
+    assert np.isnan(eci[3]).all() and np.isnan(pci[7]).all()
+    keep_c = np.arange(m.shape[0]) != 3
+    keep_p = np.arange(m.shape[1]) != 7
+    ref = reference(m[keep_c][:, keep_p], manual=True)
+    close(eci[keep_c], ref["eci"][:, 0, :], 1e-8)
+    close(pci[keep_p], ref["pci"][0, :, :], 1e-8)
+
+
+@pytest.mark.parametrize("iterations", [2, 5, 20])
+def test_reflections_agree_with_economic_complexity(iterations: int) -> None:
+    x = panel(7)
+    for t in range(x.shape[2]):
+        r = ec.rca(pd.DataFrame(x[:, :, t]))
+        e, p = ec.complexity(r, iterations=iterations)
+        kw = {"method": "reflections", "iterations": iterations}
+        np.testing.assert_allclose(sc.eci(x[:, :, t], **kw), e.to_numpy(), rtol=0, atol=1e-10)
+        np.testing.assert_allclose(sc.pci(x[:, :, t], **kw), p.to_numpy(), rtol=0, atol=1e-10)
+
+
+def test_dask_and_the_accessor_give_the_same() -> None:
+    da = pytest.importorskip("dask.array")
+    xr = pytest.importorskip("xarray")
+    import sharecube.labeled  # noqa: F401
+
+    x = panel(8, t=4)
+    lazy = da.from_array(x, chunks=(30, 40, 1))  # a year a chunk
+    for fn in (sc.eci, sc.pci, sc.density, sc.proximity):
+        np.testing.assert_array_equal(fn(lazy).compute(), fn(x))
+    with pytest.warns(da.core.PerformanceWarning, match="rechunking"):
+        split = sc.eci(da.from_array(x, chunks=(7, 40, 2)))
+    np.testing.assert_array_equal(split.compute(), sc.eci(x))
+    cube = xr.DataArray(
+        x,
+        dims=("country", "product", "year"),
+        coords={"country": [f"c{i}" for i in range(30)], "year": [2000, 2001, 2002, 2003]},
+    )
+    got = cube.sharecube.eci()
+    assert got.dims == ("country", "year") and list(got.country.values[:2]) == ["c0", "c1"]
+    np.testing.assert_array_equal(got, sc.eci(x))
+    prox = cube.sharecube.proximity(partner_dim="product_2")
+    assert prox.dims == ("product", "product_2", "year")
+
+
+def test_bad_input_and_degenerate_years() -> None:
+    x = panel(9)
+    with pytest.raises(ValueError, match="only 0 and 1 with presence='given'"):
+        sc.eci(x, presence="given")
+    with pytest.raises(ValueError, match="threshold must be a positive number"):
+        sc.eci(x, threshold=0)
+    with pytest.raises(ValueError, match="method must be one of"):
+        sc.eci(x, method="svd")
+    with pytest.raises(ValueError, match="country_axis and product_axis must differ"):
+        sc.eci(x, 1, 1)
+    m = np.zeros((5, 4, 2))
+    m[:, :, 1] = np.eye(5, 4)  # slice 1: every product in one country, eigenvalues repeated
+    m[:4, :, 0] = np.tril(np.ones((4, 4)))
+    with pytest.warns(UserWarning, match="slice 1: the second eigenvalue is repeated"):
+        got = sc.eci(m, presence="given")
+    assert np.isnan(got[:, 1]).all() and np.isfinite(got[:4, 0]).all()
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    import sharecube.complexity
+
+    failures, tried = doctest.testmod(sharecube.complexity)
+    assert tried >= 6 and failures == 0
