@@ -27,7 +27,7 @@ LAYERS: list[set[str]] = [
     {"complexity"},  # economic complexity, on the indicators
     {"_dask"},  # the dask engine, over the in-memory functions
     {"_frontends"},  # the public functions: in memory or dask
-    {"tidy", "labeled", "datasets", "_io"},  # labeled data, reading and writing files
+    {"tidy", "labeled", "datasets", "_io", "compat"},  # labeled data, files, drop-ins
     {"__init__"},  # the facade: ``import sharecube``
     {"cooperation"},
     {"report"},
