@@ -155,3 +155,15 @@ def test_docstring_examples() -> None:
 
     failures, tried = doctest.testmod(sharecube.complexity)
     assert tried >= 6 and failures == 0
+
+
+def test_indices_gives_each_function_at_once() -> None:
+    from sharecube.complexity import indices
+
+    x = np.moveaxis(panel(10), 2, 0)  # (T, C, P)
+    want = ("eci", "pci", "proximity", "density", "coi", "cog")
+    got = indices(x, 1, 2, want=want)
+    for name in want:
+        np.testing.assert_array_equal(got[name], getattr(sc, name)(x, 1, 2), err_msg=name)
+    with pytest.raises(ValueError, match="want must name some of"):
+        indices(x, 1, 2, want=("eci", "gini"))

@@ -38,8 +38,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from sharecube import _dispatch as d
 from sharecube._contracts import Options, Policy
-from sharecube._declare import Gather, declare, deliver
+from sharecube._declare import DECLARATIONS, Gather, declare, deliver, policy
 from sharecube.indicators import rca
 
 if TYPE_CHECKING:
@@ -199,32 +200,85 @@ def _slice(m: NDArray[np.float64], opts: dict[str, Any], want: set[str], where: 
     return out
 
 
+_LEAD = {"eci": "c", "coi": "c", "pci": "p", "density": "cp", "cog": "cp", "proximity": "pp"}
+
+
+def _run(
+    arr: NDArray[Any], pol: Policy, axes: tuple[int, ...], opts: dict[str, Any], want: set[str]
+) -> dict[str, NDArray[np.float64]]:
+    """Each result in ``want`` over the whole cube, from one pass over its slices: laid out as
+    its public function gives it (x's axes, less those it drops; proximity (P, P, rest...))."""
+    m, rest = _presence(arr, pol, axes, opts)
+    c, p, n = m.shape
+    sizes = {"c": c, "p": p}
+    stacks = {k: np.empty((*(sizes[ax] for ax in _LEAD[k]), n)) for k in want}
+    for r in range(n):
+        res = _slice(np.ascontiguousarray(m[:, :, r]), opts, want, f"slice {r}")
+        for k in want:
+            stacks[k][..., r] = res[k]
+    ca, pa = axes
+    placed = {}
+    for k, v in stacks.items():
+        v = v.reshape(*v.shape[:-1], *rest)
+        lead = _LEAD[k]
+        if lead in ("c", "p"):
+            dropped = pa if lead == "c" else ca
+            kept = [a for a in range(arr.ndim) if a != dropped]
+            v = np.moveaxis(v, 0, kept.index(ca if lead == "c" else pa))
+        elif lead == "cp":
+            v = np.moveaxis(v, (0, 1), (ca, pa))
+        placed[k] = v
+    return placed
+
+
 def _compute(name: str) -> Any:
     def compute(
         arr: NDArray[Any], pol: Policy, axes: tuple[int, ...], opts: dict[str, Any], out: Any
     ) -> NDArray[Any]:
-        m, rest = _presence(arr, pol, axes, opts)
-        parts = [_slice(m[:, :, r], opts, {name}, f"slice {r}")[name] for r in range(m.shape[2])]
-        res = np.stack(parts, axis=-1) if parts else np.empty((*_shape(name, m), 0))
-        res = res.reshape(*res.shape[:-1], *rest)
-        ca, pa = axes
-        lead = {"eci": [ca], "coi": [ca], "pci": [pa], "density": [ca, pa], "cog": [ca, pa]}
-        if name == "proximity":
-            return deliver(res, out, pol, arr)
-        order = lead[name]
-        kept = [a for a in range(arr.ndim) if a not in axes or a in order]
-        target = [kept.index(a) for a in order]
-        res = np.moveaxis(res, range(len(order)), target) if len(order) == 1 else res
-        if len(order) == 2:
-            res = np.moveaxis(res, (0, 1), (ca, pa))
-        return deliver(res, out, pol, arr)
+        return deliver(_run(arr, pol, axes, opts, {name})[name], out, pol, arr)
 
     return compute
 
 
-def _shape(name: str, m: NDArray[Any]) -> tuple[int, ...]:
-    c, p = m.shape[:2]
-    return {"eci": (c,), "coi": (c,), "pci": (p,), "proximity": (p, p)}.get(name, (c, p))
+def indices(
+    x: ArrayLike,
+    country_axis: int = 0,
+    product_axis: int = 1,
+    *,
+    want: tuple[str, ...] = ("eci", "pci", "density", "coi", "cog"),
+    presence: str = "rca",
+    threshold: float = 1.0,
+    method: str = "eigenvector",
+    iterations: int = 20,
+    asymmetric: bool = False,
+    skipna: bool = True,
+    backend: str | None = None,
+) -> dict[str, NDArray[np.float64]]:
+    """Several complexity results at once, from one pass over the slices (each slice's
+    eigenproblem and proximity computed once): ``want`` names them among ``"eci"``, ``"pci"``,
+    ``"proximity"``, ``"density"``, ``"coi"`` and ``"cog"``; each comes as its function gives
+    it (:func:`eci` and the others, same arguments), in float64."""
+    bad = [w for w in want if w not in _LEAD]
+    if bad or not want:
+        raise ValueError(f"want must name some of {', '.join(_LEAD)}, got {want!r}")
+    decl = DECLARATIONS["eci"]
+    a = {
+        "country_axis": country_axis,
+        "product_axis": product_axis,
+        "presence": presence,
+        "threshold": threshold,
+        "method": method,
+        "iterations": iterations,
+        "asymmetric": asymmetric,
+        "skipna": skipna,
+        "dtype": np.float64,
+        "out": None,
+        "backend": backend,
+        "threads": None,
+    }
+    arr = d.as_input(x)
+    pol = policy(arr.dtype, a)
+    return _run(arr, pol, decl.axes(a, arr.ndim), decl.opts(a), set(want))
 
 
 def _declared(name: str, result: str, keeps: tuple[str, ...] = (), pair: int = 0) -> Any:
