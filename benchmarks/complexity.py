@@ -10,8 +10,9 @@ so that the machine's drift hits them alike) and the speed-up is the median of t
 ratios. ``ecomplexity``: its ``ecomplexity()`` on the long table (ECI, PCI, density, COI, COG;
 log-supermodularity check off) against ``sharecube.compat.ecomplexity`` on the same table (the
 same columns, pandas reshaping included) and against ``sharecube.complexity.indices`` on the
-cube (the same numbers, no table). ``economic-complexity``: its ``rca`` and ``complexity`` (20 reflections) year by
-year on pivoted tables against ``sharecube.complexity.indices(method="reflections")``.
+cube (the same numbers, no table). ``economic-complexity``: its ``rca`` and ``complexity`` (20
+reflections) year by year on pivoted tables against
+``sharecube.complexity.indices(method="reflections")``.
 
 Part 2, sharecube alone on a (200, 5000, 30) cube: ECI and PCI for every year, then with
 proximity, density, COI and COG; wall time and the peak of numpy's allocations (tracemalloc).
