@@ -104,3 +104,21 @@ def test_economic_complexity_drop_ins() -> None:
         oec.relatedness(r), ec.relatedness(r, proximities=phi), rtol=1e-13
     )
     pd.testing.assert_frame_equal(oec.distance(r), ec.distance(r, proximities=phi), rtol=1e-13)
+
+
+def test_opportunity_gain_and_pgi_drop_ins() -> None:
+    rng = np.random.default_rng(6)
+    x = rng.lognormal(0, 2, (20, 25)) * (rng.random((20, 25)) < 0.7)
+    tbl = pd.DataFrame(x, index=[f"c{i}" for i in range(20)], columns=[f"p{k}" for k in range(25)])
+    oec = compat.economic_complexity
+    r = ec.rca(tbl)
+    _, pci = ec.complexity(r)
+    phi = oec.proximity(r)
+    pd.testing.assert_frame_equal(
+        oec.opportunity_gain(r, pci=pci),
+        ec.opportunity_gain(r, pci=pci, proximities=phi),
+        rtol=1e-12,
+    )
+    gini = pd.DataFrame({"gini": rng.uniform(25, 60, 22)}, index=[f"c{i}" for i in range(22)])
+    gini = gini.drop(index=["c3"])  # a country without a Gini index is left out
+    pd.testing.assert_frame_equal(oec.pgi(tbl, r, gini), ec.pgi(tbl, r, gini), rtol=1e-12)

@@ -6,7 +6,8 @@ numbers from sharecube's kernels.
   columns in the same layout.
 - ``import economic_complexity as ec`` (Datawheel, the OEC's) ->
   ``from sharecube.compat import economic_complexity as ec``: ``ec.rca``, ``ec.complexity``,
-  ``ec.proximity``, ``ec.relatedness`` and ``ec.distance`` on pivoted DataFrames.
+  ``ec.proximity``, ``ec.relatedness``, ``ec.distance``, ``ec.opportunity_gain`` and ``ec.pgi``
+  on pivoted DataFrames.
 
 What they do not (yet) offer says so in a one-line error naming the argument: ``ecomplexity``'s
 ``presence_test="rpop"``/``"both"``, ``continuous=True``, ``proximity_edgelist`` and ``knn``.
@@ -251,11 +252,58 @@ def _oec_distance(
     return 1 - _oec_relatedness(df_rca, cutoff=cutoff, proximities=proximities)
 
 
+def _oec_opportunity_gain(
+    df_rca: pd.DataFrame,
+    *,
+    pci: pd.Series,
+    cutoff: float = 1,
+    proximities: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """``economic_complexity.opportunity_gain``: for each country and product,
+    ``sum_q (1 - M_cq) PCI_q phi_qp / sum_q' phi_q'p - (1 - d_cp) PCI_p`` with ``d`` the
+    relatedness of the products the country does not make."""
+    if proximities is None:
+        proximities = _oec_proximity(df_rca, cutoff=cutoff)
+    m = df_rca.ge(cutoff).astype(int).to_numpy(dtype=np.float64)
+    phi = proximities.to_numpy(dtype=np.float64)
+    kp = pci.reindex(df_rca.columns).to_numpy(dtype=np.float64)
+    inv = 1.0 - m
+    with np.errstate(all="ignore"):
+        col = phi.sum(axis=0)[None, :]
+        gain = (inv * kp[None, :]) @ (phi / col) - (1.0 - (inv @ phi) / col) * kp[None, :]
+    return pd.DataFrame(gain, index=df_rca.index, columns=df_rca.columns)
+
+
+def _oec_pgi(
+    tbl: pd.DataFrame,
+    rcas: pd.DataFrame,
+    gini: pd.DataFrame,
+    *,
+    cutoff: float = 1,
+    name: str = "pgi",
+) -> pd.DataFrame:
+    """``economic_complexity.pgi``: the product Gini index, ``sum_c M_cp s_cp G_c /
+    sum_c M_cp s_cp`` with ``s_cp`` the product's share in the country's exports, over the
+    countries in both ``tbl`` and ``gini`` (sorted)."""
+    tbl = tbl.dropna(how="all", axis=1).fillna(value=0)
+    measure = gini.fillna(value=0)
+    both = sorted(set(tbl.index) & set(measure.index))
+    x = tbl.loc[both].to_numpy(dtype=np.float64)
+    m = rcas.ge(cutoff).astype(int).loc[both, tbl.columns].to_numpy(dtype=np.float64)
+    g = measure.loc[both].to_numpy(dtype=np.float64)[:, 0]
+    with np.errstate(all="ignore"):
+        ms = m * (x / x.sum(axis=1)[:, None])
+        res = (ms.T @ g) / ms.sum(axis=0)
+    return pd.DataFrame({name: res}, index=tbl.columns)
+
+
 economic_complexity = SimpleNamespace(
     rca=_oec_rca,
     complexity=_oec_complexity,
     proximity=_oec_proximity,
     relatedness=_oec_relatedness,
     distance=_oec_distance,
+    opportunity_gain=_oec_opportunity_gain,
+    pgi=_oec_pgi,
 )
 """The functions of the ``economic-complexity`` package of the same names (Datawheel)."""
