@@ -68,23 +68,33 @@ void stats_along(const T* x, const Stats& st, const Layout& L, bool skipna, int 
             const Strip sp = strip_of(L, item, nstrips, lanes);
             const index_t w = sp.w, xo = sp.xo, oo = sp.oo;
             std::fill(buf.begin(), buf.begin() + 7 * lanes, 0.0);
-            for_each_offset(L.reduced, [&](index_t, index_t xr, index_t) {
-                load_strip<T, Swap>(x + xo + xr, L.inner.xs, w, false, vals);
-                for (index_t j = 0; j < w; ++j) {
-                    const bool present = vals[j] == vals[j];
-                    n[j] += present ? 1.0 : 0.0;
-                    if (skipna && !present) vals[j] = 0.0;
-                }
-                two_sum_lanes(s1, c1, vals, w);
+            // the squares and x log x of a row's values, once the total has them
+            const auto more = [&](index_t, const double* v) {
                 if (st.sumsq) {
-                    for (index_t j = 0; j < w; ++j) tmp[j] = vals[j] * vals[j];
+                    for (index_t j = 0; j < w; ++j) tmp[j] = v[j] * v[j];
                     two_sum_lanes(s2, c2, tmp, w);
                 }
                 if (st.xlogx) {
-                    for (index_t j = 0; j < w; ++j) tmp[j] = xlogx(vals[j]);
+                    for (index_t j = 0; j < w; ++j) tmp[j] = xlogx(v[j]);
                     two_sum_lanes(sl, cl, tmp, w);
                 }
-            });
+            };
+            if (!st.count) {
+                // the share kernels' strip walk (sum_strip), the statistics on each row it loads
+                sum_strip<T, Swap, true>(x + xo, L, w, skipna, s1, c1, vals, more);
+            } else {
+                // counting needs the NaN before skipna drops them: the same walk, written out
+                for_each_offset(L.reduced, [&](index_t r, index_t xr, index_t) {
+                    load_strip<T, Swap>(x + xo + xr, L.inner.xs, w, false, vals);
+                    for (index_t j = 0; j < w; ++j) {
+                        const bool present = vals[j] == vals[j];
+                        n[j] += present ? 1.0 : 0.0;
+                        if (skipna && !present) vals[j] = 0.0;
+                    }
+                    two_sum_lanes(s1, c1, vals, w);
+                    more(r, vals);
+                });
+            }
             const index_t os = L.inner.os;
             for (index_t j = 0; j < w; ++j) {
                 if (st.sum) st.sum[oo + j * os] = finish(s1[j], c1[j]);
