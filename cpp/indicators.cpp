@@ -68,6 +68,23 @@ void min_sum_pairs(const py::array& s, py::array& out, bool skipna, int threads)
     isa.min_sum_pairs(sp, op, C, R, K, skipna, threads);
 }
 
+void co_occurrence(const py::array& bits, py::array& out, int threads) {
+    if (bits.ndim() != 2 || out.ndim() != 2 || bits.dtype().kind() != 'u' ||
+        bits.itemsize() != 8 || out.dtype().kind() != 'f' || out.itemsize() != 8 ||
+        !(bits.flags() & py::array::c_style) || !(out.flags() & py::array::c_style) ||
+        !out.writeable())
+        throw std::invalid_argument(
+            "sharecube._core.co_occurrence: needs C-contiguous uint64 bits and float64 out");
+    const index_t N = bits.shape(0), W = bits.shape(1);
+    if (out.shape(0) != N || out.shape(1) != N)
+        throw std::invalid_argument("sharecube._core.co_occurrence: out must be (N, N)");
+    const auto* bp = static_cast<const std::uint64_t*>(bits.data());
+    auto* op = static_cast<double*>(out.mutable_data());
+    const Isa& isa = current_isa();
+    py::gil_scoped_release release;  // raw buffers only, kept alive by the caller
+    isa.co_occurrence(bp, op, N, W, threads);
+}
+
 }  // namespace
 
 void register_indicators(py::module_& m) {
@@ -78,4 +95,6 @@ void register_indicators(py::module_& m) {
           "of non-NaN values over the axes in reduce_mask, in one pass.");
     m.def("min_sum_pairs", &min_sum_pairs, py::arg("s"), py::arg("out"), py::arg("skipna"),
           py::arg("threads"), "out[i, j, r] = sum_k min(s[i, r, k], s[j, r, k]).");
+    m.def("co_occurrence", &co_occurrence, py::arg("bits"), py::arg("out"), py::arg("threads"),
+          "out[i, j] = number of bits set in both rows i and j of bits (uint64 words).");
 }

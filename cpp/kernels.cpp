@@ -74,5 +74,9 @@ void min_sum_pairs(const double* s, double* out, index_t C, index_t R, index_t K
     min_sum_pairs_kernel(s, out, C, R, K, skipna, threads);
 }
 
+void co_occurrence(const std::uint64_t* bits, double* out, index_t N, index_t W, int threads) {
+    co_occurrence_kernel(bits, out, N, W, threads);
+}
+
 }  // namespace SHARECUBE_ISA
 }  // namespace sharecube

@@ -167,3 +167,21 @@ def test_indices_gives_each_function_at_once() -> None:
         np.testing.assert_array_equal(got[name], getattr(sc, name)(x, 1, 2), err_msg=name)
     with pytest.raises(ValueError, match="want must name some of"):
         indices(x, 1, 2, want=("eci", "gini"))
+
+
+@pytest.mark.parametrize("countries", [1, 63, 64, 65, 130])
+def test_co_occurrence_counts_on_every_backend(countries: int) -> None:
+    """The popcount kernel behind proximity: exact counts for any number of countries (bits in
+    a word), the same for every backend and thread count."""
+    from sharecube._contracts import pack_rows
+    from sharecube._declare import policy
+
+    rng = np.random.default_rng(countries)
+    m = rng.random((countries, 37)) < 0.4
+    want = m.T.astype(np.int64) @ m.astype(np.int64)
+    for backend in sc.backends():
+        for threads in (None, 1):
+            a = {"skipna": True, "dtype": None, "out": None, "threads": threads}
+            pol = policy(np.dtype(np.float64), {**a, "backend": backend})
+            got = pol.impl.co_occurrence(pack_rows(m.T), pol)
+            np.testing.assert_array_equal(got, want, err_msg=f"{backend} threads={threads}")

@@ -127,3 +127,16 @@ class Backend(Protocol):
 
     def min_sum_pairs(self, s: NDArray[np.float64], pol: Policy) -> NDArray[np.float64]:
         """``out[i, j, r] = sum_k min(s[i, r, k], s[j, r, k])`` for a (C, R, K) array."""
+
+    def co_occurrence(self, bits: NDArray[np.uint64], pol: Policy) -> NDArray[np.float64]:
+        """``out[i, j]``: the bits set in both rows i and j of ``bits`` (N rows of 64-bit words;
+        a presence matrix packed a bit a country, :func:`pack_rows`), as float64 (N, N)."""
+
+
+def pack_rows(m: NDArray[Any]) -> NDArray[np.uint64]:
+    """The rows of a 0/1 matrix (N, K) packed a bit a column into 64-bit words (N, ceil(K/64))."""
+    packed = np.packbits(np.asarray(m, dtype=bool), axis=1, bitorder="little")
+    words = -(-packed.shape[1] // 8)
+    padded = np.zeros((packed.shape[0], 8 * words), dtype=np.uint8)
+    padded[:, : packed.shape[1]] = packed
+    return padded.view(np.uint64)

@@ -72,3 +72,9 @@ def min_sum_pairs(s: NDArray[np.float64], pol: Policy) -> NDArray[np.float64]:
     out = np.empty((s.shape[0], s.shape[0], s.shape[1]))
     _core.min_sum_pairs(s, out, skipna, threads)
     return out
+
+
+def co_occurrence(bits: NDArray[np.uint64], pol: Policy) -> NDArray[np.float64]:
+    out = np.empty((bits.shape[0], bits.shape[0]))
+    _core.co_occurrence(np.ascontiguousarray(bits), out, pol.threads)
+    return out

@@ -464,3 +464,38 @@ def min_sum_pairs(s: NDArray[np.float64], pol: Policy) -> NDArray[np.float64]:
     out = np.empty((s.shape[0], s.shape[0], s.shape[1]))
     _run(_min_sum_pairs, threads, _readable(s), out, skipna)
     return out
+
+
+_M1, _M2, _M4 = (
+    np.uint64(0x5555555555555555),
+    np.uint64(0x3333333333333333),
+    np.uint64(0x0F0F0F0F0F0F0F0F),
+)
+_H01, _ONE, _TWO, _FOUR, _56 = (np.uint64(v) for v in (0x0101010101010101, 1, 2, 4, 56))
+
+
+@njit(cache=True)
+def _popcount(v: Any) -> Any:  # pragma: no cover - jitted
+    # the bit-slicing count (Hacker's Delight 5-2), in uint64 throughout
+    v = v - ((v >> _ONE) & _M1)
+    v = (v & _M2) + ((v >> _TWO) & _M2)
+    v = (v + (v >> _FOUR)) & _M4
+    return (v * _H01) >> _56
+
+
+@njit(cache=True, parallel=True)
+def _co_occurrence(bits: Any, out: Any) -> None:  # pragma: no cover - jitted
+    n, w = bits.shape
+    for i in prange(n):
+        for j in range(i, n):
+            c = np.uint64(0)
+            for k in range(w):
+                c += _popcount(bits[i, k] & bits[j, k])
+            out[i, j] = c
+            out[j, i] = c
+
+
+def co_occurrence(bits: NDArray[np.uint64], pol: Policy) -> NDArray[np.float64]:
+    out = np.empty((bits.shape[0], bits.shape[0]))
+    _run(_co_occurrence, pol.threads, np.ascontiguousarray(bits), out)
+    return out

@@ -96,3 +96,14 @@ def min_sum_pairs(s: NDArray[np.float64], pol: Policy) -> NDArray[np.float64]:
             m = np.where(np.isnan(s[i]) | np.isnan(s), 0.0, m)
         out[i] = m.sum(axis=-1)
     return out
+
+
+def co_occurrence(bits: NDArray[np.uint64], pol: Policy) -> NDArray[np.float64]:
+    """out[i, j] = popcount(bits[i] & bits[j]) summed over the words, in blocks of rows."""
+    n = bits.shape[0]
+    out = np.empty((n, n))
+    step = max(1, (1 << 20) // max(1, n * bits.shape[1]))
+    for i in range(0, n, step):
+        both = bits[i : i + step, None, :] & bits[None, :, :]
+        out[i : i + step] = np.bitwise_count(both).sum(axis=-1)
+    return out

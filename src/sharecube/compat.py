@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sharecube.complexity import _proximity, _reflections, _slice, _standardize
+from sharecube._contracts import pack_rows
+from sharecube.complexity import _proximity, _reflections, _slice, _standardize, default_policy
 from sharecube.indicators import rca as _rca
 
 __all__ = ["ecomplexity", "economic_complexity", "proximity"]
@@ -117,6 +118,7 @@ def ecomplexity(
     )
     frame = _clean(data, cols_input, val_errors_flag)
     opts = {"method": "eigenvector", "iterations": 20, "asymmetric": bool(asymmetric)}
+    pol = default_policy()
     parts = []
     for t in frame.index.unique("time"):
         if verbose:
@@ -133,7 +135,7 @@ def ecomplexity(
             warnings.warn(
                 f"Year {t}: Diversity or ubiquity is 0, so ECI and PCI will be nan", stacklevel=2
             )
-        res = _slice(mf, opts, {"eci", "pci", "density", "coi", "cog"}, f"year {t}")
+        res = _slice(mf, opts, {"eci", "pci", "density", "coi", "cog"}, f"year {t}", pol)
         out = data_t.reset_index()
         out["time"] = t
         out = out.assign(
@@ -177,7 +179,7 @@ def proximity(
         locs, prods = data_t.index.levels
         x = data_t["val"].to_numpy(dtype=np.float64).reshape(len(locs), len(prods))
         m = _presence(x, presence_test, rca_mcp_threshold)[1].astype(np.float64)
-        phi = _proximity(m, bool(asymmetric))
+        phi = _proximity(m, bool(asymmetric), default_policy())
         pairs = pd.MultiIndex.from_product([prods, prods], names=["prod1", "prod2"])
         parts.append(pd.DataFrame({"proximity": phi.ravel(), "time": t}, index=pairs))
     output = pd.concat(parts).reset_index()
@@ -222,9 +224,10 @@ def _oec_proximity(
         raise ValueError(f"procedure must be 'max' or 'sqrt', got {procedure!r}")
     m = df_rca.ge(cutoff).astype(int).to_numpy(dtype=np.float64)
     if procedure == "max":
-        phi = _proximity(m, False)
+        phi = _proximity(m, False, default_policy())
     else:
-        co = m.T @ m
+        pol = default_policy()
+        co = pol.impl.co_occurrence(pack_rows(m.T), pol)
         k = np.diag(co)
         with np.errstate(all="ignore"):
             phi = co / np.sqrt(k[:, None] * k[None, :])

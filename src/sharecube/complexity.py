@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sharecube import _dispatch as d
-from sharecube._contracts import Options, Policy
+from sharecube._contracts import Options, Policy, pack_rows
 from sharecube._declare import DECLARATIONS, Gather, declare, deliver, policy
 from sharecube.indicators import rca
 
@@ -163,8 +163,16 @@ def _reflections(m: NDArray[np.float64], iterations: int) -> tuple[Any, Any]:
     return kc, kp
 
 
-def _proximity(m: NDArray[np.float64], asymmetric: bool) -> NDArray[np.float64]:
-    co = m.T @ m  # co-occurrence counts, exact in float64
+def default_policy(backend: str | None = None) -> Policy:
+    """The policy of a call with the default options (for the drop-ins)."""
+    a = {"skipna": True, "dtype": None, "out": None, "threads": None, "backend": backend}
+    return policy(np.dtype(np.float64), a)
+
+
+def _proximity(m: NDArray[np.float64], asymmetric: bool, pol: Policy) -> NDArray[np.float64]:
+    # the co-occurrence counts from presence packed a bit a country: integer work (AND,
+    # popcount) in the kernels, not a float matrix product
+    co = pol.impl.co_occurrence(pack_rows(m.T), pol)
     k = np.diag(co)
     with np.errstate(all="ignore"):
         if asymmetric:
@@ -172,7 +180,9 @@ def _proximity(m: NDArray[np.float64], asymmetric: bool) -> NDArray[np.float64]:
         return co / np.maximum(k[:, None], k[None, :])
 
 
-def _slice(m: NDArray[np.float64], opts: dict[str, Any], want: set[str], where: str) -> Slice:
+def _slice(
+    m: NDArray[np.float64], opts: dict[str, Any], want: set[str], where: str, pol: Policy
+) -> Slice:
     """What ``want`` names, for one (C, P) presence matrix."""
     out: Slice = {}
     if opts["method"] == "reflections":
@@ -188,7 +198,7 @@ def _slice(m: NDArray[np.float64], opts: dict[str, Any], want: set[str], where: 
             out["eci"], out["pci"] = (kc - mu) / sd, (kp - mu) / sd
         raw = (kc, kp)
     if want & {"proximity", "density", "coi", "cog"}:
-        phi = _proximity(m, opts["asymmetric"])
+        phi = _proximity(m, opts["asymmetric"], pol)
         out["proximity"] = phi
         with np.errstate(all="ignore"):
             dens = m @ (phi.T / np.nansum(phi, axis=1)[None, :])
@@ -213,7 +223,7 @@ def _run(
     sizes = {"c": c, "p": p}
     stacks = {k: np.empty((*(sizes[ax] for ax in _LEAD[k]), n)) for k in want}
     for r in range(n):
-        res = _slice(np.ascontiguousarray(m[:, :, r]), opts, want, f"slice {r}")
+        res = _slice(np.ascontiguousarray(m[:, :, r]), opts, want, f"slice {r}", pol)
         for k in want:
             stacks[k][..., r] = res[k]
     ca, pa = axes

@@ -3,6 +3,7 @@
 
 #include "sharecube/isa.hpp"
 
+#include <bitset>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -83,6 +84,10 @@ inline void two_sum_lanes(double* __restrict s, double* __restrict c, const doub
     }
     for (index_t j = 0; j < w; ++j) two_sum(s[j], c[j], v[j]);
 }
+
+// Bits set in v: std::bitset is standard C++ and compiles to the popcnt instruction where the
+// instruction set has one.
+inline std::size_t popcount64(std::uint64_t v) noexcept { return std::bitset<64>(v).count(); }
 
 // A non-finite running sum (inf, NaN) stays non-finite from then on and its correction is
 // meaningless, so it is returned as plain IEEE arithmetic would give it.

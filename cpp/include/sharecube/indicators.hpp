@@ -106,6 +106,34 @@ void stats_along(const T* x, const Stats& st, const Layout& L, bool skipna, int 
     });
 }
 
+// out[i, j] = number of bits set in both rows i and j of bits (N rows of W 64-bit words,
+// C-contiguous): how many countries make both products, from presence packed a bit a country.
+// Integer work (AND and popcount), so exact and the same for every instruction set and thread
+// count; out (N, N) float64, C-contiguous, symmetric (each pair counted once).
+inline void co_occurrence_kernel(const std::uint64_t* bits, double* out, index_t N, index_t W,
+                                 int threads) {
+    const index_t pairs = N * (N + 1) / 2;
+    parallel_for(pairs, threads, pairs * W, [&](index_t begin, index_t end) {
+        index_t i = 0, row_start = 0;  // pair p -> (i, j >= i), row by row
+        while (row_start + (N - i) <= begin) {
+            row_start += N - i;
+            ++i;
+        }
+        index_t j = i + (begin - row_start);
+        for (index_t p = begin; p < end; ++p) {
+            const std::uint64_t* a = bits + i * W;
+            const std::uint64_t* b = bits + j * W;
+            std::int64_t n = 0;
+            for (index_t w = 0; w < W; ++w) n += static_cast<std::int64_t>(popcount64(a[w] & b[w]));
+            out[i * N + j] = out[j * N + i] = static_cast<double>(n);
+            if (++j == N) {
+                ++i;
+                j = i;
+            }
+        }
+    });
+}
+
 // out[i, j, r] = sum_k min(s[i, r, k], s[j, r, k]) for s of shape (C, R, K), C-contiguous, and
 // out (C, C, R) C-contiguous; symmetric, so each pair is computed once. With skipna a pair
 // with a NaN in it adds nothing; without, it makes the sum NaN. Four partial sums in a fixed

@@ -57,6 +57,8 @@ struct Stats {
     void stats(const Call& call, const Stats& st);                                         \
     void min_sum_pairs(const double* s, double* out, index_t C, index_t R, index_t K,      \
                        bool skipna, int threads);                                          \
+    void co_occurrence(const std::uint64_t* bits, double* out, index_t N, index_t W,        \
+                       int threads);                                                       \
     }
 
 SHARECUBE_DECLARE_ISA(isa_baseline)
