@@ -205,6 +205,7 @@ def declare(
     fast: Callable[..., Any] | None = None,
     keeps: tuple[str, ...] = (),
     pair: int = 0,
+    options: tuple[tuple[str, Any, str], ...] = (),
 ) -> Callable[[F], F]:
     """Declares the public function whose signature and docstring the decorated ``def`` gives
     (its body is never run), and returns the function built from the declaration.
@@ -214,15 +215,17 @@ def declare(
     ``fast(*args)``, where given, is tried first with the call's arguments and returns the
     result or None (a path for small calls bound by Python overhead). ``keeps``: the role axes
     a "reduce" result keeps (default none); ``pair``: the role whose positions a "pairs" result
-    pairs (default the first), the others removed."""
+    pairs (default the first), the others removed. ``options``: keyword options (name, default,
+    annotation) that ``**options`` stands for besides the common ones, shared by several
+    declarations (their TypedDict gives them to type checkers)."""
 
     def build(f: F) -> F:
         sig = inspect.signature(f)
         params = [p for p in sig.parameters.values() if p.kind != p.VAR_KEYWORD]
-        divides = "Unpack[Options]" in str(sig.parameters["options"].annotation)
+        divides = "SumOptions" not in str(sig.parameters["options"].annotation)
         params += [
             inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=v, annotation=t)
-            for n, v, t in _POLICY
+            for n, v, t in (*options, *_POLICY)
             if divides or n != "zero_total"
         ]
         full = sig.replace(parameters=params)

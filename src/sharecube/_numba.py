@@ -31,11 +31,29 @@ _kernel = njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 
 
 @njit(cache=True, inline="always")
-def _two_sum(s: Any, c: Any, i: int, v: float) -> None:
+def _two_sum(s: Any, c: Any, i: Any, v: float) -> None:
+    # Knuth's TwoSum, the one compensated addition of every numba kernel: (s[i], c[i]) += v,
+    # i an index or a tuple of them
     t = s[i] + v
     z = t - s[i]
     c[i] += (s[i] - (t - z)) + (v - z)
     s[i] = t
+
+
+@njit(cache=True, inline="always")
+def _add(s: Any, c: Any, i: Any, v: float, comp: bool) -> None:
+    # (s[i], c[i]) += v with TwoSum where comp, else s[i] += v (a plain sum)
+    if comp:
+        _two_sum(s, c, i, v)
+    else:
+        s[i] += v
+
+
+@njit(cache=True, inline="always")
+def _value(x: Any, skipna: bool) -> float:
+    # x as float64; NaN as 0 with skipna (missing: left out of the sums)
+    v = np.float64(x)
+    return (v if v == v else 0.0) if skipna else v
 
 
 @njit(cache=True, inline="always")
@@ -47,16 +65,7 @@ def _finish(s: float, c: float) -> float:
 def _add_row(s: Any, c: Any, row: Any, w: int, skipna: bool, comp: bool) -> None:
     # s, c += row lane by lane (TwoSum where comp, else a plain sum); NaN dropped with skipna.
     for j in range(w):
-        v = np.float64(row[j])
-        if skipna:
-            v = v if v == v else 0.0
-        if comp:
-            t = s[j] + v
-            z = t - s[j]
-            c[j] += (s[j] - (t - z)) + (v - z)
-            s[j] = t
-        else:
-            s[j] += v
+        _add(s, c, j, _value(row[j], skipna), comp)
 
 
 @njit(cache=True, error_model="numpy")
@@ -86,34 +95,17 @@ def _add_with_groups(
     comp: bool,
 ) -> None:
     # The row added to the total, then to each group position r belongs to. _add_row's lane
-    # loop is written out here, twice: numba does not inline the call, and on short rows (30
-    # years) a call per row and membership cost more than its additions (inline="always" made
-    # the cold compile of the test suite about 60% slower; one loop over views of s and of
-    # gs[k] paid a reference count per view). Group sums on the middle axis: 1.3-2x faster.
+    # loop is written out here, twice (its additions inlined): numba does not inline
+    # _add_row's call, and on short rows (30 years) a call per row and membership cost more
+    # than its additions (inline="always" on _add_row made the cold compile of the test suite
+    # about 60% slower; one loop over views of s and of gs[k] paid a reference count per
+    # view). Group sums on the middle axis: 1.3-2x faster.
     for j in range(w):
-        v = np.float64(row[j])
-        if skipna:
-            v = v if v == v else 0.0
-        if comp:
-            t = s[j] + v
-            z = t - s[j]
-            c[j] += (s[j] - (t - z)) + (v - z)
-            s[j] = t
-        else:
-            s[j] += v
+        _add(s, c, j, _value(row[j], skipna), comp)
     for e in range(ptr[r], ptr[r + 1]):
         k = idx[e]
         for j in range(w):
-            v = np.float64(row[j])
-            if skipna:
-                v = v if v == v else 0.0
-            if comp:
-                t = gs[k, j] + v
-                z = t - gs[k, j]
-                gc[k, j] += (gs[k, j] - (t - z)) + (v - z)
-                gs[k, j] = t
-            else:
-                gs[k, j] += v
+            _add(gs, gc, (k, j), _value(row[j], skipna), comp)
 
 
 @njit(cache=True, error_model="numpy")
@@ -135,6 +127,13 @@ def _write_groups(
     return bad
 
 
+@njit(cache=True, inline="always")
+def _strip(item: int, nstrips: int, m: int) -> tuple[int, int, int]:
+    # work item -> (outer position, first lane, width), as the C++ kernels' strip_of
+    j0 = (item % nstrips) * _LANES
+    return item // nstrips, j0, min(_LANES, m - j0)
+
+
 @_kernel
 def _shares3(
     x: Any, out: Any, skipna: bool, fill: float, comp: bool, bad: Any
@@ -143,11 +142,8 @@ def _shares3(
     n_outer, n_red, m = x.shape
     nstrips = (m + _LANES - 1) // _LANES
     for item in prange(n_outer * nstrips):
-        o = item // nstrips
-        j0 = (item % nstrips) * _LANES
-        w = min(_LANES, m - j0)
-        s = np.zeros(_LANES)
-        c = np.zeros(_LANES)
+        o, j0, w = _strip(item, nstrips, m)
+        s, c = np.zeros(_LANES), np.zeros(_LANES)
         for r in range(n_red):
             _add_row(s, c, x[o, r, j0 : j0 + w], w, skipna, comp)
         for j in range(w):
@@ -159,27 +155,15 @@ def _shares3(
 
 
 @_kernel
-def _share_sums3(
-    x: Any,
-    out: Any,
-    ptr: Any,
-    idx: Any,
-    ngroups: int,
-    skipna: bool,
-    fill: float,
-    raw: bool,
-    comp: bool,
-    bad: Any,
-) -> None:  # pragma: no cover - jitted
+def _share_sums3(x: Any, out: Any, g: Any) -> None:  # pragma: no cover - jitted
     # ngroups == 0: out[o, 0, j] = total / total (raw: the total); raw: the groups' sums.
+    # g: the groups and the options, (ptr, idx, ngroups, skipna, fill, raw, comp, bad)
+    ptr, idx, ngroups, skipna, fill, raw, comp, bad = g
     n_outer, n_red, m = x.shape
     nstrips = (m + _LANES - 1) // _LANES
     for item in prange(n_outer * nstrips):
-        o = item // nstrips
-        j0 = (item % nstrips) * _LANES
-        w = min(_LANES, m - j0)
-        s = np.zeros(_LANES)
-        c = np.zeros(_LANES)
+        o, j0, w = _strip(item, nstrips, m)
+        s, c = np.zeros(_LANES), np.zeros(_LANES)
         gs = np.zeros((max(ngroups, 1), _LANES))
         gc = np.zeros((max(ngroups, 1), _LANES))
         for r in range(n_red):
@@ -211,10 +195,8 @@ def _shares_rows(
     n_rows, n_red = x.shape
     nblocks = (n_rows + _LANES - 1) // _LANES
     for b in prange(nblocks):
-        o0 = b * _LANES
-        w = min(_LANES, n_rows - o0)
-        s = np.zeros(_LANES)
-        c = np.zeros(_LANES)
+        _, o0, w = _strip(b, nblocks, n_rows)  # block b: _LANES rows from o0
+        s, c = np.zeros(_LANES), np.zeros(_LANES)
         buf = np.empty((_CHUNK, _LANES))
         for r0 in range(0, n_red, _CHUNK):
             r1 = min(n_red, r0 + _CHUNK)
@@ -229,26 +211,15 @@ def _shares_rows(
 
 
 @_kernel
-def _share_sums_rows(
-    x: Any,
-    out: Any,
-    ptr: Any,
-    idx: Any,
-    ngroups: int,
-    skipna: bool,
-    fill: float,
-    raw: bool,
-    comp: bool,
-    bad: Any,
-) -> None:  # pragma: no cover - jitted
+def _share_sums_rows(x: Any, out: Any, g: Any) -> None:  # pragma: no cover - jitted
     # out: (rows, groups), or (rows, 1) for ngroups == 0 as in _share_sums3.
+    # g: the groups and the options, (ptr, idx, ngroups, skipna, fill, raw, comp, bad)
+    ptr, idx, ngroups, skipna, fill, raw, comp, bad = g
     n_rows, n_red = x.shape
     nblocks = (n_rows + _LANES - 1) // _LANES
     for b in prange(nblocks):
-        o0 = b * _LANES
-        w = min(_LANES, n_rows - o0)
-        s = np.zeros(_LANES)
-        c = np.zeros(_LANES)
+        _, o0, w = _strip(b, nblocks, n_rows)  # block b: _LANES rows from o0
+        s, c = np.zeros(_LANES), np.zeros(_LANES)
         gs = np.zeros((max(ngroups, 1), _LANES))
         gc = np.zeros((max(ngroups, 1), _LANES))
         buf = np.empty((_CHUNK, _LANES))
@@ -427,9 +398,9 @@ def share_sums(
     bad = np.zeros(1, dtype=np.int64)
     args = (ptr, idx, ngroups, skipna, fill, raw, comp, bad)
     if shape3[2] == 1 and shape3[1] > 1 and x.dtype.kind == "f":  # rows of the last axis
-        _run(_share_sums_rows, threads, _readable(xv[:, :, 0]), target[:, :, 0], *args)
+        _run(_share_sums_rows, threads, _readable(xv[:, :, 0]), target[:, :, 0], args)
     else:
-        _run(_share_sums3, threads, _readable(xv), target, *args)
+        _run(_share_sums3, threads, _readable(xv), target, args)
     if ov is None:
         out[...] = target.reshape(full_shape).transpose(np.argsort(out_axes))
     return bool(bad[0])

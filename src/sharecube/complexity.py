@@ -77,6 +77,24 @@ def _iterations(v: Any, name: str) -> int:
     return int(v)
 
 
+class CxOptions(Options, total=False):
+    """The keyword arguments of the complexity functions."""
+
+    presence: str
+    threshold: float
+    method: str
+    iterations: int
+    asymmetric: bool
+
+
+_OPTIONS = (
+    ("presence", "rca", "str"),
+    ("threshold", 1.0, "float"),
+    ("method", "eigenvector", "str"),
+    ("iterations", 20, "int"),
+    ("asymmetric", False, "bool"),
+)
+
 _CHECKS = {
     "presence": _choice("rca", "given"),
     "threshold": _threshold,
@@ -301,6 +319,7 @@ def _declared(name: str, result: str, keeps: tuple[str, ...] = (), pair: int = 0
         compute=_compute(name),
         checks=_CHECKS,
         split=Gather(),
+        options=_OPTIONS,
     )
 
 
@@ -325,27 +344,19 @@ _PARAMS = """
         Proximity ``C_pq / k_p`` instead of the symmetric ``C_pq / max(k_p, k_q)``.
     skipna, dtype, out, backend, threads
         As in :func:`sharecube.rca` (``zero_total`` is not used).
+
+    Returns
+    -------
+    ndarray
 """
 
 
 @_declared("eci", "reduce", keeps=("country_axis",))
 def eci(
-    x: ArrayLike,
-    country_axis: int = 0,
-    product_axis: int = 1,
-    *,
-    presence: str = "rca",
-    threshold: float = 1.0,
-    method: str = "eigenvector",
-    iterations: int = 20,
-    asymmetric: bool = False,
-    **options: Unpack[Options],
+    x: ArrayLike, country_axis: int = 0, product_axis: int = 1, **options: Unpack[CxOptions]
 ) -> NDArray[np.floating[Any]]:
     """Economic complexity index of each country.
     {params}
-    Returns
-    -------
-    ndarray
         x's shape without ``product_axis``; NaN for a country with no product (zero
         diversity), and for every country of a slice whose eigenproblem is degenerate (with a
         warning naming the slice).
@@ -366,22 +377,10 @@ def eci(
 
 @_declared("pci", "reduce", keeps=("product_axis",))
 def pci(
-    x: ArrayLike,
-    country_axis: int = 0,
-    product_axis: int = 1,
-    *,
-    presence: str = "rca",
-    threshold: float = 1.0,
-    method: str = "eigenvector",
-    iterations: int = 20,
-    asymmetric: bool = False,
-    **options: Unpack[Options],
+    x: ArrayLike, country_axis: int = 0, product_axis: int = 1, **options: Unpack[CxOptions]
 ) -> NDArray[np.floating[Any]]:
     """Product complexity index of each product.
     {params}
-    Returns
-    -------
-    ndarray
         x's shape without ``country_axis``; NaN for a product no country makes (zero
         ubiquity).
 
@@ -402,22 +401,10 @@ def pci(
 
 @_declared("proximity", "pairs", pair=1)
 def proximity(
-    x: ArrayLike,
-    country_axis: int = 0,
-    product_axis: int = 1,
-    *,
-    presence: str = "rca",
-    threshold: float = 1.0,
-    method: str = "eigenvector",
-    iterations: int = 20,
-    asymmetric: bool = False,
-    **options: Unpack[Options],
+    x: ArrayLike, country_axis: int = 0, product_axis: int = 1, **options: Unpack[CxOptions]
 ) -> NDArray[np.floating[Any]]:
     """Product proximity: how often two products are made by the same countries.
     {params}
-    Returns
-    -------
-    ndarray
         Shape ``(P, P, *other axes)``; NaN in the row and column of a product no country makes.
 
     Notes
@@ -440,22 +427,10 @@ def proximity(
 
 @_declared("density", "same")
 def density(
-    x: ArrayLike,
-    country_axis: int = 0,
-    product_axis: int = 1,
-    *,
-    presence: str = "rca",
-    threshold: float = 1.0,
-    method: str = "eigenvector",
-    iterations: int = 20,
-    asymmetric: bool = False,
-    **options: Unpack[Options],
+    x: ArrayLike, country_axis: int = 0, product_axis: int = 1, **options: Unpack[CxOptions]
 ) -> NDArray[np.floating[Any]]:
     """Relatedness density: how close each product is to what each country already makes.
     {params}
-    Returns
-    -------
-    ndarray
         x's shape.
 
     Notes
@@ -475,22 +450,10 @@ def density(
 
 @_declared("coi", "reduce", keeps=("country_axis",))
 def coi(
-    x: ArrayLike,
-    country_axis: int = 0,
-    product_axis: int = 1,
-    *,
-    presence: str = "rca",
-    threshold: float = 1.0,
-    method: str = "eigenvector",
-    iterations: int = 20,
-    asymmetric: bool = False,
-    **options: Unpack[Options],
+    x: ArrayLike, country_axis: int = 0, product_axis: int = 1, **options: Unpack[CxOptions]
 ) -> NDArray[np.floating[Any]]:
     """Complexity outlook index: how many complex products lie near a country's own.
     {params}
-    Returns
-    -------
-    ndarray
         x's shape without ``product_axis``.
 
     Notes
@@ -509,22 +472,10 @@ def coi(
 
 @_declared("cog", "same")
 def cog(
-    x: ArrayLike,
-    country_axis: int = 0,
-    product_axis: int = 1,
-    *,
-    presence: str = "rca",
-    threshold: float = 1.0,
-    method: str = "eigenvector",
-    iterations: int = 20,
-    asymmetric: bool = False,
-    **options: Unpack[Options],
+    x: ArrayLike, country_axis: int = 0, product_axis: int = 1, **options: Unpack[CxOptions]
 ) -> NDArray[np.floating[Any]]:
     """Complexity outlook gain: what starting each product would add to a country's outlook.
     {params}
-    Returns
-    -------
-    ndarray
         x's shape; 0 where the country already makes the product.
 
     Notes
