@@ -122,3 +122,18 @@ def test_opportunity_gain_and_pgi_drop_ins() -> None:
     gini = pd.DataFrame({"gini": rng.uniform(25, 60, 22)}, index=[f"c{i}" for i in range(22)])
     gini = gini.drop(index=["c3"])  # a country without a Gini index is left out
     pd.testing.assert_frame_equal(oec.pgi(tbl, r, gini), ec.pgi(tbl, r, gini), rtol=1e-12)
+
+
+def test_drop_ins_refuse_mismatched_labels() -> None:
+    rng = np.random.default_rng(8)
+    tbl = pd.DataFrame(rng.lognormal(0, 2, (8, 6)), columns=[f"p{k}" for k in range(6)])
+    oec = compat.economic_complexity
+    r = oec.rca(tbl)
+    _, pci = oec.complexity(r)
+    with pytest.raises(ValueError, match=r"pci has no entry for 1 product\(s\) of df_rca: p5"):
+        oec.opportunity_gain(r, pci=pci.drop("p5"))
+    phi = oec.proximity(r)
+    with pytest.raises(ValueError, match="proximities has no entry for 2 product"):
+        oec.relatedness(r, proximities=phi.drop(index=["p0", "p1"]))
+    shuffled = phi.loc[phi.index[::-1], phi.columns[::-1]]  # any order of the same products
+    pd.testing.assert_frame_equal(oec.relatedness(r, proximities=shuffled), oec.relatedness(r))

@@ -235,12 +235,28 @@ def _oec_proximity(
     return pd.DataFrame(phi, index=df_rca.columns, columns=df_rca.columns)
 
 
+def _aligned(labels: pd.Index, other: pd.Index, what: str) -> None:
+    """``what`` (proximities, pci) must hold every product of the RCA matrix."""
+    missing = [str(v) for v in labels if v not in other]
+    if missing:
+        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        raise ValueError(f"{what} has no entry for {len(missing)} product(s) of df_rca: {shown}")
+
+
+def _oec_proximities(df_rca: pd.DataFrame, cutoff: float, given: Any) -> pd.DataFrame:
+    """The proximities given (checked against df_rca's products, in its order), or computed."""
+    if given is None:
+        return _oec_proximity(df_rca, cutoff=cutoff)
+    _aligned(df_rca.columns, given.index, "proximities")
+    _aligned(df_rca.columns, given.columns, "proximities")
+    return given.loc[df_rca.columns, df_rca.columns]
+
+
 def _oec_relatedness(
     df_rca: pd.DataFrame, *, cutoff: float = 1, proximities: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """``economic_complexity.relatedness``: ``sum_q M_cq phi_qp / sum_q phi_qp``."""
-    if proximities is None:
-        proximities = _oec_proximity(df_rca, cutoff=cutoff)
+    proximities = _oec_proximities(df_rca, cutoff, proximities)
     m = df_rca.ge(cutoff).astype(int).to_numpy(dtype=np.float64)
     phi = proximities.to_numpy(dtype=np.float64)
     with np.errstate(all="ignore"):
@@ -265,8 +281,8 @@ def _oec_opportunity_gain(
     """``economic_complexity.opportunity_gain``: for each country and product,
     ``sum_q (1 - M_cq) PCI_q phi_qp / sum_q' phi_q'p - (1 - d_cp) PCI_p`` with ``d`` the
     relatedness of the products the country does not make."""
-    if proximities is None:
-        proximities = _oec_proximity(df_rca, cutoff=cutoff)
+    proximities = _oec_proximities(df_rca, cutoff, proximities)
+    _aligned(df_rca.columns, pci.index, "pci")
     m = df_rca.ge(cutoff).astype(int).to_numpy(dtype=np.float64)
     phi = proximities.to_numpy(dtype=np.float64)
     kp = pci.reindex(df_rca.columns).to_numpy(dtype=np.float64)
