@@ -185,3 +185,16 @@ def test_co_occurrence_counts_on_every_backend(countries: int) -> None:
             pol = policy(np.dtype(np.float64), {**a, "backend": backend})
             got = pol.impl.co_occurrence(pack_rows(m.T), pol)
             np.testing.assert_array_equal(got, want, err_msg=f"{backend} threads={threads}")
+
+
+def test_a_degenerate_year_is_named_by_its_label() -> None:
+    xr = pytest.importorskip("xarray")
+    import sharecube.labeled  # noqa: F401
+
+    m = np.zeros((5, 4, 2))
+    m[:4, :, 0] = np.tril(np.ones((4, 4)))
+    m[:, :, 1] = np.eye(5, 4)
+    cube = xr.DataArray(m, dims=("country", "product", "year"), coords={"year": [2010, 2011]})
+    with pytest.warns(UserWarning, match="year=2011: the second eigenvalue is repeated"):
+        got = cube.sharecube.eci(presence="given")
+    assert np.isnan(got.sel(year=2011)).all()

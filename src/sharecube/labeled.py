@@ -20,6 +20,8 @@ of the numpy-level functions.
 from __future__ import annotations
 
 import inspect
+import re
+import warnings
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
@@ -259,6 +261,20 @@ def _dataarray_method(decl: Declaration) -> Callable[..., xr.DataArray]:
     return method
 
 
+def _named_slice(message: str, da: xr.DataArray, rest: list[Hashable]) -> str:
+    """``slice r: ...`` (r counting the slices of the other dims in order) with their labels:
+    ``year=2003: ...``."""
+    found = re.match(r"slice (\d+): (.*)", message, re.DOTALL)
+    if found is None or not rest:
+        return message
+    at = np.unravel_index(int(found[1]), [da.sizes[dim] for dim in rest])
+    where = ", ".join(
+        f"{dim}={da[dim].values[i] if dim in da.coords else i}"
+        for dim, i in zip(rest, at, strict=True)
+    )
+    return f"{where}: {found[2]}"
+
+
 def _labeled(
     decl: Declaration, da: xr.DataArray, dims: list[Any], a: dict[str, Any], kw: dict[str, Any]
 ) -> xr.DataArray:
@@ -272,7 +288,13 @@ def _labeled(
     ds = _dims(da, dims[0] if decl.many else dims, label)
 
     def call(data: Any, ax: tuple[int, ...]) -> Any:
-        return fn(data, **decl.role_args(ax), **kw)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = fn(data, **decl.role_args(ax), **kw)
+        rest = [dim for dim in da.dims if dim not in ds]
+        for w in caught:  # "slice r: ..." from a function that runs slice by slice, named
+            warnings.warn(_named_slice(str(w.message), da, rest), w.category, stacklevel=5)
+        return res
 
     if decl.result == "same":
         return _same(da, ds, call, name)
