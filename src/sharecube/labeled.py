@@ -150,7 +150,7 @@ def _by_bloc(
         )
 
     def static(part: xr.DataArray, mat: np.ndarray) -> xr.DataArray:
-        return _apply(
+        out = _apply(
             part,
             lambda a, ax: fn(a, groups=mat, axis=ax[0], **kwargs),
             [dim],
@@ -158,6 +158,10 @@ def _by_bloc(
             {bloc_dim: b.names},
             name,
         )
+        # a bloc with no member in the data in these years (before it existed, say) has no
+        # share and no sum: missing, not 0
+        exists = xr.DataArray(np.asarray(mat).any(axis=0), dims=[bloc_dim])
+        return out if bool(exists.all()) else out.where(exists)
 
     if time is None or not b.time_varying:
         res = static(

@@ -68,7 +68,15 @@ def _dress(ax: Any, pillar: Any, ylabel: str) -> None:
     ax.set_title(str(pillar).replace("_", " "), fontsize=10)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
+    _year_ticks(ax)
     ax.legend(fontsize=7, ncols=2, frameon=False)
+
+
+def _year_ticks(ax: Any) -> None:
+    """Whole years on the x axis, never 1997.5."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _hide_unused(axes: Any, used: int) -> None:
@@ -196,6 +204,7 @@ def chart_concentration(res: CooperationResult, path: Path) -> bytes:
     ax.set_ylabel("HHI across countries")
     ax.set_title("Concentration over time (HHI of the pillar totals; 1 = one country)", fontsize=10)
     ax.grid(alpha=0.3)
+    _year_ticks(ax)
     ax.legend(fontsize=8, frameon=False)
     return _save(fig, path)
 
@@ -263,7 +272,8 @@ def leaders_table(res: CooperationResult, top: int = 5) -> pd.DataFrame:
     for p, sh in res.shares.items():
         for t in (years[0], years[-1]):
             v = sh.sel({y: t})
-            order = np.argsort(-np.nan_to_num(v.values, nan=-1), kind="stable")[:top]
+            ranked = np.argsort(-np.nan_to_num(v.values, nan=-1), kind="stable")[:top]
+            order = [i for i in ranked if not np.isnan(v.values[i])]  # no "nan%" leaders
             rows.append(
                 {
                     "pillar": p,
@@ -277,6 +287,11 @@ def leaders_table(res: CooperationResult, top: int = 5) -> pd.DataFrame:
 
 
 # ---- writers -------------------------------------------------------------------------------
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 pillar``, ``2 pillars``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _fmt(v: Any) -> str:
@@ -494,7 +509,7 @@ def write_report(
     top3 = ", ".join(f"{r.name} ({r.country})" for r in rank.head(3).itertuples())
     summary = (
         f"{n_c} countries, {len(years)} years ({years[0]}–{years[-1]}), "
-        f"{len(res.pillars)} pillars ({', '.join(res.pillars)}). "
+        f"{_count(len(res.pillars), 'pillar')} ({', '.join(res.pillars)}). "
         f"Leading in {res.year} on the composite index: {top3}."
     )
     sections_caption = {
