@@ -160,9 +160,9 @@ def register_engine(kind: str, find: Callable[[str], Callable[..., Any]]) -> Non
 
 
 def engine(kind: str, name: str) -> Callable[..., Any]:
-    """The implementation of function ``name`` for arrays of ``kind``. The front ends call it
-    as ``engine("dask", name)(**locals())`` before they bind any other name, so that the
-    call's arguments pass on by name; the engine binds them to the same signature."""
+    """The entry point ``name`` of the engine for arrays of ``kind``. The declared functions
+    call ``engine("dask", "apply")(declaration, arguments)`` (:func:`sharecube._declare.route`),
+    the call's arguments by name."""
     return _ENGINES[kind](name)
 
 

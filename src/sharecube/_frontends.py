@@ -1,9 +1,10 @@
 """The public array functions, and the route by which dask arrays reach their engine.
 
-The functions are those of :mod:`sharecube.share` and :mod:`sharecube.indicators`. A dask array
-given to one of them goes to the function of the same name in :mod:`sharecube._dask` (imported
-only then), through the engine registered here with :func:`sharecube._dispatch.register_engine`:
-the in-memory front ends never import the dask engine, which itself calls them on each block.
+The functions are the declarations of :mod:`sharecube.share`, :mod:`sharecube.indicators` and
+:mod:`sharecube.complexity`. A dask array given to one of them goes to the one dask engine,
+:func:`sharecube._dask.apply` (imported only then), registered here with
+:func:`sharecube._dispatch.register_engine`: the in-memory front ends never import the dask
+engine, which itself calls them on each block.
 """
 
 from __future__ import annotations
