@@ -21,7 +21,7 @@ from sharecube import cli, datasets  # noqa: E402
 from sharecube.cooperation import cooperation_model  # noqa: E402
 from sharecube.tidy import to_long  # noqa: E402
 
-CHARTS = ["top_countries", "bloc_shares", "rank_heatmap", "concentration"]
+CHARTS = ["top_countries", "bloc_shares", "rank_heatmap", "sensitivity", "concentration"]
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -51,7 +51,16 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_demo_writes_the_report(demo_dir: Path) -> None:
     html = (demo_dir / "report.html").read_text(encoding="utf-8")
-    for section in ("summary", "ranking", "pillars", "countries", "method"):
+    for section in (
+        "summary",
+        "ranking",
+        "sensitivity",
+        "pillars",
+        "coverage",
+        "countries",
+        "method",
+        "tables",
+    ):
         assert f"<section id='{section}'>" in html
     assert html.count("src='data:image/png;base64,") == len(CHARTS)  # self-contained
     assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -12,7 +14,11 @@ import plain_model  # noqa: E402
 
 from sharecube import datasets  # noqa: E402
 from sharecube.blocs import Blocs  # noqa: E402
-from sharecube.cooperation import cooperation_model, rank_desc  # noqa: E402
+from sharecube.cooperation import (  # noqa: E402
+    MissingPillarWarning,
+    cooperation_model,
+    rank_desc,
+)
 
 C3 = ["DEU", "FRA", "USA"]
 YEARS = [2020, 2021]
@@ -86,7 +92,14 @@ def test_worked_example_partners() -> None:
     assert deu.loc[0, "score"] == pytest.approx((0.5 + 1 + compl) / 3)
     assert deu.loc[1, "score"] == pytest.approx((0 + 1 + compl) / 3)
     assert "stronger in value_chain (rank 1 vs 2)" in deu.loc[0, "reason"]
-    assert "RCA > 1 in s2" in deu.loc[0, "reason"]
+    rca_usa = (60 / 120) / (90 / 200)  # USA's RCA in s2, and DEU's
+    rca_deu = (20 / 60) / (90 / 200)
+    assert (
+        f"RCA > 1 where DEU is weak: s2 (value_chain) {rca_usa:.2f} vs {rca_deu:.2f}"
+        in (deu.loc[0, "reason"])
+    )
+    # their mixes overlap by 0.83: not called complementary (the threshold is 0.5)
+    assert "complementary" not in " ".join(p["reason"])
     usa = p[p["country"] == "USA"].reset_index(drop=True)
     assert list(usa["partner"]) == ["DEU", "FRA"]
     assert usa.loc[0, "score"] == pytest.approx((1 + 1 + compl) / 3)
@@ -158,7 +171,9 @@ def generated(seed: int, nan: bool = False) -> dict[str, xr.DataArray]:
 def test_against_plain_numpy_pandas(normalize: str, seed: int, nan: bool) -> None:
     pillars = generated(seed, nan)
     weights = {"value_chain": 2.0, "technology": 1.0, "market": 1.0, "policy": 0.5}
-    r = cooperation_model(pillars, weights=weights, normalize=normalize, lag=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error" if not nan else "ignore", MissingPillarWarning)
+        r = cooperation_model(pillars, weights=weights, normalize=normalize, lag=2)
     ref = plain_model.model({k: v.values for k, v in pillars.items()}, weights, normalize, lag=2)
     for p in pillars:
         np.testing.assert_allclose(r.values[p].values, ref["values"][p], rtol=1e-12)
@@ -232,7 +247,7 @@ def test_results_as_frames_and_dataset() -> None:
     r = cooperation_model(generated(0), blocs=["EU", "G7", "BRICS"])
     f = r.to_frames()
     comp = f["composite"]
-    assert list(comp.columns) == ["country", "year", "composite", "rank", "rank_change"]
+    assert list(comp.columns) == ["country", "year", "composite", "rank", "rank_change", "partial"]
     assert len(comp) == 9 * 5
     top = comp[comp["year"] == 2019].iloc[0]
     assert top["rank"] == 1 and top["composite"] == r.composite.sel(year=2019).max()
@@ -314,7 +329,7 @@ def test_error_other_inputs() -> None:
         cooperation_model(p, blocs={"X": ["DEU", "XYZ"]})
     with pytest.raises(ValueError, match="unknown bloc name"):
         cooperation_model(p, blocs="Atlantis")
-    with pytest.raises(ValueError, match="structure must name a pillar with sectors"):
+    with pytest.raises(ValueError, match="structure must name a quantity pillar with sectors"):
         cooperation_model(p, structure="market")
     with pytest.raises(ValueError, match="top must be a non-negative int"):
         cooperation_model(p, top=-1)

@@ -59,12 +59,22 @@ from sharecube import _dispatch as d
 from sharecube.blocs import Blocs, as_blocs
 from sharecube.labeled import share_sums as _labeled_share_sums
 
-__all__ = ["PILLARS", "CooperationResult", "cooperation_model"]
+__all__ = [
+    "PILLARS",
+    "CooperationResult",
+    "MissingPillarWarning",
+    "cooperation_model",
+    "sensitivity",
+]
 
 #: The four pillars' conventional names (any other names work as well).
 PILLARS = ("value_chain", "technology", "market", "policy")
-Normalize = Literal["shares", "minmax", "zscore", "none"]
-_NORMALIZE = ("shares", "minmax", "zscore", "none")
+Normalize = Literal["auto", "shares", "minmax", "zscore", "none"]
+Kind = Literal["quantity", "score"]
+Direction = Literal["higher", "lower"]
+Aggregate = Literal["arithmetic", "geometric"]
+Missing = Literal["drop", "available", "fail"]
+_NORMALIZE = ("auto", "shares", "minmax", "zscore", "none")
 
 
 @dataclass
@@ -94,8 +104,36 @@ class CooperationResult:
     bloc_ranks: xr.Dataset | None = field(default=None, repr=False)
     bloc_strengths: pd.DataFrame | None = field(default=None, repr=False)
     absent_members: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    #: score pillars' bloc values: the mean over the members present (weighted if asked)
+    bloc_scores: xr.Dataset | None = field(default=None, repr=False)
+    #: members with a value, per pillar, bloc and year
+    bloc_members: xr.Dataset | None = field(default=None, repr=False)
+    #: pillar -> "quantity" or "score"
+    kinds: dict[str, str] = field(default_factory=dict)
+    #: pillar -> "higher" or "lower" (which is better)
+    directions: dict[str, str] = field(default_factory=dict)
+    aggregate: str = "arithmetic"
+    missing_policy: str = "drop"
+    #: quantity pillar -> what its shares are of: "world" or "countries in the data"
+    share_basis: dict[str, str] = field(default_factory=dict)
+    #: the world totals used, per quantity pillar and year (empty without one)
+    world: xr.Dataset | None = field(default=None, repr=False)
+    world_note: str = ""
+    #: per pillar and year: countries, reporting, their total, the world total and the ratio
+    coverage: pd.DataFrame | None = field(default=None, repr=False)
+    #: countries lacking a weighted pillar, per year, and what the composite did
+    missing: pd.DataFrame | None = field(default=None, repr=False)
+    #: True where the composite uses only some pillars (missing="available")
+    partial: xr.DataArray | None = field(default=None, repr=False)
+    #: ranks under other weights, normalisations and the geometric mean (:func:`sensitivity`)
+    sensitivity: pd.DataFrame | None = field(default=None, repr=False)
     dims: tuple[str, str, str] = ("country", "sector", "year")
     options: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def names(self) -> list[str]:
+        """The pillars, in order."""
+        return [str(p) for p in self.values.data_vars]
 
     def sector_shares(self, pillar: str) -> xr.DataArray:
         """Country shares of the world per sector and year for one pillar (computed now)."""
@@ -145,47 +183,55 @@ class CooperationResult:
             }
         ).reset_index()
         rows = []
-        for p in self.values:
+        for p in self.names:
+            share = self.shares[p] if p in self.shares else xr.full_like(self.values[p], np.nan)
             df = pd.DataFrame(
                 {
                     "value": self.values[p].to_series(),
-                    "share": self.shares[p].to_series(),
+                    "share": share.to_series(),
                     "normalized": self.normalized[p].to_series(),
                     "rank": self.ranks[p].to_series(),
                     "rank_change": self.rank_change[p].to_series(),
                 }
             ).reset_index()
             df.insert(0, "pillar", p)
+            df.insert(1, "kind", self.kinds.get(p, "quantity"))
+            df.insert(2, "share_of", self.share_basis.get(p, ""))
             rows.append(df)
+        if self.partial is not None:
+            comp["partial"] = self.partial.to_series().to_numpy()
         frames = {
             "composite": comp.sort_values([y, "rank", c], kind="stable").reset_index(drop=True),
             "pillars": pd.concat(rows, ignore_index=True),
             "strengths": self.strengths,
             "partners": self.partners,
         }
+        for name in ("coverage", "missing", "sensitivity"):
+            table = getattr(self, name)
+            if table is not None:
+                frames[name] = table
         conc = [
             h.to_series().rename("hhi").reset_index().assign(pillar=p)
             for p, h in self.concentration.items()
         ]
         if conc:
             frames["concentration"] = pd.concat(conc, ignore_index=True)
-        if self.bloc_shares is not None and self.bloc_ranks is not None:
-            assert self.bloc_composite is not None and self.bloc_strengths is not None
-            brows = [
-                pd.DataFrame(
-                    {
-                        "share": self.bloc_shares[p].to_series(),
-                        "rank": self.bloc_ranks[p].to_series(),
-                    }
-                )
-                .reset_index()
-                .assign(pillar=p)
-                for p in self.bloc_shares
-            ]
+        if self.bloc_ranks is not None and self.bloc_composite is not None:
+            assert self.bloc_strengths is not None
+            brows = []
+            for p in self.names:
+                cols = {"rank": self.bloc_ranks[p].to_series()}
+                if self.bloc_shares is not None and p in self.bloc_shares:
+                    cols["share"] = self.bloc_shares[p].to_series()
+                if self.bloc_scores is not None and p in self.bloc_scores:
+                    cols["mean_score"] = self.bloc_scores[p].to_series()
+                if self.bloc_members is not None:
+                    cols["members_reporting"] = self.bloc_members[p].to_series()
+                brows.append(pd.DataFrame(cols).reset_index().assign(pillar=p))
             brows.append(
                 pd.DataFrame(
                     {
-                        "share": self.bloc_composite.to_series(),
+                        "composite": self.bloc_composite.to_series(),
                         "rank": self.bloc_ranks["composite"].to_series(),
                     }
                 )
@@ -291,8 +337,13 @@ def rank_desc(values: np.ndarray, axis: int = 0) -> np.ndarray:
     return np.moveaxis(r.reshape(v.shape), 0, axis)
 
 
-def _aggregate(da: xr.DataArray, s: str, skipna: bool, backend: Any, threads: Any) -> np.ndarray:
-    """Sum over sectors in one pass of the kernels; NaN where every sector is NaN."""
+def _aggregate(
+    da: xr.DataArray, s: str, skipna: bool, backend: Any, threads: Any, kind: str = "quantity"
+) -> np.ndarray:
+    """A quantity: the sum over sectors in one pass of the kernels; a score: their mean.
+
+    NaN where every sector is NaN.
+    """
     if s not in da.dims:
         return np.asarray(da.values, dtype=np.float64)
     arr = d.as_input(da.data)
@@ -300,33 +351,69 @@ def _aggregate(da: xr.DataArray, s: str, skipna: bool, backend: Any, threads: An
         arr, axis=1, skipna=skipna, dtype=np.float64, backend=backend, threads=threads
     )
     if arr.dtype.kind == "f":
-        tot = np.where(np.isnan(arr).all(axis=1), np.nan, tot)
+        present = (~np.isnan(arr)).sum(axis=1)
+        tot = np.where(present == 0, np.nan, tot)
+    else:
+        present = np.full(tot.shape, arr.shape[1])
+    if kind == "score":
+        with np.errstate(all="ignore"):
+            return tot / np.where(present == 0, 1, present if skipna else arr.shape[1])
     return tot
 
 
-def _normalize(v: np.ndarray, how: str, shares: np.ndarray) -> np.ndarray:
+def _normalize(
+    v: np.ndarray, how: str, shares: np.ndarray | None, lower: bool = False, geometric: bool = False
+) -> np.ndarray:
+    """One pillar, country x year -> its normalised values (higher is always better after).
+
+    ``lower``: the pillar's direction is "lower is better", so the scale is reversed (min-max:
+    ``(max - v) / (max - min)``, z-score and "none": negated). ``geometric``: min-max maps onto
+    [1, 100] instead of [0, 1], so that the geometric mean is defined for every country.
+    """
     # a year where every country is NaN stays NaN, without numpy's all-NaN warnings
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         if how == "shares":
+            assert shares is not None and not lower
             return shares
         if how == "none":
-            return v
+            return -v if lower else v
         if how == "minmax":
             lo, hi = np.nanmin(v, axis=0), np.nanmax(v, axis=0)
             span = hi - lo
-            return np.where(span > 0, (v - lo) / np.where(span > 0, span, 1.0), 0.0) + 0 * v
+            top = hi - v if lower else v - lo
+            out = np.where(span > 0, top / np.where(span > 0, span, 1.0), 0.0) + 0 * v
+            return 1.0 + 99.0 * out if geometric else out
         mean = np.nanmean(v, axis=0)
         sd = np.nanstd(v, axis=0)
-        return np.where(sd > 0, (v - mean) / np.where(sd > 0, sd, 1.0), 0.0) + 0 * v
+        z = np.where(sd > 0, (v - mean) / np.where(sd > 0, sd, 1.0), 0.0) + 0 * v
+        return -z if lower else z
 
 
-def _composite(norm: dict[str, np.ndarray], w: dict[str, float]) -> np.ndarray:
-    out = np.zeros_like(next(iter(norm.values())))
-    for p, n in norm.items():
-        if w[p] > 0:
-            out = out + w[p] * n
-    return out
+def _composite(
+    norm: Mapping[str, np.ndarray], w: Mapping[str, float], aggregate: str, missing: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The weighted arithmetic or geometric mean of the normalised pillars.
+
+    Returns the composite and, per cell, the number of weighted pillars it lacks. With
+    ``missing="available"`` a country lacking some pillars gets the mean of the others with
+    their weights re-scaled to sum to 1; otherwise its composite is NaN.
+    """
+    used = [p for p in norm if w[p] > 0]
+    stack = np.stack([np.asarray(norm[p], dtype=np.float64) for p in used])
+    wts = np.array([w[p] for p in used])[(slice(None),) + (None,) * (stack.ndim - 1)]
+    have = ~np.isnan(stack)
+    lacking = (~have).sum(axis=0)
+    wsum = (wts * have).sum(axis=0)
+    with np.errstate(all="ignore"):
+        if aggregate == "geometric":
+            terms = np.where(have, wts * np.log(np.where(have, stack, 1.0)), 0.0)
+            out = np.exp(terms.sum(axis=0) / wsum)
+        else:
+            out = np.where(have, wts * stack, 0.0).sum(axis=0) / wsum
+    if missing != "available":
+        out = np.where(lacking > 0, np.nan, out)
+    return np.where(wsum > 0, out, np.nan), lacking
 
 
 def _half(ranks: np.ndarray) -> int:
@@ -409,10 +496,16 @@ def _partners(
     weak_sectors: np.ndarray,
     strong_sectors: np.ndarray,
     sector_labels: list[tuple[str, Any]],
+    rca: np.ndarray,
     similarity: np.ndarray | None,
     n_partners: int,
+    complementary_below: float,
 ) -> pd.DataFrame:
-    """Suggested partners; see the module docstring for the scores."""
+    """Suggested partners; see the module docstring for the scores and the reasons.
+
+    ``rca`` is country x (pillar, sector), the columns of ``weak_sectors``. A pair is suggested
+    only when at least one reason holds for it, and each reason carries its numbers.
+    """
     n = len(countries)
     comps: list[np.ndarray] = []
     # pillar cover: (A, B) mean over A's weak pillars of max(0, r_pA - r_pB) / (N - 1)
@@ -425,20 +518,28 @@ def _partners(
         pillar_cover = np.where(nweak[:, None] > 0, pillar_cover / nweak[:, None], np.nan)
     comps.append(pillar_cover)
     nws = weak_sectors.sum(axis=1)
+    covered_mat = weak_sectors.astype(float) @ strong_sectors.T.astype(float)
     if weak_sectors.shape[1]:
-        cover = weak_sectors.astype(float) @ strong_sectors.T.astype(float)
         with np.errstate(all="ignore"):
-            comps.append(np.where(nws[:, None] > 0, cover / nws[:, None], np.nan))
+            comps.append(np.where(nws[:, None] > 0, covered_mat / nws[:, None], np.nan))
     if similarity is not None:
         comps.append(1.0 - similarity)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # pairs with no score stay NaN
         score = np.nanmean(np.stack(comps), axis=0)
+    # which reasons hold, per pair
+    stronger = np.einsum("pa,pab->ab", weak_pillars.astype(float), (gap > 0).astype(float)) > 0
+    complementary = (
+        np.isfinite(similarity) & (similarity < complementary_below)
+        if similarity is not None
+        else np.zeros((n, n), dtype=bool)
+    )
+    holds = stronger | (covered_mat > 0) | complementary
     rows = []
     for a in range(n):
         sc = score[a].copy()
         sc[a] = np.nan
-        cand = np.flatnonzero(np.isfinite(sc) & (sc > 0))
+        cand = np.flatnonzero(np.isfinite(sc) & (sc > 0) & holds[a])
         cand = cand[np.lexsort((cand, -sc[cand]))][:n_partners]
         for b in cand:
             why = []
@@ -448,16 +549,21 @@ def _partners(
                         f"stronger in {names[p]} (rank {ranks[p, b]:.0f} vs {ranks[p, a]:.0f})"
                     )
             if weak_sectors.shape[1]:
-                covered = [
-                    sector_labels[k] for k in np.flatnonzero(weak_sectors[a] & strong_sectors[b])
-                ]
-                if covered:
+                ks = np.flatnonzero(weak_sectors[a] & strong_sectors[b])
+                if ks.size:
                     items = ", ".join(
-                        f"{sec}" + (f" ({p})" if len(names) > 1 else "") for p, sec in covered[:5]
+                        f"{sector_labels[k][1]}"
+                        + (f" ({sector_labels[k][0]})" if len(names) > 1 else "")
+                        + f" {rca[b, k]:.2f} vs {rca[a, k]:.2f}"
+                        for k in ks[:5]
                     )
-                    why.append(f"RCA > 1 in {items}, where {countries[a]} is weak")
-            if similarity is not None and np.isfinite(similarity[a, b]):
-                why.append(f"complementary sector mix (similarity {similarity[a, b]:.2f})")
+                    why.append(f"RCA > 1 where {countries[a]} is weak: {items}")
+            if complementary[a, b]:
+                assert similarity is not None
+                why.append(
+                    f"complementary sector mix (similarity {similarity[a, b]:.2f} "
+                    f"< {complementary_below:g})"
+                )
             rows.append(
                 {
                     "country": countries[a],
@@ -468,7 +574,7 @@ def _partners(
                     "complementarity": float(1.0 - similarity[a, b])
                     if similarity is not None
                     else np.nan,
-                    "reason": "; ".join(why) or "broadly stronger",
+                    "reason": "; ".join(why),
                 }
             )
     cols = [
@@ -490,13 +596,23 @@ def cooperation_model(
     pillars: Mapping[str, xr.DataArray],
     *,
     weights: Mapping[str, float] | None = None,
-    normalize: Normalize = "shares",
+    normalize: Normalize = "auto",
+    kinds: Mapping[str, Kind] | None = None,
+    direction: Mapping[str, Direction] | None = None,
+    aggregate: Aggregate = "arithmetic",
+    missing: Missing = "drop",
+    world: str | Mapping[str, Any] | None = "WLD",
     blocs: Any = None,
+    bloc_weights: Mapping[str, str] | None = None,
     year: Any = None,
     lag: int = 1,
     top: int = 3,
     partners: int = 3,
     structure: str | None = None,
+    complementary_below: float = 0.5,
+    draws: int = 1000,
+    seed: int = 0,
+    spread: float = 0.5,
     country: str = "country",
     sector: str = "sector",
     time: str = "year",
@@ -514,19 +630,52 @@ def cooperation_model(
         differ between pillars; countries and years must match, in any order).
     weights : dict, optional
         Pillar -> weight >= 0 (rescaled to sum to 1); default equal weights.
-    normalize : {"shares", "minmax", "zscore", "none"}
-        How pillars are made comparable before they are combined.
+    normalize : {"auto", "shares", "minmax", "zscore", "none"}
+        How pillars are made comparable before they are combined. ``"auto"``: ``"shares"``
+        when every pillar is a quantity where higher is better, else ``"minmax"``.
+    kinds : dict, optional
+        Pillar -> ``"quantity"`` (an extensive amount: output, exports, GDP; shares, bloc sums,
+        RCA and HHI apply) or ``"score"`` (an index, rate or ratio: no shares, sums or RCA; its
+        sector variables are averaged, blocs get their members' mean). Default: the
+        DataArray's ``attrs["kind"]``, else ``"quantity"``. A pillar's sector variables share
+        its kind.
+    direction : dict, optional
+        Pillar -> ``"higher"`` (default; or ``attrs["direction"]``) or ``"lower"`` (lower is
+        better: the normalised scale is reversed; not possible with ``"shares"``).
+    aggregate : {"arithmetic", "geometric"}
+        Weighted arithmetic or geometric mean of the normalised pillars (geometric needs
+        positive values: ``"minmax"`` then maps onto [1, 100]; ``"zscore"`` is refused).
+    missing : {"drop", "available", "fail"}
+        A country lacking a weighted pillar in a year: left out of that year's composite
+        (listed in :attr:`CooperationResult.missing` and a warning), given the composite of the
+        pillars it has with their weights re-scaled (flagged there), or an error.
+    world : str or dict, optional
+        The world total each quantity pillar's shares are taken of: the label of a world row
+        among the countries (default ``"WLD"``, used where present and taken out of the
+        countries), or a dict pillar -> DataArray over ``time`` (and optionally ``sector``,
+        summed). Without one, shares are of the countries in the data, and say so.
     blocs : optional
         Blocs for bloc results: a :class:`~sharecube.blocs.Blocs`, a dict, a table or built-in
         name(s). Membership years are honoured year by year.
+    bloc_weights : dict, optional
+        Score pillar -> quantity pillar whose values weight the members' mean (e.g.
+        ``{"policy": "market"}``: a GDP-weighted mean); default an unweighted mean.
     year : optional
-        The analysis year for strengths, weaknesses and partners (default: the last).
+        The analysis year for strengths, weaknesses, partners and sensitivity (default: the
+        last).
     lag : int
         Years between the ranks compared in ``rank_change``.
     top, partners : int
         Sectors listed per strength/weakness kind and pillar; partners suggested per country.
     structure : str, optional
-        The pillar whose sector mix gives the complementarity (default: the first with sectors).
+        The quantity pillar whose sector mix gives the complementarity (default: the first
+        quantity pillar with sectors).
+    complementary_below : float
+        A partner's sector mix is called complementary only when its Finger-Kreinin similarity
+        with the country's is below this (default 0.5: less than half of the mixes overlap).
+    draws, seed, spread : int, int, float
+        The sensitivity analysis: ``draws`` Monte Carlo draws (seeded) of weights
+        ``w_p * U(1 - spread, 1 + spread)``, re-scaled; 0 turns it off.
     country, sector, time : str
         Dimension names.
     skipna, backend, threads
@@ -540,12 +689,27 @@ def cooperation_model(
     data = _check_pillars(pillars, c, s, y)
     names = list(data)
     w = _check_weights(weights, names)
-    if normalize not in _NORMALIZE:
-        raise ValueError(f"normalize must be one of {_NORMALIZE}, got {normalize!r}")
-    for nm, num, low in (("top", top, 0), ("partners", partners, 0), ("lag", lag, 1)):
+    kind = _check_choice_map(kinds, "kinds", names, data, "kind", ("quantity", "score"))
+    dirs = _check_choice_map(direction, "direction", names, data, "direction", ("higher", "lower"))
+    _check_choice("normalize", normalize, _NORMALIZE)
+    _check_choice("aggregate", aggregate, ("arithmetic", "geometric"))
+    _check_choice("missing", missing, ("drop", "available", "fail"))
+    how = _resolve_normalize(normalize, kind, dirs, aggregate)
+    for nm, num, low in (
+        ("top", top, 0),
+        ("partners", partners, 0),
+        ("lag", lag, 1),
+        ("draws", draws, 0),
+    ):
         if isinstance(num, bool) or not isinstance(num, (int, np.integer)) or num < low:
-            kind = "positive" if low else "non-negative"
-            raise ValueError(f"{nm} must be a {kind} int, got {num!r}")
+            what = "positive" if low else "non-negative"
+            raise ValueError(f"{nm} must be a {what} int, got {num!r}")
+    if not (isinstance(spread, (int, float)) and 0 <= spread < 1):
+        raise ValueError(f"spread must be a number in [0, 1), got {spread!r}")
+    if not (isinstance(complementary_below, (int, float)) and 0 < complementary_below <= 1):
+        raise ValueError(f"complementary_below must be in (0, 1], got {complementary_below!r}")
+    data, world_tot, world_note = _split_world(data, world, kind, c, s, y)
+    bw = _check_bloc_weights(bloc_weights, kind)
     opts: dict[str, Any] = {"skipna": skipna, "backend": backend, "threads": threads}
     ref = data[names[0]]
     countries = list(ref.indexes[c])
@@ -555,11 +719,13 @@ def cooperation_model(
     if year not in years:
         raise ValueError(f"year {year!r} is not in the data's years {years[0]}..{years[-1]}")
     ti = years.index(year)
-    with_sectors = [p for p in names if s in data[p].dims]
+    quantities = [p for p in names if kind[p] == "quantity"]
+    with_sectors = [p for p in quantities if s in data[p].dims]
     if structure is None:
         structure = with_sectors[0] if with_sectors else None
     elif structure not in with_sectors:
-        raise ValueError(f"structure must name a pillar with sectors: {with_sectors}")
+        why = " (a score has no sector mix)" if kind.get(structure) == "score" else ""
+        raise ValueError(f"structure must name a quantity pillar with sectors: {with_sectors}{why}")
 
     coords = {c: ref[c].values, y: ref[y].values}
 
@@ -571,13 +737,29 @@ def cooperation_model(
     norm: dict[str, np.ndarray] = {}
     rank: dict[str, np.ndarray] = {}
     change: dict[str, np.ndarray] = {}
+    basis: dict[str, str] = {}
     for p in names:
-        v = _aggregate(data[p], s, skipna, backend, threads)
-        sh = _sc.shares(v, axis=0, **opts)
-        values[p], share[p] = v, sh
-        norm[p] = _normalize(v, normalize, sh)
+        v = _aggregate(data[p], s, skipna, backend, threads, kind[p])
+        values[p] = v
+        sh = None
+        if kind[p] == "quantity":
+            if p in world_tot:
+                with np.errstate(all="ignore"):
+                    sh = v / world_tot[p][None, :]
+                basis[p] = "world"
+            else:
+                sh = _sc.shares(v, axis=0, **opts)
+                basis[p] = "countries in the data"
+            share[p] = sh
+        norm[p] = _normalize(v, how, sh, dirs[p] == "lower", geometric=aggregate == "geometric")
+        if aggregate == "geometric" and how == "none" and np.nanmin(norm[p]) <= 0:
+            raise ValueError(
+                f"aggregate='geometric' needs positive values, pillar {p!r} has values <= 0: "
+                "use normalize='minmax' (mapped onto [1, 100])"
+            )
         rank[p] = rank_desc(norm[p])
-    comp = _composite(norm, w)
+    comp, lacking = _composite(norm, w, aggregate, missing)
+    missing_df = _missing_table(data, norm, w, countries, years, missing, c, y)
     rank["composite"] = rank_desc(comp)
     for k, r in rank.items():
         ch = np.full_like(r, np.nan)
@@ -593,18 +775,17 @@ def cooperation_model(
     for r_ in rows:
         if r_["kind"] == "weakness":
             weak_p[pidx[r_["pillar"]], cidx[r_["country"]]] = True
-    rcas = {}
     sector_labels: list[tuple[str, Any]] = []
-    weak_s, strong_s = [], []
+    weak_s, strong_s, rca_s = [], [], []
     for p in with_sectors:
         da_t = data[p].isel({y: ti})
         r = np.asarray(_sc.rca(da_t.data, 0, 1, **opts))
-        rcas[p] = r
         secs = list(data[p].indexes[s])
         srows, mask = _sector_strengths(countries, p, secs, r, top, "country")
         rows.extend(srows)
         weak_s.append(mask)
         strong_s.append(np.nan_to_num(r, nan=0.0) > 1)
+        rca_s.append(r)
         sector_labels.extend((p, sec) for sec in secs)
     strengths = pd.DataFrame(rows, columns=["country", "kind", "pillar", "sector", "rank", "rca"])
     sim = None
@@ -613,29 +794,35 @@ def cooperation_model(
             _sc.similarity(data[structure].isel({y: ti}).data, 0, 1, **opts), dtype=np.float64
         )
     n_c = len(countries)
+
+    def cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
+        return np.concatenate(parts, axis=1) if parts else np.zeros((n_c, 0), dtype)
+
     partner_df = _partners(
         countries,
         names,
         ranks_t,
         weak_p,
-        np.concatenate(weak_s, axis=1) if weak_s else np.zeros((n_c, 0), bool),
-        np.concatenate(strong_s, axis=1) if strong_s else np.zeros((n_c, 0), bool),
+        cat(weak_s, bool),
+        cat(strong_s, bool),
         sector_labels,
+        cat(rca_s, np.float64),
         sim,
         partners,
+        float(complementary_below),
     )
 
     conc = {p: data[p].sharecube.hhi(c, **opts) for p in with_sectors}
-    # the concentration of each pillar's country totals across countries, per year
-    conc_totals = {p: cy(values[p], p).sharecube.hhi(c, **opts) for p in names}
-    for p in names:
+    # the concentration of each quantity pillar's country totals across countries, per year
+    conc_totals = {p: cy(values[p], p).sharecube.hhi(c, **opts) for p in quantities}
+    for p in quantities:
         if p not in conc:
             conc[p] = conc_totals[p]
 
     res = CooperationResult(
         pillars=data,
         weights=w,
-        normalize=normalize,
+        normalize=how,
         year=year,
         values=xr.Dataset({p: cy(v, p) for p, v in values.items()}),
         shares=xr.Dataset({p: cy(v, p) for p, v in share.items()}),
@@ -648,45 +835,113 @@ def cooperation_model(
         lag=lag,
         strengths=strengths,
         partners=partner_df,
+        kinds=kind,
+        directions=dirs,
+        aggregate=aggregate,
+        missing_policy=missing,
+        share_basis=basis,
+        world=xr.Dataset(
+            {p: xr.DataArray(t, dims=(y,), coords={y: coords[y]}) for p, t in world_tot.items()}
+        ),
+        world_note=world_note,
+        coverage=_coverage(values, world_tot, kind, countries, years, y),
+        missing=missing_df,
+        partial=cy((lacking > 0) & np.isfinite(comp), "partial"),
         dims=(c, s, y),
         options=opts,
     )
+    if draws:
+        res.sensitivity = sensitivity(res, draws=draws, seed=seed, spread=spread)
     if blocs is not None:
-        _bloc_results(res, as_blocs(blocs), w, ti, top)
+        _bloc_results(res, as_blocs(blocs), w, ti, top, bw)
     return res
 
 
+def _bloc_sums(v: np.ndarray, member: np.ndarray, opts: Mapping[str, Any]) -> np.ndarray:
+    """(C, T) values and (T, C, B) membership -> (B, T) members' sums, year by year."""
+    out = np.empty((member.shape[2], v.shape[1]))
+    for t in range(v.shape[1]):
+        out[:, t] = _sc.group_sums(v[:, t : t + 1], member[t], axis=0, **opts)[:, 0]
+    return out
+
+
 def _bloc_results(
-    res: CooperationResult, blocs: Blocs, w: dict[str, float], ti: int, top: int
+    res: CooperationResult,
+    blocs: Blocs,
+    w: dict[str, float],
+    ti: int,
+    top: int,
+    bloc_weights: Mapping[str, str],
 ) -> None:
     c, s, y = res.dims
-    countries = [str(x) for x in res.shares[next(iter(res.shares))][c].values]
+    countries = [str(x) for x in res.composite[c].values]
+    years = list(res.composite[y].values)
     res.absent_members = blocs.check(countries)
-    # bloc share sums from the raw aggregates: sum over members of v_c / sum_c' v_c'
-    bshares = {
-        str(p): _labeled_share_sums(res.values[p], c, blocs, time=y, **res.options).rename(p)
-        for p in res.values
+    member = blocs.membership(countries, years)  # (T, C, B)
+    coords = {"bloc": blocs.names, y: res.composite[y].values}
+
+    def by(a: np.ndarray, name: str) -> xr.DataArray:
+        return xr.DataArray(a, dims=("bloc", y), coords=coords, name=name)
+
+    names = res.names
+    bshares: dict[str, np.ndarray] = {}
+    bscores: dict[str, np.ndarray] = {}
+    bvals: dict[str, np.ndarray] = {}
+    counts: dict[str, np.ndarray] = {}
+    for p in names:
+        v = res.values[p].values
+        present = ~np.isnan(v)
+        count = np.einsum("tcb,ct->bt", member.astype(np.int64), present.astype(np.int64))
+        counts[p] = count
+        if res.kinds[p] == "quantity":
+            sums = _bloc_sums(v, member, res.options)
+            if res.share_basis[p] == "world":
+                assert res.world is not None
+                with np.errstate(all="ignore"):
+                    sh = sums / res.world[p].values[None, :]
+            else:  # a bloc's share sum of the countries in the data, as the kernels give it
+                sh = (
+                    _labeled_share_sums(res.values[p], c, blocs, time=y, **res.options)
+                    .transpose("bloc", y)
+                    .values
+                )
+            bshares[p] = np.where(count == 0, np.nan, sh)
+            bvals[p] = np.where(count == 0, np.nan, sums)
+        else:  # a score: the mean over the members present, weighted by a quantity if asked
+            q = bloc_weights.get(p)
+            wt = res.values[q].values if q else np.ones_like(v)
+            ok = present & ~np.isnan(wt)
+            num = _bloc_sums(np.where(ok, v * wt, 0.0), member, res.options)
+            den = _bloc_sums(np.where(ok, wt, 0.0), member, res.options)
+            with np.errstate(all="ignore"):
+                bscores[p] = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+            bvals[p] = bscores[p]
+    # the bloc composite: the blocs' pillar values normalised across blocs, as for countries
+    geometric = res.aggregate == "geometric"
+    bnorm = {
+        p: _normalize(
+            bvals[p], res.normalize, bshares.get(p), res.directions[p] == "lower", geometric
+        )
+        for p in names
     }
-    names = list(bshares)
-    comp = sum(w[p] * bshares[p] for p in names)
-    assert isinstance(comp, xr.DataArray)
+    comp, _ = _composite(bnorm, w, res.aggregate, res.missing_policy)
     res.blocs = blocs
-    res.bloc_shares = xr.Dataset(bshares)
-    res.bloc_composite = comp.rename("composite")
+    res.bloc_shares = xr.Dataset({p: by(a, p) for p, a in bshares.items()})
+    res.bloc_scores = xr.Dataset({p: by(a, p) for p, a in bscores.items()})
+    res.bloc_members = xr.Dataset({p: by(a, p) for p, a in counts.items()})
+    res.bloc_composite = by(comp, "composite")
     res.bloc_ranks = xr.Dataset(
-        {p: bshares[p].copy(data=rank_desc(bshares[p].values)) for p in names}
-        | {"composite": comp.copy(data=rank_desc(comp.values)).rename("composite")}
+        {p: by(rank_desc(bnorm[p]), p) for p in names}
+        | {"composite": by(rank_desc(comp), "composite")}
     )
     ranks_t = np.stack([res.bloc_ranks[p].values[:, ti] for p in names])
     rows = _pillar_strengths(names, blocs.names, ranks_t, "bloc")
     # sector strengths of a bloc: RCA of the members' summed values against the world
-    yr = res.year
-    member = blocs.membership(countries, [yr])[0]  # (C, B), the analysis year's members
     for p, da in res.pillars.items():
-        if s not in da.dims:
+        if s not in da.dims or res.kinds[p] != "quantity":
             continue
-        x = np.nan_to_num(np.asarray(da.sel({y: yr}).values, dtype=np.float64))
-        xb = _sc.group_sums(x, member, axis=0, **res.options)  # (B, S), the members' sums
+        x = np.nan_to_num(np.asarray(da.isel({y: ti}).values, dtype=np.float64))
+        xb = _sc.group_sums(x, member[ti], axis=0, **res.options)  # (B, S), the members' sums
         world = x.sum(axis=0)
         with np.errstate(all="ignore"):
             rca = (xb / xb.sum(axis=1, keepdims=True)) / (world / world.sum())
@@ -694,3 +949,294 @@ def _bloc_results(
     res.bloc_strengths = pd.DataFrame(
         rows, columns=["bloc", "kind", "pillar", "sector", "rank", "rca"]
     )
+
+
+# --------------------------------------------------------------------------------------------
+# kinds, world, coverage, missing data
+
+
+def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+
+
+def _check_choice_map(
+    given: Any,
+    name: str,
+    names: list[str],
+    data: Mapping[str, xr.DataArray],
+    attr: str,
+    choices: tuple[str, ...],
+) -> dict[str, str]:
+    """Pillar -> one of ``choices``: given, else the DataArray's attribute, else the first."""
+    if given is not None and not isinstance(given, Mapping):
+        raise TypeError(f"{name} must be a dict of pillar name -> {' or '.join(choices)}")
+    given = dict(given or {})
+    unknown = [k for k in given if k not in names]
+    if unknown:
+        raise ValueError(f"{name} for unknown pillar(s) {unknown}; pillars: {names}")
+    out = {}
+    for p in names:
+        v = given.get(p, data[p].attrs.get(attr, choices[0]))
+        if v not in choices:
+            raise ValueError(f"{name} of pillar {p!r} must be one of {choices}, got {v!r}")
+        out[p] = str(v)
+    return out
+
+
+def _resolve_normalize(
+    normalize: str, kind: Mapping[str, str], dirs: Mapping[str, str], aggregate: str
+) -> str:
+    scores = [p for p, k in kind.items() if k == "score"]
+    lower = [p for p, d in dirs.items() if d == "lower"]
+    if normalize == "auto":
+        return "minmax" if scores or lower else "shares"
+    if normalize == "shares" and scores:
+        raise ValueError(
+            f"normalize='shares' takes each country's share of the world, which is meaningless "
+            f"for a score: pillar(s) {scores} are scores (kinds=); use normalize='minmax' or "
+            "'zscore'"
+        )
+    if normalize == "shares" and lower:
+        raise ValueError(
+            f"normalize='shares' cannot reverse a pillar where lower is better ({lower}); "
+            "use normalize='minmax' or 'zscore'"
+        )
+    if aggregate == "geometric" and normalize == "zscore":
+        raise ValueError(
+            "aggregate='geometric' needs positive normalised values and z-scores are not: use "
+            "normalize='minmax' (mapped onto [1, 100]) or 'shares'"
+        )
+    return normalize
+
+
+def _split_world(
+    data: dict[str, xr.DataArray], world: Any, kind: Mapping[str, str], c: str, s: str, y: str
+) -> tuple[dict[str, xr.DataArray], dict[str, np.ndarray], str]:
+    """Take the world totals out of the data (a world row) or from the user's tables."""
+    first = next(iter(data.values()))
+    years = first.indexes[y]
+    totals: dict[str, np.ndarray] = {}
+    note = ""
+    if world is None:
+        return data, totals, note
+    if isinstance(world, str):
+        if world not in set(map(str, first.indexes[c])):
+            return data, totals, note
+        out = {}
+        for p, da in data.items():
+            row = da.sel({c: world})
+            out[p] = da.drop_sel({c: world})
+            if kind[p] != "quantity":
+                continue
+            t = row.sum(s, skipna=False) if s in row.dims else row
+            vals = np.asarray(t.transpose(y).values, dtype=np.float64)
+            if np.isnan(vals).all():
+                continue
+            totals[p] = vals
+        if not totals:
+            raise ValueError(
+                f"the world row {world!r} has no value in any quantity pillar; drop it or pass "
+                "world=None"
+            )
+        note = f"world totals from the {world!r} row"
+        if len(out[next(iter(out))].indexes[c]) == 0:
+            raise ValueError(f"no countries besides the world row {world!r}")
+        return out, totals, note
+    if not isinstance(world, Mapping):
+        raise TypeError(
+            f"world must be the label of a world row or a dict pillar -> DataArray over {y!r}"
+        )
+    for p, t in world.items():
+        if p not in data:
+            raise ValueError(f"world total for unknown pillar {p!r}; pillars: {list(data)}")
+        if kind[p] != "quantity":
+            raise ValueError(f"pillar {p!r} is a score: it has no world total to share")
+        if not isinstance(t, xr.DataArray) or y not in t.dims or set(t.dims) - {y, s}:
+            raise ValueError(
+                f"world total of {p!r} must be an xarray.DataArray over {y!r} (and optionally "
+                f"{s!r})"
+            )
+        if s in t.dims:
+            t = t.sum(s, skipna=False)
+        missing_years = [v for v in years if v not in set(t.indexes[y])]
+        if missing_years:
+            raise ValueError(f"world total of {p!r} lacks year(s) {missing_years[:5]}")
+        vals = np.asarray(t.sel({y: list(years)}).values, dtype=np.float64)
+        if not (np.isnan(vals) | (vals > 0)).all():
+            raise ValueError(f"world total of {p!r} must be positive (or missing)")
+        totals[str(p)] = vals
+    note = "world totals given for " + ", ".join(totals)
+    return data, totals, note
+
+
+def _check_bloc_weights(bw: Any, kind: Mapping[str, str]) -> dict[str, str]:
+    if bw is None:
+        return {}
+    if not isinstance(bw, Mapping):
+        raise TypeError("bloc_weights must be a dict of score pillar -> quantity pillar")
+    for p, q in bw.items():
+        if kind.get(p) != "score":
+            raise ValueError(f"bloc_weights: {p!r} is not a score pillar; quantities are summed")
+        if kind.get(q) != "quantity":
+            raise ValueError(f"bloc_weights: the weight of {p!r} must be a quantity pillar")
+    return {str(k): str(v) for k, v in bw.items()}
+
+
+def _coverage(
+    values: Mapping[str, np.ndarray],
+    world: Mapping[str, np.ndarray],
+    kind: Mapping[str, str],
+    countries: list[Any],
+    years: list[Any],
+    y: str,
+) -> pd.DataFrame:
+    """Per pillar and year: countries reporting, their total and its share of the world."""
+    rows = []
+    for p, v in values.items():
+        ok = ~np.isnan(v)
+        for t, yr in enumerate(years):
+            total = math.fsum(v[ok[:, t], t]) if kind[p] == "quantity" else np.nan
+            wt = world[p][t] if p in world else np.nan
+            rows.append(
+                {
+                    "pillar": p,
+                    y: yr,
+                    "countries": len(countries),
+                    "reporting": int(ok[:, t].sum()),
+                    "total": total,
+                    "world": wt,
+                    "share_of_world": total / wt if p in world else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _missing_table(
+    data: Mapping[str, xr.DataArray],
+    norm: Mapping[str, np.ndarray],
+    w: Mapping[str, float],
+    countries: list[Any],
+    years: list[Any],
+    missing: str,
+    c: str,
+    y: str,
+) -> pd.DataFrame:
+    """Countries lacking a weighted pillar, per year; warns (or raises) with the list."""
+    used = [p for p in norm if w[p] > 0]
+    lack = np.stack([np.isnan(norm[p]) for p in used])  # (P, C, T)
+    rows = []
+    treat = {"drop": "left out of the composite", "available": "composite of the other pillars"}
+    for i, t in zip(*np.nonzero(lack.any(axis=0)), strict=True):
+        if lack[:, i, t].all():
+            continue  # no data at all that year: nothing to rank, not a gap between pillars
+        rows.append(
+            {
+                c: countries[i],
+                y: years[t],
+                "missing": ", ".join(p for k, p in enumerate(used) if lack[k, i, t]),
+                "treatment": treat.get(missing, ""),
+            }
+        )
+    df = pd.DataFrame(rows, columns=[c, y, "missing", "treatment"])
+    if len(df):
+        who = list(dict.fromkeys(df[c]))
+        parts = []
+        for k in who[:8]:
+            i = countries.index(k)
+            gaps = [
+                f"{p} {_years_text([years[t] for t in np.flatnonzero(lack[j, i])])}"
+                for j, p in enumerate(used)
+                if lack[j, i].any()
+            ]
+            parts.append(f"{k} ({'; '.join(gaps)})")
+        more = f" and {len(who) - 8} more" if len(who) > 8 else ""
+        msg = f"{len(who)} countries lack a pillar in some years: {', '.join(parts)}{more}"
+        if missing == "fail":
+            raise ValueError(msg + " (missing='fail'; choose missing='drop' or 'available')")
+        warnings.warn(
+            f"{msg}; {treat[missing]} (missing={missing!r}; the list: result.missing)",
+            MissingPillarWarning,
+            stacklevel=3,
+        )
+    return df
+
+
+def _years_text(years: list[Any]) -> str:
+    if len(years) > 2 and all(isinstance(v, (int, np.integer)) for v in years):
+        ints = [int(v) for v in years]
+        if ints == list(range(ints[0], ints[-1] + 1)):
+            return f"{ints[0]}-{ints[-1]}"
+    return ", ".join(map(str, years))
+
+
+class MissingPillarWarning(UserWarning):
+    """Countries lack a pillar: the composite leaves them out or re-scales the weights."""
+
+
+# --------------------------------------------------------------------------------------------
+# sensitivity
+
+
+def sensitivity(
+    res: CooperationResult, draws: int = 1000, seed: int = 0, spread: float = 0.5
+) -> pd.DataFrame:
+    """How each country's composite rank in the analysis year moves with the method's choices.
+
+    Monte Carlo over the weights: ``draws`` draws of ``w_p * U(1 - spread, 1 + spread)``,
+    re-scaled to sum to 1 (``numpy.random.default_rng(seed)``: the same seed, the same table);
+    each country's median rank and its 5th and 95th percentiles (``rank_p05``, ``rank_p95``,
+    the linear interpolation of :func:`numpy.quantile`). Then the rank with the user's weights
+    under each other normalisation (``rank_minmax``, ``rank_zscore``, ``rank_shares`` where
+    every pillar is a quantity where higher is better) and with the geometric mean
+    (``rank_geometric``, min-max onto [1, 100]). Countries without a composite stay unranked.
+    """
+    c, _, y = res.dims
+    names = res.names
+    t = list(res.composite[y].values).index(res.year)
+    vals = {p: res.values[p].values[:, t : t + 1] for p in names}
+    shares = {p: res.shares[p].values[:, t : t + 1] for p in res.shares}
+    lower = {p: res.directions.get(p) == "lower" for p in names}
+
+    def norm_all(how: str, geometric: bool = False) -> dict[str, np.ndarray]:
+        return {
+            p: _normalize(vals[p], how, shares.get(p), lower[p], geometric)[:, 0] for p in names
+        }
+
+    rng = np.random.default_rng(seed)
+    base = np.array([res.weights[p] for p in names])
+    wd = base[None, :] * rng.uniform(1 - spread, 1 + spread, size=(draws, len(names)))
+    wd /= wd.sum(axis=1, keepdims=True)
+    normed = norm_all(res.normalize, res.aggregate == "geometric")
+    comps = np.stack(
+        [
+            _composite(
+                normed, dict(zip(names, wrow, strict=True)), res.aggregate, res.missing_policy
+            )[0]
+            for wrow in wd
+        ],
+        axis=1,
+    )  # (C, D)
+    r = rank_desc(comps)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # countries never ranked stay NaN
+        q = np.nanquantile(r, [0.05, 0.5, 0.95], axis=1)
+    out = pd.DataFrame(
+        {
+            c: res.composite[c].values,
+            "rank": res.ranks["composite"].values[:, t],
+            "median_rank": q[1],
+            "rank_p05": q[0],
+            "rank_p95": q[2],
+        }
+    )
+    choices = ["minmax", "zscore"]
+    if all(k == "quantity" for k in res.kinds.values()) and not any(lower.values()):
+        choices.insert(0, "shares")
+    for how in choices:
+        cmp_ = _composite(norm_all(how), res.weights, "arithmetic", res.missing_policy)[0]
+        out[f"rank_{how}"] = rank_desc(cmp_[:, None])[:, 0]
+    geo = _composite(norm_all("minmax", True), res.weights, "geometric", res.missing_policy)[0]
+    out["rank_geometric"] = rank_desc(geo[:, None])[:, 0]
+    out.attrs.update({"draws": draws, "seed": seed, "spread": spread, "year": res.year})
+    return out.sort_values(["rank", c], na_position="last", kind="stable").reset_index(drop=True)

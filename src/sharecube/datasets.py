@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-__all__ = ["COOPERATION_PILLARS", "cooperation_csv", "load_cooperation"]
+__all__ = ["COOPERATION_KINDS", "COOPERATION_PILLARS", "cooperation_csv", "load_cooperation"]
 
 #: The pillars of the bundled real panel, with their units.
 COOPERATION_PILLARS = {
@@ -13,6 +13,9 @@ COOPERATION_PILLARS = {
     "market": "GDP (constant US dollars; World Bank)",
     "policy": "freedom to trade internationally (0-10 per component; Human Freedom Index)",
 }
+
+#: What each pillar's numbers are: quantities (shares and sums apply) or scores (they do not).
+COOPERATION_KINDS = {"value_chain": "quantity", "market": "quantity", "policy": "score"}
 
 
 def cooperation_csv(pillar: str) -> str:
@@ -34,7 +37,8 @@ def load_cooperation() -> dict[str, Any]:
       population, via the R packages stevedata and gt);
     - ``policy``: freedom to trade internationally, country x sector x year, the four components
       of the Human Freedom Index's area 4 (Cato Institute and Fraser Institute, via the R
-      package openintro) as the sector dimension, each scored 0-10.
+      package openintro) as the sector dimension, each scored 0-10: a score, declared in
+      ``attrs["kind"]`` (the model averages its components and takes no shares of it).
 
     Sources, licences and the build script: ``data/README.md``. Needs pandas and xarray.
     """
@@ -50,5 +54,6 @@ def load_cooperation() -> dict[str, Any]:
         dims = [c for c in ("country", "sector", "year") if c in df.columns]
         da = from_long(df, dims=dims, value="value", name=pillar)
         da.attrs["units"] = COOPERATION_PILLARS[pillar]
+        da.attrs["kind"] = COOPERATION_KINDS[pillar]
         out[pillar] = da
     return out

@@ -13,6 +13,7 @@ import base64
 import html
 import io
 import math
+import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 import sharecube as sc
 from sharecube._io import csv_safe
@@ -44,32 +46,59 @@ _PALETTE = [
 
 @dataclass
 class ReportInfo:
-    """What the report says about the data: title, sources and units per pillar."""
+    """What the report says about the data and how it was made.
 
-    title: str = "International industrial cooperation: where each country stands"
+    ``title``: default a neutral one naming the pillars; ``inputs``: the input files by name
+    (never a local path); ``command``: the command line that made the report.
+    """
+
+    title: str | None = None
     sources: Mapping[str, str] | None = None
     units: Mapping[str, str] | None = None
     note: str = ""
+    inputs: Sequence[str] = ()
+    command: str = ""
+
+
+def default_title(res: CooperationResult) -> str:
+    """A title that claims nothing about the data: its pillars and years."""
+    _, _, y = res.dims
+    years = list(res.composite[y].values)
+    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else f"{years[0]}"
+    return f"Country standing by {', '.join(p.replace('_', ' ') for p in res.names)}, {span}"
 
 
 def _name(code: Any) -> str:
     return country_names().get(str(code), str(code))
 
 
+#: charts are drawn at twice the pixels they are shown with (sharp on high-density screens)
+_DPI, _SHOW_DPI = 220, 110
+
+
 def _fig(width: float, height: float) -> Any:
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=_DPI, layout="constrained")
     return fig
 
 
+def _suptitle(fig: Any, text: str) -> None:
+    """A figure title wrapped to the figure's width, never clipped."""
+    import textwrap
+
+    chars = max(30, int(fig.get_figwidth() * 13))
+    fig.suptitle("\n".join(textwrap.wrap(text, chars)), fontsize=11)
+
+
 def _dress(ax: Any, pillar: Any, ylabel: str) -> None:
-    """A pillar's panel: its title, axis label, grid and legend."""
+    """A pillar's panel: its title, axis label, grid and a legend beside the lines."""
     ax.set_title(str(pillar).replace("_", " "), fontsize=10)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     _year_ticks(ax)
-    ax.legend(fontsize=7, ncols=2, frameon=False)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
 def _year_ticks(ax: Any) -> None:
@@ -86,68 +115,95 @@ def _hide_unused(axes: Any, used: int) -> None:
 
 def _save(fig: Any, path: Path) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    fig.savefig(buf, format="png", dpi=_DPI)
     data = buf.getvalue()
     path.write_bytes(data)
     return data
 
 
 def _grid(n: int) -> tuple[int, int]:
-    cols = min(n, 3)
+    cols = min(n, 2)
     return math.ceil(n / cols), cols
+
+
+def share_label(res: CooperationResult, p: str) -> str:
+    """What a quantity pillar's shares are of, in words."""
+    c = res.dims[0]
+    if res.share_basis.get(p) == "world":
+        return "share of the world"
+    return f"share of the {res.composite.sizes[c]} countries in the data"
+
+
+def _pillar_axis(res: CooperationResult, p: str) -> tuple[xr.DataArray, float, str]:
+    """The series a pillar's charts show: shares (%) for a quantity, the score for a score."""
+    if res.kinds.get(p, "quantity") == "quantity":
+        return res.shares[p], 100.0, share_label(res, p) + ", %"
+    return (
+        res.values[p],
+        1.0,
+        "score"
+        + (f" ({res.pillars[p].attrs['units']})" if "units" in res.pillars[p].attrs else ""),
+    )
+
+
+def _order_best(res: CooperationResult, p: str, t: Any) -> np.ndarray:
+    """Country positions by rank in pillar ``p`` and year ``t``, best first, unranked out."""
+    _, _, y = res.dims
+    r = res.ranks[p].sel({y: t}).values
+    ok = np.flatnonzero(~np.isnan(r))
+    return ok[np.lexsort((ok, r[ok]))]
 
 
 def chart_top_countries(res: CooperationResult, path: Path, top: int = 6) -> bytes:
     c, _, y = res.dims
-    pillars = list(res.shares)
+    pillars = res.names
     rows, cols = _grid(len(pillars))
-    fig = _fig(4.2 * cols, 3.2 * rows)
+    fig = _fig(max(6.5, 5.2 * cols), 3.3 * rows + 0.5)
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
-    years = res.shares[pillars[0]][y].values
+    years = res.composite[y].values
     for ax, p in zip(axes, pillars, strict=False):
-        sh = res.shares[p]
-        last = sh.isel({y: -1}).fillna(-1).values
-        lead = np.argsort(-last, kind="stable")[:top]
-        for k, i in enumerate(lead):
+        series, scale, label = _pillar_axis(res, p)
+        for k, i in enumerate(_order_best(res, p, years[-1])[:top]):
             ax.plot(
                 years,
-                sh.isel({c: i}).values * 100,
+                series.isel({c: i}).values * scale,
                 marker="o",
                 ms=3,
                 color=_PALETTE[k % 10],
-                label=str(sh[c].values[i]),
+                label=str(series[c].values[i]),
             )
-        _dress(ax, p, "share of world, %")
+        _dress(ax, p, label)
     _hide_unused(axes, len(pillars))
-    fig.suptitle(
-        f"Leading countries' shares of the world, by pillar (top {top} in the last year)",
-        fontsize=11,
-    )
+    _suptitle(fig, f"Leading countries by pillar (top {top} in {years[-1]})")
     return _save(fig, path)
 
 
 def chart_bloc_shares(res: CooperationResult, path: Path) -> bytes | None:
-    if res.bloc_shares is None:
+    if res.bloc_composite is None:
         return None
     _, _, y = res.dims
-    pillars = list(res.bloc_shares.data_vars)
-    rows, cols = _grid(len(pillars))
-    fig = _fig(4.2 * cols, 3.2 * rows)
+    panels: list[tuple[str, xr.DataArray, float, str]] = []
+    for p in res.names:
+        if res.bloc_shares is not None and p in res.bloc_shares:
+            panels.append((p, res.bloc_shares[p], 100.0, "bloc " + share_label(res, p) + ", %"))
+        elif res.bloc_scores is not None and p in res.bloc_scores:
+            panels.append((p, res.bloc_scores[p], 1.0, "members' mean score"))
+    rows, cols = _grid(len(panels))
+    fig = _fig(max(6.5, 5.2 * cols), 3.3 * rows + 0.5)
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
-    for ax, p in zip(axes, pillars, strict=False):
-        da = res.bloc_shares[p]
+    for ax, (p, da, scale, label) in zip(axes, panels, strict=False):
         for k, b in enumerate(da["bloc"].values):
             ax.plot(
                 da[y].values,
-                da.sel(bloc=b).values * 100,
+                da.sel(bloc=b).values * scale,
                 marker="o",
                 ms=3,
                 color=_PALETTE[k % 10],
                 label=str(b),
             )
-        _dress(ax, p, "bloc share sum, %")
-    _hide_unused(axes, len(pillars))
-    fig.suptitle("Bloc share sums over time (membership year by year)", fontsize=11)
+        _dress(ax, p, label)
+    _hide_unused(axes, len(panels))
+    _suptitle(fig, "Blocs over time (membership year by year; no line before a bloc existed)")
     return _save(fig, path)
 
 
@@ -155,10 +211,10 @@ def chart_rank_heatmap(res: CooperationResult, path: Path, limit: int = 30) -> b
     c, _, y = res.dims
     comp_rank = res.ranks["composite"].sel({y: res.year})
     order = np.argsort(np.nan_to_num(comp_rank.values, nan=np.inf), kind="stable")[:limit]
-    cols = [*res.shares, "composite"]
+    cols = [*res.names, "composite"]
     mat = np.stack([res.ranks[p].sel({y: res.year}).values[order] for p in cols], axis=1)
     labels = [str(v) for v in res.ranks["composite"][c].values[order]]
-    fig = _fig(1.2 * len(cols) + 2.5, 0.26 * len(order) + 1.6)
+    fig = _fig(1.2 * len(cols) + 3.0, 0.26 * len(order) + 1.8)
     ax = fig.subplots()
     im = ax.imshow(
         mat,
@@ -178,34 +234,81 @@ def chart_rank_heatmap(res: CooperationResult, path: Path, limit: int = 30) -> b
     return _save(fig, path)
 
 
+def chart_sensitivity(res: CooperationResult, path: Path, limit: int = 30) -> bytes | None:
+    """Each country's rank with the user's weights and its 5-95% range under perturbed ones."""
+    sens = res.sensitivity
+    if sens is None or not len(sens):
+        return None
+    c = res.dims[0]
+    tab = sens[sens["rank"].notna()].head(limit)
+    fig = _fig(7.0, 0.24 * len(tab) + 1.6)
+    ax = fig.subplots()
+    pos = np.arange(len(tab))
+    ax.hlines(pos, tab["rank_p05"], tab["rank_p95"], color="#9db4cf", lw=5, label="5–95% range")
+    ax.plot(tab["median_rank"], pos, "o", color="#1d3557", ms=4, label="median")
+    ax.plot(tab["rank"], pos, "x", color="#d62728", ms=5, label="your weights")
+    ax.set_yticks(pos, [str(v) for v in tab[c]], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("composite rank (1 = first)")
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    a = sens.attrs
+    _suptitle(
+        fig,
+        f"Rank uncertainty, {res.year}: {a.get('draws')} draws of weights ×U(1±{a.get('spread')})",
+    )
+    return _save(fig, path)
+
+
 def _lag_text(lag: int) -> str:
     return "the previous year" if lag == 1 else f"the previous {lag} years"
 
 
+#: below this many reporting countries a concentration index says little: not drawn
+MIN_REPORTING = 5
+
+
 def concentration_table(res: CooperationResult) -> pd.DataFrame:
-    """HHI across countries of each pillar's country totals, per year (as the model
-    computed it)."""
-    return pd.DataFrame({p: res.concentration_totals[p].to_series() for p in res.values})
+    """HHI across countries of each quantity pillar's country totals, per year (as the model
+    computed it), with the number of countries reporting."""
+    _, _, y = res.dims
+    tab = pd.DataFrame({p: res.concentration_totals[p].to_series() for p in res.shares})
+    if res.coverage is not None:
+        for p in res.shares:
+            cov = res.coverage[res.coverage["pillar"] == p].set_index(y)["reporting"]
+            tab[f"{p} reporting"] = cov.reindex(tab.index).to_numpy()
+    return tab
 
 
-def chart_concentration(res: CooperationResult, path: Path) -> bytes:
+def chart_concentration(res: CooperationResult, path: Path) -> bytes | None:
     tab = concentration_table(res)
-    fig = _fig(6.0, 3.4)
+    pillars = list(res.shares)
+    if not pillars:
+        return None
+    fig = _fig(7.0, 3.4)
     ax = fig.subplots()
-    for k, p in enumerate(tab.columns):
+    for k, p in enumerate(pillars):
+        hhi = tab[p].to_numpy(dtype=float)
+        if f"{p} reporting" in tab:
+            hhi = np.where(tab[f"{p} reporting"].to_numpy() >= MIN_REPORTING, hhi, np.nan)
         ax.plot(
             tab.index,
-            tab[p].values,
+            hhi,
             marker="o",
             ms=3,
             color=_PALETTE[k % 10],
             label=str(p).replace("_", " "),
         )
     ax.set_ylabel("HHI across countries")
-    ax.set_title("Concentration over time (HHI of the pillar totals; 1 = one country)", fontsize=10)
+    ax.set_title(
+        f"Concentration of the pillar totals among the countries reporting (1 = one country; "
+        f"years with fewer than {MIN_REPORTING} reporting left out)",
+        fontsize=9,
+        wrap=True,
+    )
     ax.grid(alpha=0.3)
     _year_ticks(ax)
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return _save(fig, path)
 
 
@@ -228,7 +331,7 @@ def ranking_table(res: CooperationResult) -> pd.DataFrame:
             - res.ranks["composite"].sel({y: t}).values,
         }
     )
-    for p in res.shares:
+    for p in res.names:
         df[f"{p} rank"] = res.ranks[p].sel({y: t}).values
     return df.sort_values(["rank", "country"], na_position="last").reset_index(drop=True)
 
@@ -266,24 +369,39 @@ def profile_table(res: CooperationResult) -> pd.DataFrame:
 
 
 def leaders_table(res: CooperationResult, top: int = 5) -> pd.DataFrame:
+    """Each pillar's best-ranked countries in the first and last year, with their share (a
+    quantity) or score (a score)."""
     c, _, y = res.dims
     years = list(res.composite[y].values)
     rows = []
-    for p, sh in res.shares.items():
+    for p in res.names:
+        quantity = res.kinds.get(p, "quantity") == "quantity"
+        series = res.shares[p] if quantity else res.values[p]
         for t in (years[0], years[-1]):
-            v = sh.sel({y: t})
-            ranked = np.argsort(-np.nan_to_num(v.values, nan=-1), kind="stable")[:top]
-            order = [i for i in ranked if not np.isnan(v.values[i])]  # no "nan%" leaders
+            v = series.sel({y: t}).values
+            order = _order_best(res, p, t)[:top]  # unranked (no data): never listed
             rows.append(
                 {
                     "pillar": p,
                     "year": t,
+                    "measure": share_label(res, p) if quantity else "score",
                     "leaders": ", ".join(
-                        f"{v[c].values[i]} {v.values[i] * 100:.1f}%" for i in order
+                        f"{series[c].values[i]} "
+                        + (f"{v[i] * 100:.1f}%" if quantity else f"{v[i]:.3g}")
+                        for i in order
                     ),
                 }
             )
     return pd.DataFrame(rows)
+
+
+def coverage_table(res: CooperationResult) -> pd.DataFrame:
+    """Per pillar and year: countries reporting and, with a world total, the share it covers."""
+    if res.coverage is None:
+        return pd.DataFrame()
+    cov = res.coverage.copy()
+    cov["covers, % of world"] = cov["share_of_world"] * 100
+    return cov.drop(columns=["share_of_world"])
 
 
 # ---- writers -------------------------------------------------------------------------------
@@ -382,38 +500,103 @@ code,.formula{font-family:'DejaVu Sans Mono',monospace;font-size:12.5px}
 
 def _method_lines(res: CooperationResult) -> list[tuple[str, str]]:
     w = ", ".join(f"{p} {v:.3g}" for p, v in res.weights.items())
+    geo = res.aggregate == "geometric"
     norm = {
-        "shares": "n = v / Σ_countries v (the country's share of the world)",
-        "minmax": "n = (v − min v) / (max v − min v) over countries, per year",
+        "shares": "n = the country's share (see Shares)",
+        "minmax": "n = (v − min v) / (max v − min v) over countries, per year"
+        + (", mapped onto [1, 100] for the geometric mean" if geo else ""),
         "zscore": "n = (v − mean v) / sd(v) over countries, per year",
         "none": "n = v (the pillar's own values)",
     }[res.normalize]
-    return [
-        ("Pillar total", "v[p,c,t] = Σ_s x[p,c,s,t]  (sectors summed; missing sectors skipped)"),
-        ("World share", "σ[p,c,t] = v[p,c,t] / Σ_c' v[p,c',t]"),
-        (f"Normalisation ({res.normalize})", norm),
-        ("Composite", f"C[c,t] = Σ_p w_p · n[p,c,t] / Σ_p w_p, weights: {w}"),
+    kinds = "; ".join(
+        f"{p}: {k}" + (", lower is better" if res.directions.get(p) == "lower" else "")
+        for p, k in res.kinds.items()
+    )
+    bases = "; ".join(
+        f"{p}: {share_label(res, p)}" + (f" ({res.world_note})" if b == "world" else "")
+        for p, b in res.share_basis.items()
+    )
+    composite = (
+        f"C[c,t] = Π_p n[p,c,t]^w_p (weighted geometric mean), weights: {w}"
+        if geo
+        else f"C[c,t] = Σ_p w_p · n[p,c,t] / Σ_p w_p, weights: {w}"
+    )
+    missing = {
+        "drop": "a country lacking a weighted pillar in a year has no composite that year "
+        "(listed under Coverage and missing data)",
+        "available": "a country lacking a pillar gets the composite of the pillars it has, "
+        "their weights re-scaled to sum to 1 (flagged)",
+        "fail": "every country has every pillar (missing data would have stopped the run)",
+    }[res.missing_policy]
+    sens = res.sensitivity.attrs if res.sensitivity is not None else {}
+    lines = [
+        ("Kinds", kinds or "all quantities"),
+        (
+            "Pillar value",
+            "quantity: v[p,c,t] = Σ_s x[p,c,s,t]; score: the mean over its components "
+            "(missing ones skipped)",
+        ),
+        ("Shares (quantities only)", "σ[p,c,t] = v[p,c,t] / total; " + (bases or "none")),
+        (f"Normalisation ({res.normalize})", norm + "; lower-is-better pillars reversed"),
+        ("Composite", composite),
+        ("Missing pillars", missing),
         (
             "Rank",
-            "1 = largest in the year; ties share the best rank; change = r[t−1] − r[t] "
+            "1 = best in the year; ties share the best rank; change = r[t−1] − r[t] "
             "(positive: moved up)",
         ),
-        ("RCA (Balassa)", "RCA[c,s] = (x[c,s] / x[c,·]) / (x[·,s] / x[·,·]); > 1: specialised"),
+        (
+            "RCA (Balassa, quantities with sectors)",
+            "RCA[c,s] = (x[c,s] / x[c,·]) / (x[·,s] / x[·,·]); > 1: specialised",
+        ),
         (
             "Strengths, weaknesses",
             "better/worse half of the pillars by rank; sectors with the "
             "highest RCA above 1 / lowest below 1",
         ),
         (
-            "Partner score",
+            "Partner score and reasons",
             "mean of: pillar cover (how far the partner ranks above in the "
             "country's weak pillars, / (N − 1)), sector cover (share of the "
             "country's weak sectors where the partner has RCA > 1) and "
-            "complementarity 1 − FK similarity of sector mixes",
+            "complementarity 1 − FK similarity of sector mixes; a partner is listed only when "
+            "a reason holds, and a mix is called complementary only when FK < 0.5",
         ),
-        ("Bloc share sum", "Σ_{c ∈ bloc(t)} σ[p,c,t], membership year by year"),
-        ("HHI", "Σ_c σ[c]² (1: one country holds everything)"),
+        (
+            "Blocs",
+            "quantity: Σ_{c ∈ bloc(t)} v / total (membership year by year); score: the mean "
+            "over the members reporting; no value before a bloc had a member in the data; "
+            "bloc composite: the bloc values normalised across blocs as above",
+        ),
+        ("HHI (quantities)", "Σ_c σ[c]² among the countries reporting (1: one country)"),
     ]
+    if sens:
+        lines.append(
+            (
+                "Sensitivity",
+                f"{sens['draws']} draws of weights w_p · U(1 − {sens['spread']}, "
+                f"1 + {sens['spread']}), re-scaled, seed {sens['seed']}: median rank and "
+                "5th–95th percentiles; ranks with each other normalisation and with the "
+                "geometric mean (min-max onto [1, 100])",
+            )
+        )
+    return lines
+
+
+#: one line per result table, for the report's list of tables
+TABLES = {
+    "composite": "composite index, rank and rank change per country and year",
+    "pillars": "each pillar's value, share (quantities), normalised value, rank, change",
+    "coverage": "countries reporting and world coverage per pillar and year",
+    "missing": "countries lacking a pillar, per year, and what the composite did",
+    "sensitivity": "ranks under perturbed weights, other normalisations, geometric mean",
+    "strengths": "strengths and weaknesses: pillars by rank, sectors by RCA",
+    "partners": "suggested partners with scores and reasons",
+    "concentration": "HHI per pillar (and sector) and year",
+    "concentration_totals": "HHI of the pillar totals, with countries reporting",
+    "blocs": "bloc shares (quantities), mean scores, members reporting, ranks",
+    "bloc_strengths": "bloc strengths and weaknesses",
+}
 
 
 def write_report(
@@ -429,6 +612,7 @@ def write_report(
     matplotlib.use("Agg", force=False)
 
     info = info or ReportInfo()
+    title = info.title or default_title(res)
     out = Path(folder)
     charts = out / "charts"
     tables = out / "tables"
@@ -439,13 +623,17 @@ def write_report(
 
     step("charts")
     pngs: dict[str, bytes] = {}
-    pngs["top_countries"] = chart_top_countries(res, charts / "top_countries.png")
-    bloc = chart_bloc_shares(res, charts / "bloc_shares.png")
-    if bloc is not None:
-        pngs["bloc_shares"] = bloc
-    pngs["rank_heatmap"] = chart_rank_heatmap(res, charts / "rank_heatmap.png")
-    pngs["concentration"] = chart_concentration(res, charts / "concentration.png")
-    written += [charts / f"{k}.png" for k in pngs]
+    for key, chart in (
+        ("top_countries", chart_top_countries),
+        ("bloc_shares", chart_bloc_shares),
+        ("rank_heatmap", chart_rank_heatmap),
+        ("sensitivity", chart_sensitivity),
+        ("concentration", chart_concentration),
+    ):
+        png = chart(res, charts / f"{key}.png")
+        if png is not None:
+            pngs[key] = png
+            written.append(charts / f"{key}.png")
 
     step("tables")
     frames = res.to_frames()
@@ -472,12 +660,18 @@ def write_report(
     leaders = leaders_table(res)
     profile = profile_table(res)
     method = _method_lines(res)
+    coverage = coverage_table(res)
+    missing = res.missing if res.missing is not None else pd.DataFrame()
+    sens = res.sensitivity if res.sensitivity is not None else pd.DataFrame()
     pillar_rows = pd.DataFrame(
         [
             {
                 "pillar": p,
+                "kind": res.kinds.get(p, "quantity")
+                + (" (lower is better)" if res.directions.get(p) == "lower" else ""),
                 "dimensions": " x ".join(str(d) for d in res.pillars[p].dims),
                 "units": (info.units or {}).get(p, res.pillars[p].attrs.get("units", "")),
+                "shares of": share_label(res, p) if p in res.share_basis else "– (a score)",
                 "missing cells": int(
                     np.isnan(np.asarray(res.pillars[p].values, dtype=float)).sum()
                 ),
@@ -488,36 +682,49 @@ def write_report(
         ]
     )
     blocs_df = None
-    if res.bloc_shares is not None and res.bloc_composite is not None:
+    if res.bloc_composite is not None:
         t = res.year
         blocs_df = pd.DataFrame({"bloc": [str(b) for b in res.bloc_composite["bloc"].values]})
-        for p in res.bloc_shares.data_vars:
-            blocs_df[f"{p} %"] = res.bloc_shares[p].sel({y: t}).values * 100
-        blocs_df["composite %"] = res.bloc_composite.sel({y: t}).values * 100
-        blocs_df["members in data"] = [
-            len(
-                [
-                    m
-                    for m in res.blocs.members(str(b), int(t))
-                    if m in set(map(str, res.composite[c].values))
-                ]
-            )
-            if res.blocs is not None
-            else 0
-            for b in blocs_df["bloc"]
-        ]
-    top3 = ", ".join(f"{r.name} ({r.country})" for r in rank.head(3).itertuples())
+        for p in res.names:
+            if res.bloc_shares is not None and p in res.bloc_shares:
+                blocs_df[f"{p} %"] = res.bloc_shares[p].sel({y: t}).values * 100
+            elif res.bloc_scores is not None and p in res.bloc_scores:
+                blocs_df[f"{p} (mean score)"] = res.bloc_scores[p].sel({y: t}).values
+            if res.bloc_members is not None:
+                blocs_df[f"{p} members reporting"] = res.bloc_members[p].sel({y: t}).values
+        blocs_df["composite"] = res.bloc_composite.sel({y: t}).values
+        blocs_df["rank"] = (
+            res.bloc_ranks["composite"].sel({y: t}).values if res.bloc_ranks is not None else np.nan
+        )
+    ranked = rank[rank["rank"].notna()]
+    top3 = ", ".join(f"{r.name} ({r.country})" for r in ranked.head(3).itertuples())
+    n_missing = missing[c].nunique() if len(missing) else 0
     summary = (
         f"{n_c} countries, {len(years)} years ({years[0]}–{years[-1]}), "
         f"{_count(len(res.pillars), 'pillar')} ({', '.join(res.pillars)}). "
         f"Leading in {res.year} on the composite index: {top3}."
+        + (
+            f" {_count(int(n_missing), 'country')} lack a pillar in some years (see Coverage)."
+            if n_missing
+            else ""
+        )
+    )
+    made = (
+        f"Made with sharecube {sc.__version__}"
+        + (f" from {', '.join(info.inputs)}" if info.inputs else "")
+        + "."
     )
     sections_caption = {
-        "top_countries": "Each pillar's leading countries: share of the world total.",
-        "bloc_shares": "Each bloc's share of the world (sum of its members' shares).",
+        "top_countries": "Each pillar's best-ranked countries: their share (quantities) or "
+        "score (scores).",
+        "bloc_shares": "Each bloc's share (sum of its members' values over the total) or its "
+        "members' mean score.",
         "rank_heatmap": "Rank of each country in each pillar and in the composite (green: first).",
-        "concentration": "Herfindahl-Hirschman index of each pillar's country totals.",
+        "sensitivity": "Composite rank with your weights (×), the median (●) and the 5–95% "
+        "range under perturbed weights.",
+        "concentration": "Herfindahl-Hirschman index of each quantity pillar's country totals.",
     }
+    table_names = [k for k in TABLES if k in frames]
 
     if "html" in formats:
 
@@ -525,8 +732,9 @@ def write_report(
             if key not in pngs:
                 return ""
             b64 = base64.b64encode(pngs[key]).decode("ascii")
+            wpx = struct.unpack(">I", pngs[key][16:20])[0] * _SHOW_DPI // _DPI
             return (
-                f"<figure><img alt='{key}' src='data:image/png;base64,{b64}'>"
+                f"<figure><img alt='{key}' width='{wpx}' src='data:image/png;base64,{b64}'>"
                 f"<figcaption>{html.escape(sections_caption[key])}</figcaption></figure>"
             )
 
@@ -540,11 +748,16 @@ def write_report(
                 ("analysis year", res.year),
             ]
         )
+
+        def links(name: str) -> str:
+            fmts = ["csv"] + (["parquet"] if parquet else [])
+            return " · ".join(f"<a href='tables/{name}.{f}'>{f.upper()}</a>" for f in fmts)
+
         parts = [
             "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
             "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-            f"<title>{html.escape(info.title)}</title><style>{_CSS}</style></head><body>",
-            f"<header><h1>{html.escape(info.title)}</h1><p>{html.escape(summary)}</p></header>",
+            f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+            f"<header><h1>{html.escape(title)}</h1><p>{html.escape(summary)}</p></header>",
             "<main>",
             f"<section id='summary'><h2>Summary of the data</h2><div class='cards'>{cards}</div>",
             _html_table(pillar_rows),
@@ -559,6 +772,11 @@ def write_report(
             "</div>",
             img("rank_heatmap"),
             "</section>",
+            "<section id='sensitivity'><h2>How robust the ranking is</h2>",
+            img("sensitivity"),
+            "<div class='scroll'>",
+            _html_table(sens) if len(sens) else "",
+            "</div></section>",
             "<section id='pillars'><h2>Leading countries and blocs by pillar</h2>",
             img("top_countries"),
             _html_table(leaders),
@@ -569,6 +787,15 @@ def write_report(
         parts += [
             img("concentration"),
             "</section>",
+            "<section id='coverage'><h2>Coverage and missing data</h2>",
+            "<div class='scroll'>",
+            _html_table(coverage),
+            "</div>",
+            "<h3>Countries lacking a pillar</h3>",
+            "<div class='scroll'>" + _html_table(missing) + "</div>"
+            if len(missing)
+            else "<p>None: every country has every weighted pillar in every year.</p>",
+            "</section>",
             "<section id='countries'><h2>Strengths, weaknesses and suggested partners</h2>",
             "<div class='scroll'>",
             _html_table(profile),
@@ -578,7 +805,16 @@ def write_report(
                 f"<h3>{html.escape(k)}</h3><div class='formula'>{html.escape(v)}</div>"
                 for k, v in method
             ),
-            f"<p>Computed with sharecube {html.escape(sc.__version__)}.</p></section>",
+            "</section>",
+            "<section id='tables'><h2>Result tables</h2><ul>",
+            "".join(
+                f"<li><b>{html.escape(k)}</b>: {html.escape(TABLES[k])} ({links(k)})</li>"
+                for k in table_names
+            ),
+            "</ul>",
+            f"<p>{html.escape(made)}</p>",
+            f"<p>Command: <code>{html.escape(info.command)}</code></p>" if info.command else "",
+            "</section>",
             "</main></body></html>",
         ]
         (out / "report.html").write_text("\n".join(parts), encoding="utf-8")
@@ -590,7 +826,7 @@ def write_report(
             return f"![{sections_caption[key]}](charts/{key}.png)\n" if key in pngs else ""
 
         md = [
-            f"# {_md_text(info.title)}\n",
+            f"# {_md_text(title)}\n",
             f"{_md_text(summary)}\n",
             "## Summary of the data\n",
             _md_table(pillar_rows) + "\n",
@@ -600,6 +836,9 @@ def write_report(
             "the whole period (▲ up, ▼ down).\n",
             _md_table(rank, changes) + "\n",
             md_img("rank_heatmap"),
+            "## How robust the ranking is\n",
+            md_img("sensitivity"),
+            (_md_table(sens) + "\n") if len(sens) else "",
             "## Leading countries and blocs by pillar\n",
             md_img("top_countries"),
             _md_table(leaders) + "\n",
@@ -609,11 +848,26 @@ def write_report(
             md += [f"### Blocs in {res.year}\n", _md_table(blocs_df) + "\n"]
         md += [
             md_img("concentration"),
+            "## Coverage and missing data\n",
+            _md_table(coverage) + "\n",
+            "### Countries lacking a pillar\n",
+            (_md_table(missing) + "\n")
+            if len(missing)
+            else "None: every country has every weighted pillar in every year.\n",
             "## Strengths, weaknesses and suggested partners\n",
             _md_table(profile) + "\n",
             "## Method\n",
             "\n".join(f"- **{k}**: `{v}`" for k, v in method) + "\n",
-            f"Computed with sharecube {sc.__version__}.\n",
+            "## Result tables\n",
+            "\n".join(
+                f"- **{k}**: {TABLES[k]} ([CSV](tables/{k}.csv)"
+                + (f", [Parquet](tables/{k}.parquet)" if parquet else "")
+                + ")"
+                for k in table_names
+            )
+            + "\n",
+            f"{_md_text(made)}\n",
+            f"Command: `{info.command}`\n" if info.command else "",
         ]
         (out / "report.md").write_text("\n".join(md), encoding="utf-8")
         written.append(out / "report.md")
