@@ -284,11 +284,13 @@ def read_long(
     sep: str | None = None,
     year: str | None = None,
     iso3: str | None = None,
+    also: Sequence[str] = (),
 ) -> pd.DataFrame:
     """A long table with checked columns: ``keys`` (labels), ``value`` (numbers).
 
     ``optional`` key columns are kept when present. ``year`` names a key column that must hold
-    whole numbers; ``iso3`` one whose labels must be ISO 3166 alpha-3 codes. Errors are
+    whole numbers; ``iso3`` one whose labels must be ISO 3166 alpha-3 codes (or in ``also``,
+    such as a world row's label). Errors are
     :class:`InputError` naming the file, the column and the first bad line.
     """
     p = Path(path)
@@ -317,7 +319,7 @@ def read_long(
 
         known = country_names()
         labels = df[iso3].astype(str)
-        bad = ~labels.isin(list(known))
+        bad = ~labels.isin([*known, *also])
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
             raise InputError(

@@ -48,7 +48,11 @@ def _quiet_warnings(quiet: bool) -> Iterator[None]:
     """--quiet prints nothing on success, warnings of the libraries included."""
     import warnings
 
+    def one_line(message: Any, category: Any, *_args: Any, **_kw: Any) -> None:
+        print(f"sharecube: warning: {message}", file=sys.stderr)
+
     with warnings.catch_warnings():
+        warnings.showwarning = one_line  # restored on leaving: catch_warnings saves it
         if quiet:
             warnings.simplefilter("ignore")
         yield
@@ -111,6 +115,48 @@ def _weights(text: str | None) -> dict[str, float] | None:
             out[name.strip()] = float(val)
         except ValueError:
             raise CommandError(f"--weights: {val!r} is not a number (in {part!r})") from None
+    return out
+
+
+def _choices(
+    values: Sequence[str] | None, option: str, allowed: tuple[str, ...]
+) -> dict[str, str] | None:
+    """``--kind policy=score`` (repeatable, or comma separated) -> {"policy": "score"}."""
+    if not values:
+        return None
+    out: dict[str, str] = {}
+    for text in values:
+        for part in text.split(","):
+            name, sep, val = (x.strip() for x in part.partition("="))
+            if not sep or not name:
+                raise CommandError(f"{option}: expected PILLAR={'|'.join(allowed)}, got {part!r}")
+            if val not in allowed:
+                raise CommandError(
+                    f"{option}: {val!r} for {name!r} is not one of {', '.join(allowed)}"
+                )
+            if name in out:
+                raise CommandError(f"{option}: {name!r} is given twice")
+            out[name] = val
+    return out
+
+
+def _world_tables(args: argparse.Namespace) -> Any:
+    """--world PILLAR=FILE (long: year[,sector],value) -> the model's world= argument."""
+    specs = getattr(args, "world", None) or []
+    if not specs:
+        return args.world_label or None
+    from sharecube import _io
+    from sharecube.tidy import from_long
+
+    out = {}
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        if not sep or not name or not path:
+            raise CommandError(f"--world: expected PILLAR=FILE, got {spec!r}")
+        year, value = args.year, args.value
+        df = _io.read_long(path, keys=[year], value=value, sep=_sep(args.sep), year=year)
+        df = df.groupby(year, sort=True)[value].sum(min_count=1).reset_index()
+        out[name] = from_long(df, dims=[year], value=value).rename({year: "year"})
     return out
 
 
@@ -254,6 +300,7 @@ def _read_cube(path: str, args: argparse.Namespace, pillar_col: str | None = Non
         sep=_sep(args.sep),
         year=args.year,
         iso3=args.country if args.country_codes == "iso3" else None,
+        also=[args.world_label] if getattr(args, "world_label", None) else [],
     )
     yrs = _years(getattr(args, "years", None))
     if yrs is not None:
@@ -328,6 +375,20 @@ def _check_output(args: argparse.Namespace, folder: bool) -> None:
         _io.guard_output(args.output, _inputs(args), folder=folder)
 
 
+def _command_line() -> str:
+    """The command as typed, with every path reduced to its file name (no local paths)."""
+    import shlex
+
+    words = []
+    for w in sys.argv[1:]:
+        head, eq, tail = w.rpartition("=")
+        target = tail if eq and not w.startswith("-") else w
+        if os.sep in target or (os.altsep and os.altsep in target):
+            w = (head + eq if eq and not w.startswith("-") else "") + Path(target).name
+        words.append(w)
+    return "sharecube " + " ".join(shlex.quote(w) for w in words)
+
+
 def _run_model(
     pillars: dict[str, Any], args: argparse.Namespace, out: Out, info: Any, folder: Path
 ) -> Any:
@@ -347,9 +408,16 @@ def _run_model(
                 pillars,
                 weights=_weights(args.weights),
                 normalize=args.normalize,
+                kinds=_choices(args.kind, "--kind", ("quantity", "score")),
+                direction=_choices(args.direction, "--direction", ("higher", "lower")),
+                aggregate=args.aggregate,
+                missing=args.missing_pillar,
+                world=_world_tables(args),
                 blocs=_blocs(args),
                 year=args.analysis_year,
                 partners=args.partners,
+                draws=args.draws,
+                seed=args.seed,
             )
         except (ValueError, TypeError) as e:
             raise CommandError(str(e)) from None
@@ -369,13 +437,15 @@ def cmd_demo(args: argparse.Namespace, out: Out) -> None:
         "policy": "Human Freedom Index, area 4 (Cato & Fraser Institutes; R package openintro)",
     }
     info = ReportInfo(
-        title="International industrial cooperation, 2010-2016: a demo on real data",
+        title="Country standing in vehicle production, GDP and trade freedom, 2010-2016 "
+        "(bundled demo panel)",
         sources=sources,
-        note="The bundled panel: 53 countries with complete data in all three pillars. "
-        "Pillars are min-max normalised per year before they are combined, since the "
-        "policy pillar is a 0-10 score.",
+        note="The bundled panel (sharecube.datasets, described in its data README). The policy "
+        "pillar is a 0-10 score: it gets no shares, sums or RCA, its blocs get their members' "
+        "mean, and the pillars are min-max normalised per year before they are combined.",
+        inputs=["the bundled panel"],
+        command=_command_line(),
     )
-    args.normalize = args.normalize or "minmax"
     _check_output(args, folder=True)
     folder = Path(args.output)
     t0 = time.perf_counter()
@@ -419,13 +489,13 @@ def cmd_analyze(args: argparse.Namespace, out: Out) -> None:
             if name in pillars:
                 raise CommandError(f"{path}: pillar {name!r} given twice; name files NAME=FILE")
             pillars[name] = _rename(_read_cube(path, args)[None].rename(name), args)
+    names = [Path(spec.partition("=")[2] or spec).name for spec in args.files]
     info = ReportInfo(
         title=args.title,
-        sources={k: str(v) for k, v in zip(pillars, args.files, strict=False)}
-        if not args.pillar_column
-        else None,
+        sources=dict(zip(pillars, names, strict=False)) if not args.pillar_column else None,
+        inputs=names,
+        command=_command_line(),
     )
-    args.normalize = args.normalize or "shares"
     res = _run_model(pillars, args, out, info, Path(args.output))
     _print_top(res, out)
     main = "report.html" if "html" in args.format else "report.md"
@@ -585,9 +655,55 @@ def build_parser() -> argparse.ArgumentParser:
         g.add_argument("--weights", help="pillar weights, e.g. value_chain=2,market=1")
         g.add_argument(
             "--normalize",
-            choices=["shares", "minmax", "zscore", "none"],
-            help="how pillars are made comparable",
+            choices=["auto", "shares", "minmax", "zscore", "none"],
+            default="auto",
+            help="how pillars are made comparable (default auto: shares when every pillar is a "
+            "quantity, else minmax)",
         )
+        g.add_argument(
+            "--kind",
+            action="append",
+            metavar="PILLAR=KIND",
+            help="quantity (default: shares, sums, RCA apply) or score (an index or rate: "
+            "none of them), e.g. --kind policy=score",
+        )
+        g.add_argument(
+            "--direction",
+            action="append",
+            metavar="PILLAR=DIR",
+            help="higher (default) or lower is better, e.g. --direction tariffs=lower",
+        )
+        g.add_argument(
+            "--aggregate",
+            choices=["arithmetic", "geometric"],
+            default="arithmetic",
+            help="weighted mean of the normalised pillars (default: arithmetic)",
+        )
+        g.add_argument(
+            "--missing-pillar",
+            choices=["drop", "available", "fail"],
+            default="drop",
+            help="a country lacking a pillar in a year: left out of the composite and listed "
+            "(default), composite of the pillars it has (weights re-scaled, flagged), or stop",
+        )
+        g.add_argument(
+            "--world-label",
+            default="WLD",
+            help="country label of a world-total row, taken out of the countries (default: WLD)",
+        )
+        g.add_argument(
+            "--world",
+            action="append",
+            metavar="PILLAR=FILE",
+            help="world totals of a quantity pillar: a long table of year[,sector],value",
+        )
+        g.add_argument(
+            "--draws",
+            type=int,
+            default=1000,
+            help="Monte Carlo draws of weights for the rank sensitivity (default 1000; 0: off)",
+        )
+        g.add_argument("--seed", type=int, default=0, help="seed of those draws (default: 0)")
         g.add_argument("--blocs", help="built-in blocs, comma separated (e.g. EU,ASEAN,BRICS)")
         g.add_argument("--blocs-file", help="your blocs: CSV bloc,country[,first_year,last_year]")
         g.add_argument(
@@ -612,7 +728,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--pillar-column", help="column naming each row's pillar")
     p.add_argument("--years", help="keep these years: YEAR or FIRST-LAST")
-    p.add_argument("--title", default="International industrial cooperation", help="report title")
+    p.add_argument("--title", default=None, help="report title (default: names the pillars)")
     model_options(p, "sharecube-report")
     _add_columns(p)
     p.set_defaults(func=cmd_analyze)
