@@ -261,18 +261,22 @@ def test_results_as_frames_and_dataset() -> None:
 # ---- errors ------------------------------------------------------------------------------
 
 
-def test_error_mismatched_labels() -> None:
+def test_pillars_with_different_countries_and_years_are_aligned() -> None:
+    """A country or year absent from one pillar lacks that pillar (listed), not an error."""
     p = worked_example()
     p["market"] = p["market"].assign_coords(country=["DEU", "FRA", "CHN"])
-    with pytest.raises(
-        ValueError,
-        match=r"different 'country' labels: only in 'value_chain': "
-        r"\['USA'\], only in 'market': \['CHN'\]",
-    ):
-        cooperation_model(p)
+    with pytest.warns(MissingPillarWarning, match=r"2 countries lack a pillar.*USA \(market"):
+        r = cooperation_model(p)
+    assert list(r.composite.country.values) == ["DEU", "FRA", "USA", "CHN"]
+    assert np.isnan(r.composite.sel(country=["USA", "CHN"])).all()
+    assert set(r.missing["country"]) == {"USA", "CHN"}
     p = worked_example()
     p["market"] = p["market"].sel(year=[2021])
-    with pytest.raises(ValueError, match="different 'year' labels"):
+    with pytest.warns(MissingPillarWarning, match="2020"):
+        r = cooperation_model(p)
+    assert np.isnan(r.composite.sel(year=2020)).all()
+    p["market"] = p["market"].assign_coords(year=["2021"])
+    with pytest.raises(ValueError, match="no 'year' label in common"):
         cooperation_model(p)
 
 

@@ -125,6 +125,8 @@ class CooperationResult:
     missing: pd.DataFrame | None = field(default=None, repr=False)
     #: True where the composite uses only some pillars (missing="available")
     partial: xr.DataArray | None = field(default=None, repr=False)
+    #: partner mixes are called complementary below this Finger-Kreinin similarity
+    complementary_below: float = 0.5
     #: ranks under other weights, normalisations and the geometric mean (:func:`sensitivity`)
     sensitivity: pd.DataFrame | None = field(default=None, repr=False)
     dims: tuple[str, str, str] = ("country", "sector", "year")
@@ -283,15 +285,29 @@ def _check_pillars(pillars: Any, c: str, s: str, y: str) -> dict[str, xr.DataArr
         else:
             for dim in (c, y):
                 a, b = first[1].indexes[dim], da.indexes[dim]
-                if not a.equals(b):
-                    if set(a) != set(b):
-                        only_a = [v for v in a if v not in set(b)][:5]
-                        only_b = [v for v in b if v not in set(a)][:5]
-                        raise ValueError(
-                            f"pillars {first[0]!r} and {name!r} have different {dim!r} labels: "
-                            f"only in {first[0]!r}: {only_a}, only in {name!r}: {only_b}"
-                        )
-                    da = da.reindex({dim: a})  # same labels, other order: align (a copy)
+                if not set(a) & set(b):
+                    raise ValueError(
+                        f"pillars {first[0]!r} and {name!r} have no {dim!r} label in common "
+                        f"({first[0]!r}: {list(a[:3])}..., {name!r}: {list(b[:3])}...)"
+                    )
+        out[name] = da
+    # countries and years: the union over the pillars; a country absent from a pillar lacks it
+    # there (NaN), which the composite's missing-data rule then handles and lists
+    labels = {}
+    for dim in (c, y):
+        seen: dict[Any, None] = {}
+        for da in out.values():
+            seen.update(dict.fromkeys(da.indexes[dim]))
+        union = list(seen)
+        if dim == y:
+            try:
+                union = sorted(union)
+            except TypeError:
+                pass
+        labels[dim] = union
+    for name, da in out.items():
+        if any(list(da.indexes[dim]) != labels[dim] for dim in (c, y)):
+            da = da.reindex({c: labels[c], y: labels[y]})  # a copy, NaN where absent
         out[name] = da.transpose(*[x for x in (c, s, y) if x in da.dims])
     return out
 
@@ -686,6 +702,7 @@ def cooperation_model(
         raise ValueError(
             f"country, sector and time must be different names, got {c!r}, {s!r}, {y!r}"
         )
+    pillars, world, world_note = _pull_world_rows(pillars, world, c)
     data = _check_pillars(pillars, c, s, y)
     names = list(data)
     w = _check_weights(weights, names)
@@ -708,7 +725,11 @@ def cooperation_model(
         raise ValueError(f"spread must be a number in [0, 1), got {spread!r}")
     if not (isinstance(complementary_below, (int, float)) and 0 < complementary_below <= 1):
         raise ValueError(f"complementary_below must be in (0, 1], got {complementary_below!r}")
-    data, world_tot, world_note = _split_world(data, world, kind, c, s, y)
+    world_tot = _world_totals(data, world, kind, bool(world_note), s, y)
+    if not world_tot:
+        world_note = ""
+    elif not world_note:
+        world_note = "world totals given for " + ", ".join(world_tot)
     bw = _check_bloc_weights(bloc_weights, kind)
     opts: dict[str, Any] = {"skipna": skipna, "backend": backend, "threads": threads}
     ref = data[names[0]]
@@ -847,6 +868,7 @@ def cooperation_model(
         coverage=_coverage(values, world_tot, kind, countries, years, y),
         missing=missing_df,
         partial=cy((lacking > 0) & np.isfinite(comp), "partial"),
+        complementary_below=float(complementary_below),
         dims=(c, s, y),
         options=opts,
     )
@@ -1010,47 +1032,51 @@ def _resolve_normalize(
     return normalize
 
 
-def _split_world(
-    data: dict[str, xr.DataArray], world: Any, kind: Mapping[str, str], c: str, s: str, y: str
-) -> tuple[dict[str, xr.DataArray], dict[str, np.ndarray], str]:
-    """Take the world totals out of the data (a world row) or from the user's tables."""
-    first = next(iter(data.values()))
-    years = first.indexes[y]
-    totals: dict[str, np.ndarray] = {}
-    note = ""
-    if world is None:
-        return data, totals, note
-    if isinstance(world, str):
-        if world not in set(map(str, first.indexes[c])):
-            return data, totals, note
-        out = {}
-        for p, da in data.items():
-            row = da.sel({c: world})
+def _pull_world_rows(pillars: Any, world: Any, c: str) -> tuple[Any, Mapping[str, Any] | None, str]:
+    """A world row (``world`` is its label) taken out of every pillar that has one."""
+    if not isinstance(world, str) or not isinstance(pillars, Mapping):
+        return pillars, world, ""
+    rows: dict[str, Any] = {}
+    out: dict[Any, Any] = {}
+    for p, da in pillars.items():
+        if (
+            isinstance(da, xr.DataArray)
+            and c in da.dims
+            and c in da.coords
+            and world in set(map(str, da.indexes[c]))
+        ):
+            rows[p] = da.sel({c: world})
             out[p] = da.drop_sel({c: world})
-            if kind[p] != "quantity":
-                continue
-            t = row.sum(s, skipna=False) if s in row.dims else row
-            vals = np.asarray(t.transpose(y).values, dtype=np.float64)
-            if np.isnan(vals).all():
-                continue
-            totals[p] = vals
-        if not totals:
-            raise ValueError(
-                f"the world row {world!r} has no value in any quantity pillar; drop it or pass "
-                "world=None"
-            )
-        note = f"world totals from the {world!r} row"
-        if len(out[next(iter(out))].indexes[c]) == 0:
-            raise ValueError(f"no countries besides the world row {world!r}")
-        return out, totals, note
+            if out[p].sizes[c] == 0:
+                raise ValueError(f"pillar {p!r} has no countries besides the world row {world!r}")
+        else:
+            out[p] = da
+    return out, rows, f"world totals from the {world!r} row" if rows else ""
+
+
+def _world_totals(
+    data: Mapping[str, xr.DataArray],
+    world: Mapping[str, Any] | None,
+    kind: Mapping[str, str],
+    from_rows: bool,
+    s: str,
+    y: str,
+) -> dict[str, np.ndarray]:
+    """Pillar -> world total per year (of the data's years), for quantity pillars."""
+    if world is None:
+        return {}
     if not isinstance(world, Mapping):
         raise TypeError(
             f"world must be the label of a world row or a dict pillar -> DataArray over {y!r}"
         )
+    years = list(next(iter(data.values())).indexes[y])
+    totals: dict[str, np.ndarray] = {}
     for p, t in world.items():
         if p not in data:
             raise ValueError(f"world total for unknown pillar {p!r}; pillars: {list(data)}")
         if kind[p] != "quantity":
+            if from_rows:
+                continue  # a world row of a score (a world average, say): not a total
             raise ValueError(f"pillar {p!r} is a score: it has no world total to share")
         if not isinstance(t, xr.DataArray) or y not in t.dims or set(t.dims) - {y, s}:
             raise ValueError(
@@ -1059,15 +1085,15 @@ def _split_world(
             )
         if s in t.dims:
             t = t.sum(s, skipna=False)
-        missing_years = [v for v in years if v not in set(t.indexes[y])]
-        if missing_years:
-            raise ValueError(f"world total of {p!r} lacks year(s) {missing_years[:5]}")
-        vals = np.asarray(t.sel({y: list(years)}).values, dtype=np.float64)
+        lacking = [v for v in years if v not in set(t.indexes[y])]
+        if lacking:
+            raise ValueError(f"world total of {p!r} lacks year(s) {lacking[:5]}")
+        vals = np.asarray(t.sel({y: years}).values, dtype=np.float64)
         if not (np.isnan(vals) | (vals > 0)).all():
             raise ValueError(f"world total of {p!r} must be positive (or missing)")
-        totals[str(p)] = vals
-    note = "world totals given for " + ", ".join(totals)
-    return data, totals, note
+        if not np.isnan(vals).all():
+            totals[str(p)] = vals
+    return totals
 
 
 def _check_bloc_weights(bw: Any, kind: Mapping[str, str]) -> dict[str, str]:

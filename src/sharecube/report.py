@@ -400,7 +400,7 @@ def coverage_table(res: CooperationResult) -> pd.DataFrame:
     if res.coverage is None:
         return pd.DataFrame()
     cov = res.coverage.copy()
-    cov["covers, % of world"] = cov["share_of_world"] * 100
+    cov["covers, % of world"] = (cov["share_of_world"] * 100).round(1)
     return cov.drop(columns=["share_of_world"])
 
 
@@ -408,8 +408,10 @@ def coverage_table(res: CooperationResult) -> pd.DataFrame:
 
 
 def _count(n: int, noun: str) -> str:
-    """``1 pillar``, ``2 pillars``."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    """``1 pillar``, ``2 pillars``, ``1 country``, ``2 countries``."""
+    if n == 1:
+        return f"{n} {noun}"
+    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
 
 
 def _fmt(v: Any) -> str:
@@ -560,7 +562,8 @@ def _method_lines(res: CooperationResult) -> list[tuple[str, str]]:
             "country's weak pillars, / (N − 1)), sector cover (share of the "
             "country's weak sectors where the partner has RCA > 1) and "
             "complementarity 1 − FK similarity of sector mixes; a partner is listed only when "
-            "a reason holds, and a mix is called complementary only when FK < 0.5",
+            "a reason holds, and a mix is called complementary only when FK < "
+            f"{res.complementary_below:g}",
         ),
         (
             "Blocs",
@@ -704,7 +707,7 @@ def write_report(
         f"{_count(len(res.pillars), 'pillar')} ({', '.join(res.pillars)}). "
         f"Leading in {res.year} on the composite index: {top3}."
         + (
-            f" {_count(int(n_missing), 'country')} lack a pillar in some years (see Coverage)."
+            f" {_count(int(n_missing), 'country')} lacking a pillar in some years (see Coverage)."
             if n_missing
             else ""
         )
