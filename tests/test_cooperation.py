@@ -339,6 +339,7 @@ def test_error_other_inputs() -> None:
         cooperation_model(p, top=-1)
 
 
+@pytest.mark.filterwarnings("ignore:1 country lacks a pillar")  # Brazil: data/README.md
 def test_weights_near_the_float_limit_are_not_lost() -> None:
     pillars = datasets.load_cooperation()
     names = list(pillars)
@@ -348,6 +349,7 @@ def test_weights_near_the_float_limit_are_not_lost() -> None:
     np.testing.assert_allclose(huge.composite, even.composite, rtol=1e-14)
 
 
+@pytest.mark.filterwarnings("ignore:1 country lacks a pillar")  # Brazil: data/README.md
 def test_the_report_shows_what_the_model_computed(tmp_path) -> None:
     pytest.importorskip("matplotlib")
     from sharecube import report

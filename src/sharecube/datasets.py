@@ -5,7 +5,13 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-__all__ = ["COOPERATION_KINDS", "COOPERATION_PILLARS", "cooperation_csv", "load_cooperation"]
+__all__ = [
+    "COOPERATION_KINDS",
+    "COOPERATION_PILLARS",
+    "cooperation_csv",
+    "load_cooperation",
+    "load_cooperation_world",
+]
 
 #: The pillars of the bundled real panel, with their units.
 COOPERATION_PILLARS = {
@@ -19,8 +25,9 @@ COOPERATION_KINDS = {"value_chain": "quantity", "market": "quantity", "policy": 
 
 
 def cooperation_csv(pillar: str) -> str:
-    """The text of one pillar's long CSV of the bundled real panel."""
-    if pillar not in COOPERATION_PILLARS:
+    """The text of one pillar's long CSV of the bundled real panel (or of
+    ``value_chain_world``, the source's World row, or ``world_check``, the check against it)."""
+    if pillar not in COOPERATION_PILLARS and pillar not in ("value_chain_world", "world_check"):
         raise ValueError(f"no pillar {pillar!r}; pillars: {list(COOPERATION_PILLARS)}")
     path = resources.files("sharecube").joinpath(f"data/cooperation/{pillar}.csv")
     return path.read_text(encoding="utf-8")
@@ -28,6 +35,9 @@ def cooperation_csv(pillar: str) -> str:
 
 def load_cooperation() -> dict[str, Any]:
     """The bundled real panel: 53 countries, 2010-2016, three pillars, as labeled cubes.
+
+    Brazil lacks the value chain pillar (NaN): the source's series was dropped after the check
+    against its World row (``data/README.md``).
 
     Returns a dict of pillar name -> ``xarray.DataArray``:
 
@@ -56,4 +66,24 @@ def load_cooperation() -> dict[str, Any]:
         da.attrs["units"] = COOPERATION_PILLARS[pillar]
         da.attrs["kind"] = COOPERATION_KINDS[pillar]
         out[pillar] = da
-    return out
+    # every pillar over the same countries: one lacking a series (Brazil's vehicles) is NaN there
+    countries = sorted(set().union(*(set(da["country"].values) for da in out.values())))
+    return {p: da.reindex(country=countries) for p, da in out.items()}
+
+
+def load_cooperation_world() -> dict[str, Any]:
+    """World totals for the bundled panel's quantity pillars where the source has them.
+
+    ``{"value_chain": DataArray over year}``: the World row of OICA's production figures in the
+    source (the panel's countries make up 96.8-98.5% of it; ``data/README.md``). Pass it as
+    ``cooperation_model(..., world=load_cooperation_world())`` for shares of the world; GDP has
+    no world total in the source, so its shares are of the countries in the panel.
+    """
+    import io
+
+    import pandas as pd
+
+    from sharecube.tidy import from_long
+
+    df = pd.read_csv(io.StringIO(cooperation_csv("value_chain_world")))
+    return {"value_chain": from_long(df, dims=["year"], value="value", name="value_chain")}
