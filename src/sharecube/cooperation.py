@@ -160,6 +160,11 @@ class CooperationResult:
     def _pillar(self, pillar: str) -> xr.DataArray:
         if pillar not in self.pillars:
             raise ValueError(f"no pillar {pillar!r}; pillars: {list(self.pillars)}")
+        if self.kinds.get(pillar) == "score":
+            raise ValueError(
+                f"pillar {pillar!r} is a score: shares, bloc sums and RCA apply to quantities "
+                "(output, exports, GDP), not to indices or rates"
+            )
         return self.pillars[pillar]
 
     def to_dataset(self) -> xr.Dataset:
