@@ -17,6 +17,8 @@ import pytest
 pytest.importorskip("matplotlib")
 pytest.importorskip("xarray")
 
+import gappy_panel
+
 from sharecube import cli
 
 
@@ -44,25 +46,23 @@ def _png_rows(data: bytes) -> tuple[int, int, bytes]:
     return width, height, zlib.decompress(idat)
 
 
-def test_report_renders_in_a_headless_browser(tmp_path: Path) -> None:
+def screenshot(html: Path, shot: Path, size: tuple[int, int] = (1200, 3000)) -> None:
+    """Headless Chromium renders ``html`` into ``shot``; skips where it cannot run here."""
     browser = _browser()
     if browser is None:
         pytest.skip(
             "no Chromium on this machine: apt-get install chromium to check the "
             "report's rendering (the HTML structure is tested in test_cli.py)"
         )
-    report = tmp_path / "report"
-    assert cli.main(["demo", "-o", str(report), "-q"]) == 0
-    shot = tmp_path / "shot.png"
     cmd = [
         browser,
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
         "--hide-scrollbars",
-        "--window-size=1200,3000",
+        f"--window-size={size[0]},{size[1]}",
         f"--screenshot={shot}",
-        (report / "report.html").as_uri(),
+        html.as_uri(),
     ]
     try:
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
@@ -72,8 +72,30 @@ def test_report_renders_in_a_headless_browser(tmp_path: Path) -> None:
         # the browser itself cannot run here (sandbox or display limits): say so, do not fail
         tail = (res.stderr or "").strip().splitlines()[-1:] or ["no output"]
         pytest.skip(f"Chromium could not take a screenshot here: {tail[0][:200]}")
+
+
+def _check_rendered(shot: Path, size: tuple[int, int]) -> None:
     width, height, rows = _png_rows(shot.read_bytes())
-    assert (width, height) == (1200, 3000)
+    assert (width, height) == size
     # a rendered page has many distinct byte values (text, tables, charts); a blank or error
     # page has a handful
     assert len(set(rows[:: max(1, len(rows) // 200_000)])) > 100
+
+
+def test_report_renders_in_a_headless_browser(tmp_path: Path) -> None:
+    report = tmp_path / "report"
+    assert cli.main(["demo", "-o", str(report), "-q"]) == 0
+    shot = tmp_path / "shot.png"
+    screenshot(report / "report.html", shot)
+    _check_rendered(shot, (1200, 3000))
+
+
+def test_report_on_a_panel_with_gaps_renders(tmp_path: Path) -> None:
+    """Gaps, two score pillars (one lower-is-better), a world row, a bloc from 2004 and 33
+    years: the page renders whole (the committed docs/report-gaps.png is this page)."""
+    args = gappy_panel.write(tmp_path / "in")
+    report = tmp_path / "report"
+    assert cli.main(["analyze", *args, "-o", str(report), "-q"]) == 0
+    shot = tmp_path / "shot.png"
+    screenshot(report / "report.html", shot, (1200, 6000))
+    _check_rendered(shot, (1200, 6000))

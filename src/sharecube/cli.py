@@ -377,12 +377,12 @@ def _check_output(args: argparse.Namespace, folder: bool) -> None:
         _io.guard_output(args.output, _inputs(args), folder=folder)
 
 
-def _command_line() -> str:
+def _command_line(args: argparse.Namespace) -> str:
     """The command as typed, with every path reduced to its file name (no local paths)."""
     import shlex
 
     words = []
-    for w in sys.argv[1:]:
+    for w in args.argv:
         head, eq, tail = w.rpartition("=")
         target = tail if eq and not w.startswith("-") else w
         if os.sep in target or (os.altsep and os.altsep in target):
@@ -454,7 +454,7 @@ def cmd_demo(args: argparse.Namespace, out: Out) -> None:
         "pillar is a 0-10 score: it gets no shares, sums or RCA, its blocs get their members' "
         "mean, and the pillars are min-max normalised per year before they are combined.",
         inputs=["the bundled panel"],
-        command=_command_line(),
+        command=_command_line(args),
     )
     _check_output(args, folder=True)
     folder = Path(args.output)
@@ -504,7 +504,7 @@ def cmd_analyze(args: argparse.Namespace, out: Out) -> None:
         title=args.title,
         sources=dict(zip(pillars, names, strict=False)) if not args.pillar_column else None,
         inputs=names,
-        command=_command_line(),
+        command=_command_line(args),
     )
     res = _run_model(pillars, args, out, info, Path(args.output))
     _print_top(res, out)
@@ -810,6 +810,7 @@ def _signals() -> Iterator[None]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(argv) if argv is not None else sys.argv[1:]
     if args.command is None:
         parser.print_usage(sys.stderr)
         print(

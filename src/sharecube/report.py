@@ -280,17 +280,28 @@ def concentration_table(res: CooperationResult) -> pd.DataFrame:
     return tab
 
 
-def chart_concentration(res: CooperationResult, path: Path) -> bytes | None:
+def concentration_series(res: CooperationResult) -> pd.DataFrame:
+    """What the concentration chart draws: the HHI where at least ``MIN_REPORTING`` countries
+    report (with one or two reporting, an HHI near 1 says nothing about the world)."""
     tab = concentration_table(res)
-    pillars = list(res.shares)
+    out = pd.DataFrame(index=tab.index)
+    for p in res.shares:
+        hhi = tab[p].to_numpy(dtype=float)
+        if f"{p} reporting" in tab:
+            hhi = np.where(tab[f"{p} reporting"].to_numpy() >= MIN_REPORTING, hhi, np.nan)
+        out[p] = hhi
+    return out
+
+
+def chart_concentration(res: CooperationResult, path: Path) -> bytes | None:
+    tab = concentration_series(res)
+    pillars = list(tab.columns)
     if not pillars:
         return None
     fig = _fig(7.0, 3.4)
     ax = fig.subplots()
     for k, p in enumerate(pillars):
         hhi = tab[p].to_numpy(dtype=float)
-        if f"{p} reporting" in tab:
-            hhi = np.where(tab[f"{p} reporting"].to_numpy() >= MIN_REPORTING, hhi, np.nan)
         ax.plot(
             tab.index,
             hhi,
@@ -754,7 +765,8 @@ def write_report(
 
         def links(name: str) -> str:
             fmts = ["csv"] + (["parquet"] if parquet else [])
-            return " · ".join(f"<a href='tables/{name}.{f}'>{f.upper()}</a>" for f in fmts)
+            label = {"csv": "CSV", "parquet": "Parquet"}
+            return " · ".join(f"<a href='tables/{name}.{f}'>{label[f]}</a>" for f in fmts)
 
         parts = [
             "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
