@@ -464,3 +464,83 @@ def test_without_the_report_extra_the_error_says_what_to_install(tmp_path: Path)
     assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
     assert "pip install 'sharecube[report]'" in res.stderr
     assert not (tmp_path / "r").exists()
+
+
+# ---- kinds, world totals, missing pillars on the command line --------------------------------
+
+
+@pytest.fixture(scope="module")
+def gaps_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    import gappy_panel
+
+    folder = tmp_path_factory.mktemp("gaps")
+    return folder, gappy_panel.write(folder)
+
+
+def test_analyze_kinds_and_a_world_row(
+    gaps_dir: tuple[Path, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, args = gaps_dir
+    code, _, err = run(["analyze", *args, "-o", str(tmp_path / "r")], capsys)
+    assert code == 0, err
+    # the gaps are told in one line per warning, no source location or traceback
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert lines == [
+        "sharecube: warning: 5 countries lack a pillar in some years: ARG (patents 2015-2022), "
+        "EGY (output 1990-1998), IND (patents 1990-2009), NGA (output 1990-2007; patents "
+        "1990-2022), VNM (output 1990-2000); left out of the composite (missing='drop'; the "
+        "list: result.missing)"
+    ]
+    pillars = pd.read_csv(tmp_path / "r" / "tables" / "pillars.csv")
+    assert set(pillars[pillars["pillar"] == "policy"]["kind"]) == {"score"}
+    assert pillars[pillars["pillar"] == "policy"]["share"].isna().all()
+    assert set(pillars[pillars["pillar"] == "output"]["share_of"]) == {"world"}
+    assert "WLD" not in set(pillars["country"])
+
+
+def test_analyze_missing_pillar_choices(
+    gaps_dir: tuple[Path, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, args = gaps_dir
+    code, _, err = run(
+        ["analyze", *args, "-o", str(tmp_path / "f"), "--missing-pillar", "fail"], capsys
+    )
+    assert code == 1 and not (tmp_path / "f").exists()
+    assert err.startswith("sharecube: error: 5 countries lack a pillar") and err.count("\n") == 1
+    code, _, err = run(
+        ["analyze", *args, "-o", str(tmp_path / "a"), "--missing-pillar", "available", "-q"],
+        capsys,
+    )
+    assert code == 0 and err == ""
+    comp = pd.read_csv(tmp_path / "a" / "tables" / "composite.csv")
+    assert comp[comp["country"] == "IND"]["partial"].sum() == 20  # patents 1990-2009
+    assert comp["composite"].notna().all()
+
+
+def test_analyze_world_table_and_bad_kinds(
+    pillar_files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world = tmp_path / "world.csv"
+    wld = datasets.load_cooperation_world()["value_chain"].to_series().reset_index()
+    wld.columns = ["year", "value"]
+    wld.to_csv(world, index=False)
+    files = [f"{k}={v}" for k, v in pillar_files.items()]
+    code, _, err = run(
+        ["analyze", *files, "-o", str(tmp_path / "w"), "--world", f"value_chain={world}", "-q"],
+        capsys,
+    )
+    assert code == 0, err
+    pillars = pd.read_csv(tmp_path / "w" / "tables" / "pillars.csv")
+    vc = pillars[(pillars["pillar"] == "value_chain") & (pillars["year"] == 2016)]
+    usa = vc[vc["country"] == "USA"].iloc[0]
+    assert usa["share"] == pytest.approx(usa["value"] / wld.set_index("year").loc[2016, "value"])
+    for bad, msg in [
+        (["--kind", "policy"], "--kind: expected PILLAR=quantity|score, got 'policy'"),
+        (["--kind", "policy=index"], "--kind: 'index' for 'policy' is not one of quantity, score"),
+        (["--kind", "tariffs=score"], "kinds for unknown pillar(s) ['tariffs']"),
+        (["--kind", "policy=score", "--normalize", "shares"], "meaningless for a score"),
+        (["--world", "value_chain"], "--world: expected PILLAR=FILE"),
+    ]:
+        code, _, err = run(["analyze", *files, "-o", str(tmp_path / "x"), *bad], capsys)
+        assert code == 1 and msg in err and err.count("\n") == 1, (bad, err)
+        assert not (tmp_path / "x").exists()
