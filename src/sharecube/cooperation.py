@@ -13,33 +13,55 @@ a composite index, ranks and their changes, strengths and weaknesses, and sugges
 
 Method
 ------
-For pillar :math:`p` with values :math:`x_{p,c,s,t}` (country c, sector s, year t):
+Each pillar :math:`p` is a *quantity* (an extensive amount: output, exports, GDP) or a *score*
+(an index, rate or ratio), and higher or lower is better (``kinds=``, ``direction=``; by default
+the DataArray's ``attrs``, else quantity and higher). For values :math:`x_{p,c,s,t}` (country c,
+sector s, year t):
 
-- aggregate :math:`v_{p,c,t} = \sum_s x_{p,c,s,t}` (NaN sectors skipped; NaN if all are NaN);
-- world share :math:`\sigma_{p,c,t} = v_{p,c,t} / \sum_{c'} v_{p,c',t}`;
-- normalised pillar :math:`n_{p,c,t}`: the share :math:`\sigma` (``normalize="shares"``), the
-  min-max scaling :math:`(v - \min_c v) / (\max_c v - \min_c v)` (``"minmax"``), the z-score
-  :math:`(v - \bar v) / \mathrm{sd}(v)` over countries, population sd (``"zscore"``), or
-  :math:`v` itself (``"none"``, for pillars that are already scores), each per year;
-- composite :math:`C_{c,t} = \sum_p w_p\, n_{p,c,t} / \sum_p w_p` with weights
-  :math:`w_p \ge 0` (equal by default); NaN if any weighted pillar is NaN;
-- rank: 1 for the largest value in each year, ties share the best rank ("min" method), NaN
+- pillar value :math:`v_{p,c,t}`: a quantity's sum over sectors :math:`\sum_s x_{p,c,s,t}`, a
+  score's mean over its components (NaN skipped; NaN if all are NaN);
+- share (quantities only) :math:`\sigma_{p,c,t} = v_{p,c,t} / W_{p,t}`, where :math:`W` is the
+  world total when one is given (a ``WLD`` row or ``world=``) and otherwise
+  :math:`\sum_{c'} v_{p,c',t}`, the total of the countries in the data (``share_basis`` says
+  which); coverage per pillar and year: countries reporting and :math:`\sum_c v / W`;
+- normalised pillar :math:`n_{p,c,t}`: the share :math:`\sigma` (``normalize="shares"``, only
+  when every pillar is a quantity where higher is better), the min-max scaling
+  :math:`(v - \min_c v) / (\max_c v - \min_c v)` (``"minmax"``; onto [1, 100] for the geometric
+  mean), the z-score :math:`(v - \bar v) / \mathrm{sd}(v)` over countries, population sd
+  (``"zscore"``), or :math:`v` itself (``"none"``), each per year; a lower-is-better pillar is
+  reversed (:math:`\max v - v` in min-max, the negated z-score); ``"auto"`` (the default) is
+  ``"shares"`` when allowed, else ``"minmax"``;
+- composite :math:`C_{c,t} = \sum_p w_p\, n_{p,c,t} / \sum_p w_p` (``aggregate="arithmetic"``)
+  or :math:`\prod_p n_{p,c,t}^{w_p / \sum_p w_p}` (``"geometric"``), weights :math:`w_p \ge 0`
+  (equal by default); a country lacking a weighted pillar in a year is left out of that year's
+  composite (``missing="drop"``), gets the composite of the pillars it has with the weights
+  re-scaled (``"available"``, flagged in ``partial``) or stops the run (``"fail"``); it is
+  listed in ``missing`` and a warning either way;
+- rank: 1 for the best value in each year, ties share the best rank ("min" method), NaN
   stays unranked; rank change over ``lag`` years: :math:`r_{t-lag} - r_t` (positive: the
   country moved up);
+- sensitivity in the analysis year: ``draws`` draws of weights
+  :math:`w_p U(1 - spread, 1 + spread)`, re-scaled (seeded); each country's median rank and
+  5th-95th percentiles, and its rank under each other normalisation and with the geometric mean;
 - strengths and weaknesses in the analysis year (default the last): the better and the worse
   half of its pillars by rank (the middle one left out when their number is odd), and per
-  pillar with sectors the ``top`` sectors with the highest RCA above 1 (strengths) and the
-  lowest RCA below 1 (weaknesses), RCA being Balassa's
+  quantity pillar with sectors the ``top`` sectors with the highest RCA above 1 (strengths) and
+  the lowest RCA below 1 (weaknesses), RCA being Balassa's
   :math:`(x_{cs}/x_{c\cdot})/(x_{\cdot s}/x_{\cdot\cdot})`;
 - partners of country A: each other country B gets up to three scores in [0, 1], averaged:
   *pillar cover* :math:`\mathrm{mean}_{p \in W_A} \max(0, r_{pA} - r_{pB})/(N - 1)` over A's
   weak pillars :math:`W_A` (N ranked countries); *sector cover*, the fraction of A's weak
   sectors where B's RCA exceeds 1; *complementarity* :math:`1 - FK_{AB}`, one minus the
-  Finger-Kreinin similarity of their sector mixes in the structure pillar (the first pillar
-  with sectors). The ``partners`` best-scoring countries are suggested, each with its reason;
-- blocs: each pillar's bloc share sum :math:`\sum_{c \in b} \sigma_{p,c,t}` (membership year by
-  year), the bloc composite :math:`\sum_p w_p \cdot` (bloc share) :math:`/ \sum_p w_p`, ranks
-  among blocs and their strengths and weaknesses by pillar rank.
+  Finger-Kreinin similarity of their sector mixes in the structure pillar (the first quantity
+  pillar with sectors). The ``partners`` best-scoring countries for which a reason holds are
+  suggested; the reasons name only what holds, with the numbers: B ranks above A in a weak
+  pillar (both ranks), B has RCA > 1 where A's is below 1 (both RCAs), the mixes are
+  complementary (:math:`FK_{AB}` below ``complementary_below``, default 0.5);
+- blocs (membership year by year): a quantity's bloc share :math:`\sum_{c \in b} v / W` (the
+  share sum of the members), a score's mean over the members reporting (weighted by a quantity
+  pillar with ``bloc_weights``); no value in a year without a member in the data; the members
+  reporting are counted; the bloc composite combines the bloc values normalised across blocs
+  as above, with ranks among blocs and their strengths and weaknesses by pillar rank.
 """
 
 from __future__ import annotations
