@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
     {"_dispatch"},
     {"_declare"},  # the declarations and the generic in-memory routes
     {"share", "indicators", "blocs"},  # the in-memory front ends, bloc data
-    {"complexity"},  # economic complexity, on the indicators
+    {"complexity", "bilateral"},  # economic complexity and bilateral trade, on the indicators
     {"_dask"},  # the dask engine, over the in-memory functions
     {"_frontends"},  # the public functions: in memory or dask
     {"tidy", "labeled", "datasets", "_io", "compat"},  # labeled data, files, drop-ins

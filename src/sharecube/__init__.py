@@ -23,11 +23,15 @@ from sharecube._dispatch import backends
 from sharecube._frontends import (
     cog,
     coi,
+    complementarity,
     density,
     eci,
     entropy,
     group_sums,
     hhi,
+    intra_industry,
+    intra_industry_total,
+    market_share_total,
     pci,
     proximity,
     rca,
@@ -35,6 +39,8 @@ from sharecube._frontends import (
     share_sums,
     shares,
     similarity,
+    trade_balance,
+    trade_intensity,
 )
 
 __version__ = "0.1.0"
@@ -44,6 +50,7 @@ __all__ = [
     "backends",
     "cog",
     "coi",
+    "complementarity",
     "cooperation_model",
     "density",
     "eci",
@@ -51,6 +58,9 @@ __all__ = [
     "from_long",
     "group_sums",
     "hhi",
+    "intra_industry",
+    "intra_industry_total",
+    "market_share_total",
     "pci",
     "proximity",
     "rca",
@@ -59,6 +69,8 @@ __all__ = [
     "shares",
     "similarity",
     "to_long",
+    "trade_balance",
+    "trade_intensity",
 ]
 
 _LAZY = {

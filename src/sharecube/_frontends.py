@@ -1,7 +1,8 @@
 """The public array functions, and the route by which dask arrays reach their engine.
 
-The functions are the declarations of :mod:`sharecube.share`, :mod:`sharecube.indicators` and
-:mod:`sharecube.complexity`. A dask array given to one of them goes to the one dask engine,
+The functions are the declarations of :mod:`sharecube.share`, :mod:`sharecube.indicators`,
+:mod:`sharecube.complexity` and :mod:`sharecube.bilateral`. A dask array given to one of them
+goes to the one dask engine,
 :func:`sharecube._dask.apply` (imported only then), registered here with
 :func:`sharecube._dispatch.register_engine`: the in-memory front ends never import the dask
 engine, which itself calls them on each block.
@@ -12,6 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from sharecube import _declare, _dispatch
+from sharecube.bilateral import (  # noqa: F401
+    complementarity,
+    intra_industry,
+    intra_industry_total,
+    market_share_total,
+    trade_balance,
+    trade_intensity,
+)
 from sharecube.complexity import cog, coi, density, eci, pci, proximity  # noqa: F401
 
 # the public functions, re-exported by the package root
