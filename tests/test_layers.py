@@ -27,7 +27,7 @@ LAYERS: list[set[str]] = [
     {"complexity", "bilateral"},  # economic complexity and bilateral trade, on the indicators
     {"_dask"},  # the dask engine, over the in-memory functions
     {"_frontends"},  # the public functions: in memory or dask
-    {"tidy", "labeled", "datasets", "_io", "compat"},  # labeled data, files, drop-ins
+    {"tidy", "labeled", "datasets", "_io", "compat", "tradedata"},  # labeled data, files
     {"__init__"},  # the facade: ``import sharecube``
     {"cooperation"},
     {"report"},

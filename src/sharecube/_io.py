@@ -335,7 +335,8 @@ def _numbers(s: pd.Series, path: Path, col: str) -> pd.Series:
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         return s.astype(np.float64)
     if s.dtype == object or str(s.dtype).startswith("str"):
-        s = s.where(~s.isin(MISSING))  # "NA", "NaN", ".." ...: missing, as an empty cell is
+        # "NA", "NaN", ".." ... (padded with spaces too): missing, as an empty cell is
+        s = s.where(~s.str.strip().isin(MISSING))
     num = pd.to_numeric(s, errors="coerce")
     bad = num.isna() & s.notna()
     if bad.any():
