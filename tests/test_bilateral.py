@@ -251,3 +251,20 @@ def test_labeled_accessor() -> None:
 def test_docstring_examples() -> None:
     failures, tried = doctest.testmod(bilateral)
     assert tried >= 6 and failures == 0
+
+
+def test_many_products_are_taken_in_steps() -> None:
+    """More products than one step of the Grubel-Lloyd passes (64): the same as the formula."""
+    rng = np.random.default_rng(11)
+    x = rng.lognormal(0, 1, (5, 5, 150, 2)) * (rng.random((5, 5, 150, 2)) < 0.6)
+    x[0, 1, 100, 0] = np.nan
+    a = np.nan_to_num(x)
+    b = np.swapaxes(a, 0, 1)
+    want = 1 - np.abs(a - b).sum(axis=2) / (a + b).sum(axis=2)
+    want[np.arange(5), np.arange(5)] = np.nan
+    close(sc.intra_industry_total(x), want)
+    with np.errstate(all="ignore"):
+        per = 1 - np.abs(x - np.swapaxes(x, 0, 1)) / (x + np.swapaxes(x, 0, 1))
+    per[np.arange(5), np.arange(5)] = np.nan
+    close(sc.intra_industry(x), per)
+    np.testing.assert_array_equal(sc.intra_industry(x, dtype=np.float32), per.astype(np.float32))

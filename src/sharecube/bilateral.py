@@ -56,7 +56,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sharecube import _dispatch as d
-from sharecube._arith import divide
+from sharecube._arith import divide, neumaier
 from sharecube._contracts import Options, Policy
 from sharecube._declare import Gather, declare, deliver
 from sharecube.share import group_sums
@@ -315,28 +315,44 @@ def complementarity(
 # ---- intra-industry trade and specialisation -----------------------------------------------
 
 
-def _gl_parts(x: NDArray[Any], pol: Policy) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """``x_ijk + x_jik`` and ``|x_ijk - x_jik|`` (canonical layout, float64)."""
-    a = x.astype(np.float64, copy=False)
-    b = np.swapaxes(a, 0, 1)
+#: products per step of the Grubel-Lloyd passes: their float64 temporaries stay small
+_GL_STEP = 64
+
+
+def _gl_parts(
+    x: NDArray[Any], ks: slice, pol: Policy
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``x_ijk + x_jik`` and ``|x_ijk - x_jik|`` for the products ``ks`` (canonical layout,
+    float64)."""
+    a = x[:, :, ks].astype(np.float64)
+    b = np.swapaxes(x[:, :, ks], 0, 1).astype(np.float64)
     if pol.skipna:
-        a, b = np.nan_to_num(a, nan=0.0), np.nan_to_num(b, nan=0.0)
-    return a + b, np.abs(a - b)
+        np.nan_to_num(a, copy=False, nan=0.0)
+        np.nan_to_num(b, copy=False, nan=0.0)
+    both = a + b
+    np.subtract(a, b, out=a)
+    return both, np.abs(a, out=a)
 
 
 def _intra_industry(
     arr: NDArray[Any], pol: Policy, axes: tuple[int, ...], opts: dict[str, Any], out: Any
 ) -> NDArray[Any]:
     x = _canon(arr, axes)
-    both, gap = _gl_parts(x, pol)
-    with np.errstate(all="ignore"):
-        res = 1.0 - gap / both
-    res = np.where(both == 0, pol.fill, res)
-    if pol.skipna and x.dtype.kind == "f":  # a missing flow either way: no index
-        res = np.where(np.isnan(x) | np.isnan(np.swapaxes(x, 0, 1)), np.nan, res)
-    res = _diagonal_nan(res, opts["self_pairs"])
     ea, ia, pa = axes
-    return deliver(np.moveaxis(res, (0, 1, 2), (ea, ia, pa)), out, pol, arr)
+    target, result = d.prepare_out(out, arr.shape, pol.dtype, arr, inplace_ok=False)
+    view = np.moveaxis(target, (ea, ia, pa), (0, 1, 2))
+    missing = pol.skipna and x.dtype.kind == "f"
+    for k0 in range(0, x.shape[2], _GL_STEP):
+        ks = slice(k0, k0 + _GL_STEP)
+        both, gap = _gl_parts(x, ks, pol)
+        with np.errstate(all="ignore"):
+            res = 1.0 - gap / both
+        res[both == 0] = pol.fill
+        if missing:  # a missing flow either way: no index
+            xs = x[:, :, ks]
+            res[np.isnan(xs) | np.isnan(np.swapaxes(xs, 0, 1))] = np.nan
+        np.copyto(view[:, :, ks], _diagonal_nan(res, opts["self_pairs"]), casting="unsafe")
+    return result()
 
 
 @declare(
@@ -381,9 +397,12 @@ def _intra_industry_total(
     arr: NDArray[Any], pol: Policy, axes: tuple[int, ...], opts: dict[str, Any], out: Any
 ) -> NDArray[Any]:
     x = _canon(arr, axes)
-    both, gap = _gl_parts(x, pol)
-    tot = _sum(both, (2,), pol)
-    overlap = _sum(both - gap, (2,), pol)  # 2 min(x_ijk, x_jik): exact in float64
+    tots, overlaps = [], []
+    for k0 in range(0, x.shape[2], _GL_STEP):  # per step of products, then combined
+        both, gap = _gl_parts(x, slice(k0, k0 + _GL_STEP), pol)
+        tots.append(_sum(both, (2,), pol))
+        overlaps.append(_sum(np.subtract(both, gap, out=gap), (2,), pol))  # 2 min(...)
+    tot, overlap = neumaier(tots), neumaier(overlaps)
     den = tot
     if opts["adjusted"]:
         f = _sum(x, (2,), pol)
