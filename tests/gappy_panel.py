@@ -7,7 +7,9 @@
 - ``policy``: a 0-10 score, country x year (``--kind policy=score``);
 - ``tariffs``: a rate where lower is better (``--kind tariffs=score --direction tariffs=lower``);
 - ``blocs.csv``: an old bloc and one that exists from 2004, its members joining in 2004 and
-  2010.
+  2010;
+- ``BACI_*.csv`` and ``country_codes.csv``: bilateral trade in BACI's format (2021-2022, 20
+  products) for all but two of the countries (``--bilateral ... --baci-codes ...``).
 
 Used by the report tests and by ``tools/screenshots.py`` (the screenshot under ``docs/``).
 """
@@ -85,7 +87,56 @@ def frames(seed: int = 0) -> dict[str, pd.DataFrame]:
     }
 
 
-def write(folder: Path, seed: int = 0) -> list[str]:
+#: countries the bilateral trade files lack (their partners come from country totals)
+NO_TRADE = ("NGA", "CHL")
+
+
+def baci(seed: int = 0) -> tuple[dict[int, pd.DataFrame], pd.DataFrame]:
+    """Bilateral trade in BACI's layout (t, i, j, k, v, q), one table per year, and the code
+    table (numeric code -> ISO alpha-3)."""
+    rng = np.random.default_rng(seed + 100)
+    codes = [c for c in COUNTRIES if c not in NO_TRADE]
+    num = {c: 100 + i for i, c in enumerate(codes)}
+    n, k = len(codes), 20
+    size = rng.lognormal(0, 1, n)
+    spec = rng.dirichlet(np.ones(k) * 0.3, n)  # what each exports
+    need = rng.dirichlet(np.ones(k) * 0.5, n)  # what each imports
+    out = {}
+    for year in (2021, 2022):
+        x = (
+            size[:, None, None]
+            * size[None, :, None]
+            * spec[:, None, :]
+            * need[None, :, :]
+            * rng.lognormal(0, 0.5, (n, n, k))
+            * 1e4
+        )
+        x *= rng.random((n, n, k)) < 0.5
+        i, j, kk = np.nonzero(x)
+        keep = i != j
+        i, j, kk = i[keep], j[keep], kk[keep]
+        out[year] = pd.DataFrame(
+            {
+                "t": year,
+                "i": [num[codes[a]] for a in i],
+                "j": [num[codes[b]] for b in j],
+                "k": [f"{870000 + 100 * p:06d}" for p in kk],
+                "v": np.round(x[i, j, kk], 3),
+                "q": "NA",
+            }
+        )
+    table = pd.DataFrame(
+        {
+            "country_code": list(num.values()),
+            "country_name": list(num),
+            "country_iso2": [c[:2] for c in num],
+            "country_iso3": list(num),
+        }
+    )
+    return out, table
+
+
+def write(folder: Path, seed: int = 0, bilateral: bool = True) -> list[str]:
     """Write the CSV files into ``folder``; returns the CLI arguments that analyse them."""
     folder.mkdir(parents=True, exist_ok=True)
     files = []
@@ -94,4 +145,13 @@ def write(folder: Path, seed: int = 0) -> list[str]:
         df.to_csv(path, index=False)
         if name != "blocs":
             files.append(f"{name}={path}")
-    return [*files, *CLI_ARGS, "--blocs-file", str(folder / "blocs.csv")]
+    args = [*files, *CLI_ARGS, "--blocs-file", str(folder / "blocs.csv")]
+    if bilateral:
+        years, table = baci(seed)
+        paths = []
+        for year, df in years.items():
+            paths.append(folder / f"BACI_HS17_Y{year}_V202401.csv")
+            df.to_csv(paths[-1], index=False)
+        table.to_csv(folder / "country_codes.csv", index=False)
+        args += ["--baci-codes", str(folder / "country_codes.csv"), "--bilateral", *map(str, paths)]
+    return args

@@ -268,3 +268,98 @@ def test_many_products_are_taken_in_steps() -> None:
     per[np.arange(5), np.arange(5)] = np.nan
     close(sc.intra_industry(x), per)
     np.testing.assert_array_equal(sc.intra_industry(x, dtype=np.float32), per.astype(np.float32))
+
+
+# ---- the cooperation model's partners from bilateral trade --------------------------------
+
+
+def _model_with_trade(tmp_path):
+    pytest.importorskip("xarray")
+    import gappy_panel
+    import pandas as pd
+
+    from sharecube.cooperation import MissingPillarWarning, cooperation_model
+    from sharecube.tidy import from_long
+    from sharecube.tradedata import read_baci
+
+    gappy_panel.write(tmp_path)
+    pillars = {}
+    for name in ("output", "patents", "policy", "tariffs"):
+        df = pd.read_csv(tmp_path / f"{name}.csv")
+        dims = [c for c in ("country", "sector", "year") if c in df.columns]
+        pillars[name] = from_long(df, dims=dims, value="value")
+    trade = read_baci(sorted(tmp_path.glob("BACI_*.csv")), tmp_path / "country_codes.csv")
+    with pytest.warns(MissingPillarWarning):
+        res = cooperation_model(
+            pillars,
+            kinds={"policy": "score", "tariffs": "score"},
+            direction={"tariffs": "lower"},
+            bilateral=trade,
+            partners=4,
+        )
+    return res, trade
+
+
+def test_model_partners_come_from_bilateral_trade(tmp_path) -> None:
+    import gappy_panel
+
+    res, trade = _model_with_trade(tmp_path)
+    p = res.partners
+    from_trade = p[p["basis"] == "bilateral trade"]
+    assert set(from_trade["country"]) == set(trade.exporter.values)
+    # countries the trade data lack keep the suggestions from country totals, labelled so
+    rest = p[~p["country"].isin(set(trade.exporter.values))]
+    assert set(rest["country"]) <= set(gappy_panel.NO_TRADE) and len(rest)
+    assert (rest["basis"] == "country totals (no bilateral data)").all()
+    x = trade.sel(year=2022).values
+    tci, tii = sc.complementarity(x), sc.trade_intensity(x)
+    gl = sc.intra_industry_total(x)
+    where = {c: i for i, c in enumerate(trade.exporter.values)}
+    for row in from_trade.itertuples():
+        a, b = where[row.country], where[row.partner]
+        assert row.tci_out == tci[a, b] and row.tci_in == tci[b, a]
+        assert row.score == pytest.approx((tci[a, b] + tci[b, a]) / 2)
+        assert f"(TCI {tci[a, b]:.2f})" in row.reason
+        state = "under-traded" if tii[a, b] < 1 else "already intense"
+        assert (
+            f"{state}: trade intensity {row.country}->{row.partner} {tii[a, b]:.2f}" in row.reason
+        )
+        assert f"intra-industry trade {gl[a, b]:.2f}" in row.reason
+    # the best partners by the mean complementarity, four per country
+    usa = from_trade[from_trade["country"] == "USA"]
+    a = where["USA"]
+    scores = sorted(
+        ((tci[a, b] + tci[b, a]) / 2 for b in range(len(where)) if b != a), reverse=True
+    )
+    np.testing.assert_allclose(usa["score"], scores[:4])
+    np.testing.assert_array_equal(res.pair_matrices["trade_intensity"].values, tii)
+
+
+def test_model_refuses_a_cube_that_is_not_bilateral() -> None:
+    xr = pytest.importorskip("xarray")
+    from sharecube.cooperation import cooperation_model
+
+    market = xr.DataArray(
+        np.ones((3, 2)),
+        dims=("country", "year"),
+        coords={"country": ["A", "B", "C"], "year": [1, 2]},
+    )
+    with pytest.raises(ValueError, match=r"bilateral must be an xarray\.DataArray with dims"):
+        cooperation_model({"market": market}, bilateral=market)
+
+
+def test_report_has_the_pairs_section(tmp_path) -> None:
+    pytest.importorskip("matplotlib")
+    from sharecube import report
+
+    res, _ = _model_with_trade(tmp_path / "in")
+    out = tmp_path / "out"
+    out.mkdir()
+    report.write_report(res, out, formats=("html", "md"))
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "Partners come from bilateral trade" in md
+    assert "### Under-traded complementary pairs" in md and (out / "charts" / "pairs.png").is_file()
+    pairs = report.pairs_table(res)
+    assert (pairs["trade intensity (TII)"] < 1).all()
+    assert pairs["complementarity (TCI)"].is_monotonic_decreasing
+    assert (out / "tables" / "pairs.csv").is_file()

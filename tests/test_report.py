@@ -45,6 +45,7 @@ def test_one_pillar_is_not_pillars(tmp_path) -> None:
     report.write_report(res, tmp_path, formats=("md",))
     text = next(tmp_path.glob("*.md")).read_text(encoding="utf-8")
     assert "1 pillar (output)" in text and "1 pillars" not in text
+    assert "No bilateral trade data were given: partners are suggested from country" in text
 
 
 def test_year_axes_have_whole_years() -> None:

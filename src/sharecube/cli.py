@@ -367,7 +367,26 @@ def _inputs(args: argparse.Namespace) -> list[str]:
     """Every file the command reads: outputs may not be, hold or lie inside any of them."""
     files = [f.partition("=")[2] or f for f in getattr(args, "files", [])]
     files += [f for f in (getattr(args, "file", None), getattr(args, "blocs_file", None)) if f]
+    files += list(getattr(args, "bilateral", None) or [])
+    files += [f.partition("=")[2] for f in getattr(args, "world", None) or []]
+    files += [f for f in [getattr(args, "baci_codes", None)] if f]
     return files
+
+
+def _bilateral(args: argparse.Namespace) -> Any:
+    """--bilateral FILE ...: BACI or UN Comtrade bulk files -> the trade cube."""
+    files = getattr(args, "bilateral", None) or []
+    if not files:
+        return None
+    from sharecube import tradedata
+
+    fmt = args.bilateral_format
+    if fmt == "auto":
+        head = tradedata._header(Path(files[0]))
+        fmt = "baci" if {"t", "i", "j", "k"} <= set(head) else "comtrade"
+    if fmt == "baci":
+        return tradedata.read_baci(files, args.baci_codes)
+    return tradedata.read_comtrade(files)
 
 
 def _check_output(args: argparse.Namespace, folder: bool) -> None:
@@ -425,6 +444,7 @@ def _run_model(
                 partners=args.partners,
                 draws=args.draws,
                 seed=args.seed,
+                bilateral=_bilateral(args),
             )
         except (ValueError, TypeError) as e:
             raise CommandError(str(e)) from None
@@ -714,6 +734,19 @@ def build_parser() -> argparse.ArgumentParser:
             help="Monte Carlo draws of weights for the rank sensitivity (default 1000; 0: off)",
         )
         g.add_argument("--seed", type=int, default=0, help="seed of those draws (default: 0)")
+        g.add_argument(
+            "--bilateral",
+            nargs="+",
+            metavar="FILE",
+            help="bilateral trade (BACI or UN Comtrade bulk CSV): partners from trade",
+        )
+        g.add_argument(
+            "--bilateral-format",
+            choices=["auto", "baci", "comtrade"],
+            default="auto",
+            help="format of --bilateral (default: told by the columns)",
+        )
+        g.add_argument("--baci-codes", metavar="FILE", help="BACI's country_codes_V*.csv")
         g.add_argument("--blocs", help="built-in blocs, comma separated (e.g. EU,ASEAN,BRICS)")
         g.add_argument("--blocs-file", help="your blocs: CSV bloc,country[,first_year,last_year]")
         g.add_argument(

@@ -149,6 +149,9 @@ class CooperationResult:
     partial: xr.DataArray | None = field(default=None, repr=False)
     #: partner mixes are called complementary below this Finger-Kreinin similarity
     complementary_below: float = 0.5
+    #: from bilateral trade in the analysis year: complementarity, trade_intensity,
+    #: intra_industry (exporter x importer); empty without bilateral data
+    pair_matrices: dict[str, xr.DataArray] = field(default_factory=dict, repr=False)
     #: ranks under other weights, normalisations and the geometric mean (:func:`sensitivity`)
     sensitivity: pd.DataFrame | None = field(default=None, repr=False)
     dims: tuple[str, str, str] = ("country", "sector", "year")
@@ -235,6 +238,10 @@ class CooperationResult:
             "strengths": self.strengths,
             "partners": self.partners,
         }
+        if self.pair_matrices:
+            frames["pairs"] = pd.DataFrame(
+                {k: m.to_series() for k, m in self.pair_matrices.items()}
+            ).reset_index()
         for name in ("coverage", "missing", "sensitivity"):
             table = getattr(self, name)
             if table is not None:
@@ -617,6 +624,7 @@ def _partners(
                     "complementarity": float(1.0 - similarity[a, b])
                     if similarity is not None
                     else np.nan,
+                    "basis": HEURISTIC,
                     "reason": "; ".join(why),
                 }
             )
@@ -627,9 +635,105 @@ def _partners(
         "pillar_cover",
         "sector_cover",
         "complementarity",
+        "basis",
         "reason",
     ]
     return pd.DataFrame(rows, columns=cols)
+
+
+#: the ``basis`` of partner suggestions from country totals (no bilateral trade data)
+HEURISTIC = "country totals (no bilateral data)"
+BILATERAL = "bilateral trade"
+
+
+def _check_bilateral(bil: Any, y: str) -> xr.DataArray:
+    dims = ("exporter", "importer", "product", y)
+    if not isinstance(bil, xr.DataArray) or set(bil.dims) != set(dims):
+        raise ValueError(
+            f"bilateral must be an xarray.DataArray with dims {dims} (exporter x importer x "
+            "product x year, e.g. from sharecube.tradedata.read_baci)"
+        )
+    if list(bil.indexes["exporter"]) != list(bil.indexes["importer"]):
+        raise ValueError("bilateral: exporters and importers must be the same countries, in order")
+    return bil.transpose(*dims)
+
+
+def _bilateral_partners(
+    bil: xr.DataArray,
+    countries: list[Any],
+    year: Any,
+    n_partners: int,
+    y: str,
+    opts: Mapping[str, Any],
+) -> tuple[pd.DataFrame, dict[str, xr.DataArray]]:
+    """Partners from bilateral trade in ``year``: complementarity both ways (TCI), trade
+    intensity (TII), intra-industry trade (Grubel-Lloyd) and the products behind the
+    complementarity, each reason with its numbers (:mod:`sharecube.bilateral`)."""
+    if year not in set(bil.indexes[y]):
+        raise ValueError(f"bilateral: no data for the analysis year {year!r}")
+    x = bil.sel({y: year})
+    arr = np.asarray(x.values)
+    # on every country of the trade data (world totals), then the model's countries
+    tci = np.asarray(_sc.complementarity(arr, **opts))
+    tii = np.asarray(_sc.trade_intensity(arr, **opts))
+    gl = np.asarray(_sc.intra_industry_total(arr, **opts))
+    labels = [str(v) for v in bil.indexes["exporter"]]
+    where = {c: i for i, c in enumerate(labels)}
+    flows = np.nan_to_num(arr.astype(np.float64))
+    flows[np.arange(len(labels)), np.arange(len(labels))] = 0.0
+    xk, mk = flows.sum(axis=1), flows.sum(axis=0)  # exports, imports by product
+    with np.errstate(all="ignore"):
+        emix = xk / xk.sum(axis=1, keepdims=True)
+        mmix = mk / mk.sum(axis=1, keepdims=True)
+    products = [str(v) for v in bil.indexes["product"]]
+    rows = []
+    present = [c for c in countries if str(c) in where]
+    for ca in present:
+        a = where[str(ca)]
+        cand = [where[str(cb)] for cb in present if cb != ca]
+        score = np.array([(tci[a, b] + tci[b, a]) / 2 for b in cand])
+        ok = np.flatnonzero(np.isfinite(score))
+        order = ok[np.lexsort((ok, -score[ok]))][:n_partners]
+        for o in order:
+            b = cand[o]
+            why = [
+                f"{labels[b]} buys what {labels[a]} sells (TCI {tci[a, b]:.2f}) and "
+                f"{labels[a]} buys what {labels[b]} sells (TCI {tci[b, a]:.2f})"
+            ]
+            if np.isfinite(tii[a, b]):
+                state = "under-traded" if tii[a, b] < 1 else "already intense"
+                why.append(f"{state}: trade intensity {labels[a]}->{labels[b]} {tii[a, b]:.2f}")
+            if np.isfinite(gl[a, b]):
+                why.append(f"intra-industry trade {gl[a, b]:.2f} (Grubel-Lloyd)")
+            overlap = np.minimum(emix[a], mmix[b])
+            top = [k for k in np.argsort(-overlap, kind="stable")[:3] if overlap[k] > 0]
+            if top:
+                items = ", ".join(
+                    f"{products[k]} ({emix[a, k]:.0%} of {labels[a]}'s exports, "
+                    f"{mmix[b, k]:.0%} of {labels[b]}'s imports)"
+                    for k in top
+                )
+                why.append(f"products: {items}")
+            rows.append(
+                {
+                    "country": ca,
+                    "partner": labels[b],
+                    "score": float(score[o]),
+                    "tci_out": float(tci[a, b]),
+                    "tci_in": float(tci[b, a]),
+                    "tii_out": float(tii[a, b]),
+                    "tii_in": float(tii[b, a]),
+                    "intra_industry": float(gl[a, b]),
+                    "basis": BILATERAL,
+                    "reason": "; ".join(why),
+                }
+            )
+    coords = {"exporter": labels, "importer": labels}
+    mats = {
+        name: xr.DataArray(m, dims=("exporter", "importer"), coords=coords, name=name)
+        for name, m in (("complementarity", tci), ("trade_intensity", tii), ("intra_industry", gl))
+    }
+    return pd.DataFrame(rows), mats
 
 
 # --------------------------------------------------------------------------------------------
@@ -647,6 +751,7 @@ def cooperation_model(
     world: str | Mapping[str, Any] | None = "WLD",
     blocs: Any = None,
     bloc_weights: Mapping[str, str] | None = None,
+    bilateral: Any = None,
     year: Any = None,
     lag: int = 1,
     top: int = 3,
@@ -703,6 +808,11 @@ def cooperation_model(
     bloc_weights : dict, optional
         Score pillar -> quantity pillar whose values weight the members' mean (e.g.
         ``{"policy": "market"}``: a GDP-weighted mean); default an unweighted mean.
+    bilateral : xarray.DataArray, optional
+        Bilateral trade, exporter x importer x product x year (``sharecube.tradedata``): the
+        partners then come from it (complementarity both ways, trade intensity, intra-industry
+        trade, the products behind them), for the countries it has; the others keep the
+        suggestions from country totals, labelled so in ``partners["basis"]``.
     year : optional
         The analysis year for strengths, weaknesses, partners and sensitivity (default: the
         last).
@@ -842,6 +952,7 @@ def cooperation_model(
             _sc.similarity(data[structure].isel({y: ti}).data, 0, 1, **opts), dtype=np.float64
         )
     n_c = len(countries)
+    bil = _check_bilateral(bilateral, y) if bilateral is not None else None
 
     def cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
         return np.concatenate(parts, axis=1) if parts else np.zeros((n_c, 0), dtype)
@@ -859,6 +970,13 @@ def cooperation_model(
         partners,
         float(complementary_below),
     )
+    pair_matrices: dict[str, xr.DataArray] = {}
+    if bil is not None:
+        from_trade, pair_matrices = _bilateral_partners(bil, countries, year, partners, y, opts)
+        covered = set(from_trade["country"]) if len(from_trade) else set()
+        partner_df = pd.concat(
+            [from_trade, partner_df[~partner_df["country"].isin(covered)]], ignore_index=True
+        )
 
     conc = {p: data[p].sharecube.hhi(c, **opts) for p in with_sectors}
     # the concentration of each quantity pillar's country totals across countries, per year
@@ -896,6 +1014,7 @@ def cooperation_model(
         missing=missing_df,
         partial=cy((lacking > 0) & np.isfinite(comp), "partial"),
         complementary_below=float(complementary_below),
+        pair_matrices=pair_matrices,
         dims=(c, s, y),
         options=opts,
     )

@@ -260,6 +260,71 @@ def chart_sensitivity(res: CooperationResult, path: Path, limit: int = 30) -> by
     return _save(fig, path)
 
 
+def _pair_countries(res: CooperationResult, limit: int) -> list[str]:
+    """The leading countries by composite rank that the bilateral data have."""
+    y = res.dims[2]
+    m = res.pair_matrices["trade_intensity"]
+    have = set(map(str, m["exporter"].values))
+    ranks = res.ranks["composite"].sel({y: res.year}).to_series()
+    order = ranks.sort_values(kind="stable", na_position="last").index
+    return [str(v) for v in order if str(v) in have][:limit]
+
+
+def chart_pairs(res: CooperationResult, path: Path, limit: int = 15) -> bytes | None:
+    """Trade intensity among the leading countries (log scale: 1 is neutral)."""
+    if not res.pair_matrices:
+        return None
+    from matplotlib.colors import LogNorm
+
+    codes = _pair_countries(res, limit)
+    m = res.pair_matrices["trade_intensity"].sel(exporter=codes, importer=codes).values
+    fig = _fig(0.42 * len(codes) + 3.2, 0.38 * len(codes) + 1.8)
+    ax = fig.subplots()
+    pos = m[np.isfinite(m) & (m > 0)]
+    span = max(2.0, float(np.nanmax(np.abs(np.log10(pos))) if pos.size else 1.0))
+    im = ax.imshow(
+        np.where(m > 0, m, np.nan),
+        cmap="RdBu_r",
+        norm=LogNorm(vmin=10 ** -min(span, 2), vmax=10 ** min(span, 2)),
+    )
+    ax.set_xticks(range(len(codes)), codes, fontsize=7, rotation=90)
+    ax.set_yticks(range(len(codes)), codes, fontsize=7)
+    ax.set_xlabel("importer")
+    ax.set_ylabel("exporter")
+    for i in range(len(codes)):
+        for j in range(len(codes)):
+            if np.isfinite(m[i, j]):
+                ax.text(j, i, f"{m[i, j]:.1f}", ha="center", va="center", fontsize=5.5)
+    fig.colorbar(im, ax=ax, label="trade intensity (1: as world shares suggest)", shrink=0.7)
+    ax.set_title(f"Trade intensity among the leading countries, {res.year}", fontsize=10)
+    return _save(fig, path)
+
+
+def pairs_table(res: CooperationResult, top: int = 15) -> pd.DataFrame:
+    """Under-traded complementary pairs: trade intensity below 1, highest complementarity
+    first (among the model's countries that the bilateral data have)."""
+    if not res.pair_matrices:
+        return pd.DataFrame()
+    c = res.dims[0]
+    have = set(map(str, res.pair_matrices["trade_intensity"]["exporter"].values))
+    codes = [str(v) for v in res.composite[c].values if str(v) in have]
+    tab = pd.DataFrame(
+        {
+            name: res.pair_matrices[key].sel(exporter=codes, importer=codes).to_series()
+            for name, key in (
+                ("complementarity (TCI)", "complementarity"),
+                ("trade intensity (TII)", "trade_intensity"),
+                ("intra-industry (GL)", "intra_industry"),
+            )
+        }
+    ).reset_index()
+    tab = tab[(tab["exporter"] != tab["importer"]) & (tab["trade intensity (TII)"] < 1)]
+    tab = tab.sort_values(
+        ["complementarity (TCI)", "exporter", "importer"], ascending=[False, True, True]
+    )
+    return tab.head(top).reset_index(drop=True)
+
+
 def _lag_text(lag: int) -> str:
     return "the previous year" if lag == 1 else f"the previous {lag} years"
 
@@ -610,6 +675,7 @@ TABLES = {
     "concentration_totals": "HHI of the pillar totals, with countries reporting",
     "blocs": "bloc shares (quantities), mean scores, members reporting, ranks",
     "bloc_strengths": "bloc strengths and weaknesses",
+    "pairs": "complementarity, trade intensity and intra-industry trade of every pair",
 }
 
 
@@ -643,6 +709,7 @@ def write_report(
         ("rank_heatmap", chart_rank_heatmap),
         ("sensitivity", chart_sensitivity),
         ("concentration", chart_concentration),
+        ("pairs", chart_pairs),
     ):
         png = chart(res, charts / f"{key}.png")
         if png is not None:
@@ -677,6 +744,20 @@ def write_report(
     coverage = coverage_table(res)
     missing = res.missing if res.missing is not None else pd.DataFrame()
     sens = res.sensitivity if res.sensitivity is not None else pd.DataFrame()
+    pairs = pairs_table(res)
+    basis = (
+        "Partners come from bilateral trade: complementarity both ways (Michaely's TCI), trade "
+        "intensity, intra-industry trade and the products behind them"
+        + (
+            "; countries the trade data lack keep suggestions from country totals"
+            if len(res.partners) and (res.partners["basis"] != "bilateral trade").any()
+            else ""
+        )
+        + "."
+        if res.pair_matrices
+        else "No bilateral trade data were given: partners are suggested from country totals "
+        "(pillar ranks, RCA and sector mixes), not from trade between the pairs."
+    )
     pillar_rows = pd.DataFrame(
         [
             {
@@ -737,6 +818,8 @@ def write_report(
         "sensitivity": "Composite rank with your weights (×), the median (●) and the 5–95% "
         "range under perturbed weights.",
         "concentration": "Herfindahl-Hirschman index of each quantity pillar's country totals.",
+        "pairs": "Trade intensity of each exporter (row) with each importer (column): red "
+        "above 1 (more trade than the partner's share of world imports suggests), blue below.",
     }
     table_names = [k for k in TABLES if k in frames]
 
@@ -812,6 +895,9 @@ def write_report(
             else "<p>None: every country has every weighted pillar in every year.</p>",
             "</section>",
             "<section id='countries'><h2>Strengths, weaknesses and suggested partners</h2>",
+            f"<p>{html.escape(basis)}</p>",
+            img("pairs"),
+            "<h3>Under-traded complementary pairs</h3>" + _html_table(pairs) if len(pairs) else "",
             "<div class='scroll'>",
             _html_table(profile),
             "</div></section>",
@@ -870,6 +956,11 @@ def write_report(
             if len(missing)
             else "None: every country has every weighted pillar in every year.\n",
             "## Strengths, weaknesses and suggested partners\n",
+            f"{_md_text(basis)}\n",
+            md_img("pairs"),
+            ("### Under-traded complementary pairs\n\n" + _md_table(pairs) + "\n")
+            if len(pairs)
+            else "",
             _md_table(profile) + "\n",
             "## Method\n",
             "\n".join(f"- **{k}**: `{v}`" for k, v in method) + "\n",
