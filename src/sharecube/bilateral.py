@@ -80,6 +80,25 @@ _ROLES = ("exporter_axis", "importer_axis", "product_axis")
 _SELF = (("self_pairs", "exclude", "SelfPairs"),)
 
 
+def _declare(
+    compute: Any,
+    result: Any = "reduce",
+    keeps: tuple[str, ...] = ("exporter_axis", "importer_axis"),
+    **checks: Any,
+) -> Any:
+    """The declaration of a bilateral indicator: the three roles, every role axis whole in a
+    block (year by year on dask), ``self_pairs`` checked."""
+    return declare(
+        roles=_ROLES,
+        dims=_DIMS,
+        result=result,
+        keeps=keeps if result == "reduce" else (),
+        compute=compute,
+        checks={"self_pairs": _check_self, **checks},
+        split=Gather(),
+    )
+
+
 def _check_self(v: Any, name: str) -> str:
     if v not in ("exclude", "include"):
         raise ValueError(f"{name} must be 'exclude' or 'include', got {v!r}")
@@ -152,15 +171,7 @@ def _market_share_total(
     return deliver(_place(res, arr, axes), out, pol, arr)
 
 
-@declare(
-    roles=_ROLES,
-    dims=_DIMS,
-    result="reduce",
-    keeps=("exporter_axis", "importer_axis"),
-    compute=_market_share_total,
-    checks={"self_pairs": _check_self},
-    split=Gather(),
-)
+@_declare(_market_share_total)
 def market_share_total(
     x: ArrayLike,
     exporter_axis: int = 0,
@@ -206,15 +217,7 @@ def _trade_intensity(
     return deliver(_place(res, arr, axes), out, pol, arr)
 
 
-@declare(
-    roles=_ROLES,
-    dims=_DIMS,
-    result="reduce",
-    keeps=("exporter_axis", "importer_axis"),
-    compute=_trade_intensity,
-    checks={"self_pairs": _check_self},
-    split=Gather(),
-)
+@_declare(_trade_intensity)
 def trade_intensity(
     x: ArrayLike,
     exporter_axis: int = 0,
@@ -267,15 +270,7 @@ def _complementarity(
     return deliver(_place(res, arr, axes), out, pol, arr)
 
 
-@declare(
-    roles=_ROLES,
-    dims=_DIMS,
-    result="reduce",
-    keeps=("exporter_axis", "importer_axis"),
-    compute=_complementarity,
-    checks={"self_pairs": _check_self},
-    split=Gather(),
-)
+@_declare(_complementarity)
 def complementarity(
     x: ArrayLike,
     exporter_axis: int = 0,
@@ -355,14 +350,7 @@ def _intra_industry(
     return result()
 
 
-@declare(
-    roles=_ROLES,
-    dims=_DIMS,
-    result="same",
-    compute=_intra_industry,
-    checks={"self_pairs": _check_self},
-    split=Gather(),
-)
+@_declare(_intra_industry, result="same")
 def intra_industry(
     x: ArrayLike,
     exporter_axis: int = 0,
@@ -414,15 +402,7 @@ def _intra_industry_total(
     return deliver(_place(res, arr, axes), out, pol, arr)
 
 
-@declare(
-    roles=_ROLES,
-    dims=_DIMS,
-    result="reduce",
-    keeps=("exporter_axis", "importer_axis"),
-    compute=_intra_industry_total,
-    checks={"self_pairs": _check_self, "adjusted": d.check_flag},
-    split=Gather(),
-)
+@_declare(_intra_industry_total, adjusted=d.check_flag)
 def intra_industry_total(
     x: ArrayLike,
     exporter_axis: int = 0,
@@ -471,15 +451,7 @@ def _trade_balance(
     return deliver(np.moveaxis(res, (0, 1), pos), out, pol, arr)
 
 
-@declare(
-    roles=_ROLES,
-    dims=_DIMS,
-    result="reduce",
-    keeps=("exporter_axis", "product_axis"),
-    compute=_trade_balance,
-    checks={"self_pairs": _check_self},
-    split=Gather(),
-)
+@_declare(_trade_balance, keeps=("exporter_axis", "product_axis"))
 def trade_balance(
     x: ArrayLike,
     exporter_axis: int = 0,
