@@ -148,3 +148,25 @@ def test_read_comtrade_current_and_legacy_layouts(tmp_path: Path) -> None:
         read_comtrade(other)
     with pytest.raises(ValueError, match="flow must be 'X'"):
         read_comtrade(path, flow="both")
+
+
+def test_bloc_trade_with_membership_by_year(tmp_path: Path) -> None:
+    from sharecube import bilateral
+    from sharecube.tradedata import bloc_trade
+
+    files, codes, _ = baci(tmp_path)
+    cube = read_baci(files, codes)
+    blocs = sc.Blocs({"AM": ["BRA", ("USA", 2021, None)], "EA": ["CHN", "DEU", "JPN"]})
+    ds = bloc_trade(cube, blocs)
+    assert ds["members"].sel(bloc="AM").values.tolist() == [1, 2]  # USA from 2021
+    assert ds.attrs["absent_members"] == {"EA": ["JPN"]}
+    member = np.zeros((5, 2, 2), dtype=bool)
+    codes_ = list(cube.exporter.values)
+    member[codes_.index("BRA"), 0] = True
+    member[codes_.index("USA"), 0, 1] = True
+    member[[codes_.index("CHN"), codes_.index("DEU")], 1] = True
+    want = bilateral.bloc_trade(cube.values, member)
+    np.testing.assert_array_equal(ds["intensity"].values, want["intensity"])
+    np.testing.assert_array_equal(ds["import_share"].values, want["import_share"])
+    # EA in 2021: DEU -> CHN 5000 of EA's exports 5000 + 3200.5 (CHN -> USA)
+    assert float(ds["intra_share"].sel(bloc="EA", year=2021)) == pytest.approx(5000 / 8200.5)

@@ -40,7 +40,7 @@ import pandas as pd
 from sharecube import _io
 from sharecube._errors import InputError
 
-__all__ = ["read_baci", "read_comtrade"]
+__all__ = ["bloc_trade", "read_baci", "read_comtrade"]
 
 DIMS = ("exporter", "importer", "product", "year")
 _COLS = ("exporter", "importer", "product", "year", "value")
@@ -353,3 +353,37 @@ def _header(path: Path) -> list[str]:
 
         return list(pq.read_schema(path).names)
     return [str(c) for c in _io._header(path, codec, "\t" if kind == "tsv" else ",")]
+
+
+def bloc_trade(cube: Any, blocs: Any, *, self_pairs: Any = "exclude", **options: Any) -> Any:
+    """Bloc indicators of a labeled trade cube (:func:`sharecube.bilateral.bloc_trade`), with
+    membership year by year from a :class:`~sharecube.blocs.Blocs`, a dict or built-in
+    name(s); returns an ``xarray.Dataset`` (``intra_share``, ``intensity`` and ``members`` per
+    bloc and year, ``import_share`` per bloc, country and year). Members absent from the cube
+    are listed in ``attrs["absent_members"]``.
+    """
+    import xarray as xr
+
+    from sharecube.bilateral import bloc_trade as _bloc_trade
+    from sharecube.blocs import as_blocs
+
+    if not isinstance(cube, xr.DataArray) or set(cube.dims) != set(DIMS):
+        raise ValueError(f"cube must be an xarray.DataArray with dims {DIMS}")
+    cube = cube.transpose(*DIMS)
+    b = as_blocs(blocs)
+    countries = [str(v) for v in cube["exporter"].values]
+    years = list(cube["year"].values)
+    member = np.moveaxis(b.membership(countries, years), 0, -1)  # (C, B, T)
+    res = _bloc_trade(np.asarray(cube.values), member, self_pairs=self_pairs, **options)
+    by = {"bloc": b.names, "year": years}
+    out = xr.Dataset(
+        {
+            "intra_share": (("bloc", "year"), res["intra_share"]),
+            "intensity": (("bloc", "year"), res["intensity"]),
+            "members": (("bloc", "year"), res["members"]),
+            "import_share": (("bloc", "importer", "year"), res["import_share"]),
+        },
+        coords={**by, "importer": countries},
+    )
+    out.attrs["absent_members"] = b.absent(countries)
+    return out
