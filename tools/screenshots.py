@@ -16,6 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
@@ -46,6 +48,11 @@ def shoot(html: Path, out: Path, size: tuple[int, int], scale: float) -> None:
     )
     img = Image.open(raw).convert("RGB")
     raw.unlink()
+    # the page ends before the window does: crop the empty background below it
+    px = np.asarray(img).astype(int)
+    used = np.flatnonzero(np.abs(px - px[-1, -1]).sum(axis=(1, 2)) > 0)
+    if used.size:
+        img = img.crop((0, 0, img.width, min(img.height, int(used.max()) + 30)))
     if scale != 1:
         img = img.resize((round(img.width * scale), round(img.height * scale)), Image.LANCZOS)
     img.quantize(256).save(out, optimize=True)
@@ -63,7 +70,7 @@ def main() -> None:
         shoot(t / "demo" / "report.html", ROOT / "docs" / "report.png", (1200, 1500), 0.75)
         args = gappy_panel.write(t / "in")
         assert cli.main(["analyze", *args, "-o", str(t / "gaps"), "-q"]) == 0
-        shoot(t / "gaps" / "report.html", ROOT / "docs" / "report-gaps.png", (1200, 9900), 0.75)
+        shoot(t / "gaps" / "report.html", ROOT / "docs" / "report-gaps.png", (1200, 12000), 0.75)
 
 
 if __name__ == "__main__":
