@@ -30,6 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from out_of_core import PeakRSS
 
 OUT = Path(__file__).resolve().parent / "BILATERAL.md"
+TITLE = """# Bilateral indicators out of core
+
+Written by `benchmarks/bilateral.py`, a section per cube shape. Each step reads the zarr store
+a year at a time (exporter, importer and product axes whole: 200 x 200 x 5000 float32 is
+800 MB), so the peak memory depends on the size of one year, not on the number of years.
+"""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,16 +130,17 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
+    head = f"## {shape[0]} x {shape[1]} x {shape[2]} x {shape[3]}"
     lines = [
-        "# Bilateral indicators out of core",
+        head,
         "",
-        f"Written by `python benchmarks/bilateral.py --shape {args.shape}` on {platform.machine()},"
-        f" {_cores()} cores, {mem / 2**30:.0f} GiB memory; sharecube {sc.__version__}, dask "
+        f"`python benchmarks/bilateral.py --shape {args.shape}` on {platform.machine()}, "
+        f"{_cores()} cores, {mem / 2**30:.1f} GiB memory; sharecube {sc.__version__}, dask "
         f"{dask.__version__}, zarr {zarr.__version__}, {time.strftime('%Y-%m-%d')}. One run each.",
         "",
-        f"Cube {shape[0]} exporters x {shape[1]} importers x {shape[2]} products x {shape[3]} "
-        f"years, float32, {nbytes / 2**30:.1f} GiB on disk (uncompressed zarr, year by year), "
-        f"{nbytes / mem:.1f}x this machine's memory; every indicator reads it a year at a time. "
+        f"{shape[0]} exporters x {shape[1]} importers x {shape[2]} products x {shape[3]} years, "
+        f"float32, {nbytes / 2**30:.1f} GiB on disk (uncompressed zarr, year by year), "
+        f"{nbytes / mem:.2f}x this machine's memory; every indicator reads it a year at a time. "
         f"Total of the cube: {total:.6g}.",
         "",
         "| step | s | vs plain read | peak RSS GiB |",
@@ -141,10 +148,15 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for name, sec, peak in rows:
         lines.append(f"| {name} | {sec:.1f} | {sec / read:.2f}x | {peak / 2**30:.2f} |")
-    lines.append("")
-    text = "\n".join(lines)
-    OUT.write_text(text, encoding="utf-8")
-    print(text)
+    section = "\n".join(lines) + "\n"
+    # one section per cube shape: this run's replaces the same shape's, the others stay
+    old = OUT.read_text(encoding="utf-8") if OUT.exists() else TITLE
+    parts = old.split("\n## ")
+    kept = [parts[0].rstrip() + "\n"] + [
+        "## " + p.rstrip() + "\n" for p in parts[1:] if not ("## " + p).startswith(head + "\n")
+    ]
+    OUT.write_text("\n".join([*kept, section]), encoding="utf-8")
+    print(section)
     return 0
 
 

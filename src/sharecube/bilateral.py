@@ -147,14 +147,15 @@ def _place(res: NDArray[Any], arr: NDArray[Any], axes: tuple[int, ...]) -> NDArr
 
 
 def _no_self(x: NDArray[Any], self_pairs: str) -> NDArray[Any]:
-    """``x`` (canonical) with self-pair cells zeroed (a copy only when there are any)."""
+    """``x`` (canonical) with self-pair cells zeroed: a copy in x's own dtype, made only when
+    there are any."""
     if self_pairs != "exclude":
         return x
     n = x.shape[0]
     diag = x[np.arange(n), np.arange(n)]
     if not np.any(diag != 0):
         return x
-    y = np.array(x, dtype=np.result_type(x.dtype, np.float64))
+    y = np.array(x)
     y[np.arange(n), np.arange(n)] = 0
     return y
 
