@@ -36,6 +36,8 @@ CLI_ARGS = [
     "policy=score,tariffs=score",
     "--direction",
     "tariffs=lower",
+    "--complexity",
+    "output",
 ]
 
 

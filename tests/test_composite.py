@@ -391,3 +391,80 @@ def test_the_bundled_panel_declares_policy_a_score_and_stays_below_the_world_row
     r = cooperation_model(p, world=datasets.load_cooperation_world())
     assert "policy" not in r.shares and r.share_basis["value_chain"] == "world"
     assert list(r.missing["country"].unique()) == ["BRA"]
+
+
+# ---- economic complexity in the model ------------------------------------------------------
+
+
+def exports_panel(seed: int = 0) -> dict[str, xr.DataArray]:
+    rng = np.random.default_rng(seed)
+    c, k, t = 12, 15, 3
+    x = rng.lognormal(0, 1.5, (c, k, t)) * (rng.random((c, k, t)) < 0.7)
+    codes = ["USA", "CHN", "DEU", "JPN", "KOR", "IND", "FRA", "BRA", "MEX", "ITA", "GBR", "CAN"]
+    coords = {"country": codes, "sector": [f"hs{i:02d}" for i in range(k)], "year": YEARS[:t]}
+    gdp = xr.DataArray(
+        rng.lognormal(2, 1, (c, t)),
+        dims=("country", "year"),
+        coords={"country": codes, "year": YEARS[:t]},
+    )
+    return {
+        "exports": xr.DataArray(x, dims=("country", "sector", "year"), coords=coords),
+        "gdp": gdp,
+    }
+
+
+def test_complexity_in_the_model_against_the_complexity_functions() -> None:
+    import sharecube as sc
+
+    p = exports_panel()
+    r = cooperation_model(p, complexity="exports", top=4)
+    x = p["exports"].values
+    np.testing.assert_allclose(r.complexity["eci"].values, sc.eci(x), rtol=1e-12, equal_nan=True)
+    np.testing.assert_array_equal(r.complexity["eci_rank"].values, rank_desc(sc.eci(x)))
+    last = x[:, :, -1]
+    dens, cog, rca = sc.density(last), sc.cog(last), sc.rca(last)
+    opp = r.opportunities
+    assert len(opp) and (opp.groupby("country").size() <= 4).all()
+    codes = list(p["exports"].country.values)
+    secs = list(p["exports"].sector.values)
+    for country, rows in opp.groupby("country", sort=False):
+        a = codes.index(country)
+        ks = [secs.index(s) for s in rows["sector"]]
+        assert (rca[a, ks] < 1).all()
+        np.testing.assert_allclose(rows["density"], dens[a, ks], rtol=1e-12)
+        np.testing.assert_allclose(rows["cog"], cog[a, ks], rtol=1e-12)
+        assert list(rows["density"]) == sorted(rows["density"], reverse=True)
+        # no sector outside the list is closer than the last one listed
+        rest = [k for k in range(len(secs)) if rca[a, k] < 1 and k not in ks]
+        assert all(dens[a, k] <= rows["density"].iloc[-1] for k in rest)
+        for k, partners in zip(ks, rows["partners"], strict=True):
+            for b in filter(None, partners.split(", ")):
+                assert rca[codes.index(b), k] > 1
+    assert r.product_space["proximity"].shape == (15, 15)
+    np.testing.assert_allclose(r.product_space["pci"], sc.pci(last), rtol=1e-12)
+    assert {"complexity", "opportunities"} <= set(r.to_frames())
+    same = cooperation_model(p, complexity=True)  # True: the structure pillar
+    np.testing.assert_array_equal(same.complexity["eci"], r.complexity["eci"])
+    with pytest.raises(ValueError, match="complexity must name a quantity pillar with sectors"):
+        cooperation_model(p, complexity="gdp")
+    assert cooperation_model(p).complexity is None
+
+
+def test_complexity_section_of_the_report(tmp_path) -> None:
+    pytest.importorskip("matplotlib")
+    from sharecube import report
+
+    r = cooperation_model(exports_panel(1), complexity="exports")
+    report.write_report(r, tmp_path, formats=("html", "md"))
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "## Economic complexity and opportunities" in md
+    assert (
+        "charts/product_space.png" in md and (tmp_path / "charts" / "product_space.png").is_file()
+    )
+    assert (tmp_path / "tables" / "opportunities.csv").is_file()
+    phi = r.product_space["proximity"].fillna(0).values
+    tree = report._spanning_tree(phi)
+    assert len(tree) == 14 and len({b for _, b in tree}) == 14  # a tree over 15 sectors
+    sparse = pytest.importorskip("scipy.sparse.csgraph")
+    best = -sparse.minimum_spanning_tree(-(phi + 1e-9) * (1 - np.eye(15))).sum()
+    assert sum(phi[a, b] for a, b in tree) == pytest.approx(best, rel=1e-6)  # the maximum

@@ -445,6 +445,7 @@ def _run_model(
                 draws=args.draws,
                 seed=args.seed,
                 bilateral=_bilateral(args),
+                complexity=args.complexity,
             )
         except (ValueError, TypeError) as e:
             raise CommandError(str(e)) from None
@@ -747,6 +748,15 @@ def build_parser() -> argparse.ArgumentParser:
             help="format of --bilateral (default: told by the columns)",
         )
         g.add_argument("--baci-codes", metavar="FILE", help="BACI's country_codes_V*.csv")
+        g.add_argument(
+            "--complexity",
+            nargs="?",
+            const=True,
+            default=None,
+            metavar="PILLAR",
+            help="economic complexity (ECI, opportunities, product space) of a quantity pillar "
+            "with sectors (default: the first)",
+        )
         g.add_argument("--blocs", help="built-in blocs, comma separated (e.g. EU,ASEAN,BRICS)")
         g.add_argument("--blocs-file", help="your blocs: CSV bloc,country[,first_year,last_year]")
         g.add_argument(

@@ -149,6 +149,14 @@ class CooperationResult:
     partial: xr.DataArray | None = field(default=None, repr=False)
     #: partner mixes are called complementary below this Finger-Kreinin similarity
     complementary_below: float = 0.5
+    #: economic complexity of the ``complexity`` pillar: eci and eci_rank (country x year)
+    complexity: xr.Dataset | None = field(default=None, repr=False)
+    #: per country, the sectors it does not yet specialise in that are closest to what it
+    #: does (relatedness density) and would add most complexity (COG), with the partners
+    #: that already specialise in them
+    opportunities: pd.DataFrame | None = field(default=None, repr=False)
+    #: the analysis year's product space: proximity (sector x sector) and PCI per sector
+    product_space: xr.Dataset | None = field(default=None, repr=False)
     #: from bilateral trade in the analysis year: complementarity, trade_intensity,
     #: intra_industry (exporter x importer); empty without bilateral data
     pair_matrices: dict[str, xr.DataArray] = field(default_factory=dict, repr=False)
@@ -242,7 +250,9 @@ class CooperationResult:
             frames["pairs"] = pd.DataFrame(
                 {k: m.to_series() for k, m in self.pair_matrices.items()}
             ).reset_index()
-        for name in ("coverage", "missing", "sensitivity"):
+        if self.complexity is not None:
+            frames["complexity"] = self.complexity.to_dataframe().reset_index()
+        for name in ("coverage", "missing", "sensitivity", "opportunities"):
             table = getattr(self, name)
             if table is not None:
                 frames[name] = table
@@ -752,6 +762,7 @@ def cooperation_model(
     blocs: Any = None,
     bloc_weights: Mapping[str, str] | None = None,
     bilateral: Any = None,
+    complexity: str | bool | None = None,
     year: Any = None,
     lag: int = 1,
     top: int = 3,
@@ -813,6 +824,12 @@ def cooperation_model(
         partners then come from it (complementarity both ways, trade intensity, intra-industry
         trade, the products behind them), for the countries it has; the others keep the
         suggestions from country totals, labelled so in ``partners["basis"]``.
+    complexity : str or True, optional
+        A quantity pillar with sectors (products) for economic complexity
+        (:mod:`sharecube.complexity`; True: the ``structure`` pillar): each country's ECI and
+        its rank per year, and its opportunities in the analysis year (sectors with RCA < 1
+        by relatedness density and complexity outlook gain, with the countries already
+        specialised in them as partners).
     year : optional
         The analysis year for strengths, weaknesses, partners and sensitivity (default: the
         last).
@@ -1020,9 +1037,83 @@ def cooperation_model(
     )
     if draws:
         res.sensitivity = sensitivity(res, draws=draws, seed=seed, spread=spread)
+    if complexity is not None and complexity is not False:
+        target = structure if complexity is True else complexity
+        if target not in with_sectors:
+            raise ValueError(
+                f"complexity must name a quantity pillar with sectors ({with_sectors}), got "
+                f"{complexity!r}"
+            )
+        _complexity_results(res, str(target), ti, top, opts)
     if blocs is not None:
         _bloc_results(res, as_blocs(blocs), w, ti, top, bw)
     return res
+
+
+def _complexity_results(
+    res: CooperationResult, p: str, ti: int, top: int, opts: Mapping[str, Any]
+) -> None:
+    """ECI per year, and the analysis year's opportunities and product space (see
+    :func:`cooperation_model`'s ``complexity``)."""
+    from sharecube.complexity import indices
+
+    c, s, y = res.dims
+    da = res.pillars[p]
+    arr = np.asarray(da.values, dtype=np.float64)
+    kw = {"skipna": opts["skipna"], "backend": opts["backend"]}
+    eci = indices(arr, 0, 1, want=("eci",), **kw)["eci"]  # (C, T)
+    rank = rank_desc(eci)
+    coords = {c: da[c].values, y: da[y].values}
+    res.complexity = xr.Dataset(
+        {
+            "eci": xr.DataArray(eci, dims=(c, y), coords=coords),
+            "eci_rank": xr.DataArray(rank, dims=(c, y), coords=coords),
+        }
+    )
+    cube = arr[:, :, ti]
+    cx = indices(cube, 0, 1, want=("pci", "density", "cog", "proximity"), **kw)
+    rca = np.asarray(_sc.rca(cube, 0, 1, **opts))
+    sectors = list(da.indexes[s])
+    countries = list(da.indexes[c])
+    world = np.nansum(cube, axis=0)
+    res.product_space = xr.Dataset(
+        {
+            "proximity": xr.DataArray(
+                cx["proximity"], dims=(s, f"{s}_2"), coords={s: sectors, f"{s}_2": sectors}
+            ),
+            "pci": xr.DataArray(cx["pci"], dims=(s,), coords={s: sectors}),
+            "world_share": xr.DataArray(world / np.nansum(world), dims=(s,), coords={s: sectors}),
+        }
+    )
+    rows = []
+    dens, cog, pci = cx["density"], cx["cog"], cx["pci"]
+    for a, ca in enumerate(countries):
+        cand = np.flatnonzero((rca[a] < 1) & np.isfinite(dens[a]))
+        cand = cand[np.lexsort((cand, -np.nan_to_num(cog[a, cand]), -dens[a, cand]))][:top]
+        for k in cand:
+            spec = np.flatnonzero(np.nan_to_num(rca[:, k]) > 1)
+            spec = spec[np.lexsort((spec, -rca[spec, k]))][:3]
+            who = ", ".join(f"{countries[b]} (RCA {rca[b, k]:.2f})" for b in spec)
+            reason = (
+                f"relatedness density {dens[a, k]:.2f}, complexity gain {cog[a, k]:.2f}, "
+                f"PCI {pci[k]:.2f}; {ca}'s RCA {rca[a, k]:.2f}"
+                + (f"; specialised partners: {who}" if who else "")
+            )
+            rows.append(
+                {
+                    "country": ca,
+                    "sector": sectors[k],
+                    "rca": float(rca[a, k]),
+                    "density": float(dens[a, k]),
+                    "cog": float(cog[a, k]),
+                    "pci": float(pci[k]),
+                    "partners": ", ".join(str(countries[b]) for b in spec),
+                    "reason": reason,
+                }
+            )
+    res.opportunities = pd.DataFrame(
+        rows, columns=["country", "sector", "rca", "density", "cog", "pci", "partners", "reason"]
+    )
 
 
 def _bloc_sums(v: np.ndarray, member: np.ndarray, opts: Mapping[str, Any]) -> np.ndarray:

@@ -325,6 +325,92 @@ def pairs_table(res: CooperationResult, top: int = 15) -> pd.DataFrame:
     return tab.head(top).reset_index(drop=True)
 
 
+#: the product space is drawn up to this many sectors (beyond, it does not read well)
+MAX_PRODUCTS = 400
+
+
+def chart_product_space(res: CooperationResult, path: Path) -> bytes | None:
+    """The analysis year's product space: sectors placed by classical scaling of
+    ``1 - proximity``, joined by the maximum spanning tree of the proximities (as the Atlas of
+    Economic Complexity draws its backbone) plus the strongest other links; colour PCI, size
+    the sector's share of world output."""
+    ps = res.product_space
+    if ps is None or not 3 <= ps.sizes[res.dims[1]] <= MAX_PRODUCTS:
+        return None
+    phi = np.nan_to_num(np.asarray(ps["proximity"].values, dtype=float))
+    phi = (phi + phi.T) / 2
+    n = phi.shape[0]
+    dist = 1.0 - phi
+    np.fill_diagonal(dist, 0.0)
+    j = np.eye(n) - 1.0 / n  # classical scaling: the two leading eigenvectors of -J D^2 J / 2
+    w, v = np.linalg.eigh(-j @ (dist**2) @ j / 2)
+    xy = v[:, -2:] * np.sqrt(np.maximum(w[-2:], 0.0))
+    edges = _spanning_tree(phi)
+    strong = np.argwhere(np.triu(phi, 1) >= np.quantile(phi[np.triu_indices(n, 1)], 0.98))
+    fig = _fig(7.0, 5.6)
+    ax = fig.subplots()
+    for a, b in {*edges, *map(tuple, strong)}:
+        ax.plot(xy[[a, b], 0], xy[[a, b], 1], color="#b8c2cc", lw=0.6, zorder=1)
+    share = np.nan_to_num(ps["world_share"].values)
+    sc_ = ax.scatter(
+        xy[:, 0],
+        xy[:, 1],
+        c=ps["pci"].values,
+        s=20 + 600 * share / max(float(share.max()), 1e-12),
+        cmap="viridis",
+        edgecolors="white",
+        linewidths=0.5,
+        zorder=2,
+    )
+    if n <= 40:
+        for k, lab in enumerate(ps[res.dims[1]].values):
+            ax.annotate(str(lab), xy[k], fontsize=6, xytext=(3, 3), textcoords="offset points")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    fig.colorbar(sc_, ax=ax, label="product complexity (PCI)", shrink=0.7)
+    ax.set_title(f"Product space, {res.year} ({n} sectors; size: share of world)", fontsize=10)
+    return _save(fig, path)
+
+
+def _spanning_tree(phi: np.ndarray) -> list[tuple[int, int]]:
+    """The maximum spanning tree of a proximity matrix (Prim's algorithm, O(n^2))."""
+    n = phi.shape[0]
+    inside = np.zeros(n, dtype=bool)
+    inside[0] = True
+    best = phi[0].copy()
+    parent = np.zeros(n, dtype=int)
+    edges = []
+    for _ in range(n - 1):
+        k = int(np.argmax(np.where(inside, -np.inf, best)))
+        edges.append((int(parent[k]), k))
+        inside[k] = True
+        closer = phi[k] > best
+        parent[closer] = k
+        best = np.maximum(best, phi[k])
+    return edges
+
+
+def complexity_table(res: CooperationResult, top: int = 20) -> pd.DataFrame:
+    """Countries by ECI rank in the analysis year, with the change since the first year."""
+    if res.complexity is None:
+        return pd.DataFrame()
+    c, _, y = res.dims
+    years = list(res.complexity[y].values)
+    cx = res.complexity
+    df = pd.DataFrame(
+        {
+            "rank": cx["eci_rank"].sel({y: res.year}).values,
+            "country": cx[c].values,
+            "name": [_name(v) for v in cx[c].values],
+            "ECI": cx["eci"].sel({y: res.year}).values,
+            f"since {years[0]}": cx["eci_rank"].sel({y: years[0]}).values
+            - cx["eci_rank"].sel({y: res.year}).values,
+        }
+    )
+    df = df.sort_values(["rank", "country"], na_position="last").reset_index(drop=True)
+    return df.head(top)
+
+
 def _lag_text(lag: int) -> str:
     return "the previous year" if lag == 1 else f"the previous {lag} years"
 
@@ -676,6 +762,8 @@ TABLES = {
     "blocs": "bloc shares (quantities), mean scores, members reporting, ranks",
     "bloc_strengths": "bloc strengths and weaknesses",
     "pairs": "complementarity, trade intensity and intra-industry trade of every pair",
+    "complexity": "economic complexity index (ECI) and its rank per country and year",
+    "opportunities": "related sectors not yet specialised in, with complexity gain and partners",
 }
 
 
@@ -710,6 +798,7 @@ def write_report(
         ("sensitivity", chart_sensitivity),
         ("concentration", chart_concentration),
         ("pairs", chart_pairs),
+        ("product_space", chart_product_space),
     ):
         png = chart(res, charts / f"{key}.png")
         if png is not None:
@@ -745,6 +834,8 @@ def write_report(
     missing = res.missing if res.missing is not None else pd.DataFrame()
     sens = res.sensitivity if res.sensitivity is not None else pd.DataFrame()
     pairs = pairs_table(res)
+    cx_tab = complexity_table(res)
+    opps = res.opportunities if res.opportunities is not None else pd.DataFrame()
     basis = (
         "Partners come from bilateral trade: complementarity both ways (Michaely's TCI), trade "
         "intensity, intra-industry trade and the products behind them"
@@ -818,6 +909,8 @@ def write_report(
         "sensitivity": "Composite rank with your weights (×), the median (●) and the 5–95% "
         "range under perturbed weights.",
         "concentration": "Herfindahl-Hirschman index of each quantity pillar's country totals.",
+        "product_space": "Sectors close in the product space are often exported together "
+        "(proximity); a country's opportunities are sectors close to those it already has.",
         "pairs": "Trade intensity of each exporter (row) with each importer (column): red "
         "above 1 (more trade than the partner's share of world imports suggests), blue below.",
     }
@@ -894,6 +987,19 @@ def write_report(
             if len(missing)
             else "<p>None: every country has every weighted pillar in every year.</p>",
             "</section>",
+            (
+                "<section id='complexity'><h2>Economic complexity and opportunities</h2>"
+                f"<p>ECI of the sector mix (Hidalgo and Hausmann), ranks in "
+                f"{html.escape(str(res.year))}.</p>"
+                + _html_table(cx_tab, [c_ for c_ in cx_tab.columns if c_.startswith("since")])
+                + img("product_space")
+                + "<h3>Opportunities: related sectors not yet specialised in</h3>"
+                + "<div class='scroll'>"
+                + _html_table(opps)
+                + "</div></section>"
+            )
+            if len(cx_tab)
+            else "",
             "<section id='countries'><h2>Strengths, weaknesses and suggested partners</h2>",
             f"<p>{html.escape(basis)}</p>",
             img("pairs"),
@@ -955,6 +1061,17 @@ def write_report(
             (_md_table(missing) + "\n")
             if len(missing)
             else "None: every country has every weighted pillar in every year.\n",
+            (
+                "## Economic complexity and opportunities\n\n"
+                + _md_table(cx_tab, [c_ for c_ in cx_tab.columns if c_.startswith("since")])
+                + "\n\n"
+                + md_img("product_space")
+                + "\n### Opportunities: related sectors not yet specialised in\n\n"
+                + _md_table(opps)
+                + "\n"
+            )
+            if len(cx_tab)
+            else "",
             "## Strengths, weaknesses and suggested partners\n",
             f"{_md_text(basis)}\n",
             md_img("pairs"),
