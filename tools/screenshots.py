@@ -70,7 +70,7 @@ def main() -> None:
         shoot(t / "demo" / "report.html", ROOT / "docs" / "report.png", (1200, 1500), 0.75)
         args = gappy_panel.write(t / "in")
         assert cli.main(["analyze", *args, "-o", str(t / "gaps"), "-q"]) == 0
-        shoot(t / "gaps" / "report.html", ROOT / "docs" / "report-gaps.png", (1200, 12000), 0.75)
+        shoot(t / "gaps" / "report.html", ROOT / "docs" / "report-gaps.png", (1200, 15000), 0.75)
 
 
 if __name__ == "__main__":
