@@ -90,6 +90,15 @@ def test_report_names_files_not_paths_and_records_the_command(gappy) -> None:
     assert "--kind policy=score,tariffs=score --direction tariffs=lower" in html
 
 
+def test_command_line_keeps_options_and_drops_paths() -> None:
+    import argparse
+
+    args = argparse.Namespace(
+        argv=["analyze", "/data/in/x.csv", "gdp=/data/g.csv", "--output=/home/me/rep", "-q"]
+    )
+    assert cli._command_line(args) == "sharecube analyze x.csv gdp=g.csv --output=rep -q"
+
+
 def test_report_title_is_neutral_by_default(gappy) -> None:
     html = (gappy[1] / "report.html").read_text(encoding="utf-8")
     title = re.search(r"<h1>(.*?)</h1>", html).group(1)

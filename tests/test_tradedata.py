@@ -170,3 +170,26 @@ def test_bloc_trade_with_membership_by_year(tmp_path: Path) -> None:
     np.testing.assert_array_equal(ds["import_share"].values, want["import_share"])
     # EA in 2021: DEU -> CHN 5000 of EA's exports 5000 + 3200.5 (CHN -> USA)
     assert float(ds["intra_share"].sel(bloc="EA", year=2021)) == pytest.approx(5000 / 8200.5)
+
+
+@pytest.mark.parametrize("store", [False, True])
+def test_a_year_spread_over_files(tmp_path: Path, store: bool) -> None:
+    """Two files of one year add up; a flow in both is refused unless duplicates='sum'."""
+    if store:
+        pytest.importorskip("zarr")
+        pytest.importorskip("dask")
+    _, codes, rows = baci(tmp_path)
+    y20 = rows[rows["t"] == 2020]
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    y20.iloc[:2].to_csv(a, index=False)
+    y20.iloc[2:].to_csv(b, index=False)
+    kw = {"store": tmp_path / "s.zarr"} if store else {}
+    cube = read_baci([a, b], codes, **kw)
+    assert float(cube.sum()) == pytest.approx(y20["v"].sum())
+    y20.iloc[1:].to_csv(b, index=False)  # row 1 in both files
+    kw = {"store": tmp_path / "t.zarr"} if store else {}
+    with pytest.raises(InputError, match=r"b\.csv, line 2: this flow is also in an earlier file"):
+        read_baci([a, b], codes, **kw)
+    kw = {"store": tmp_path / "u.zarr"} if store else {}
+    both = read_baci([a, b], codes, duplicates="sum", **kw)
+    assert float(both.sum()) == pytest.approx(y20["v"].sum() + y20["v"].iloc[1])

@@ -402,10 +402,11 @@ def _command_line(args: argparse.Namespace) -> str:
 
     words = []
     for w in args.argv:
-        head, eq, tail = w.rpartition("=")
-        target = tail if eq and not w.startswith("-") else w
+        # --output=PATH, NAME=PATH and PATH: the part after the first "=" may be a path
+        head, eq, tail = w.partition("=")
+        prefix, target = (head + eq, tail) if eq else ("", w)
         if os.sep in target or (os.altsep and os.altsep in target):
-            w = (head + eq if eq and not w.startswith("-") else "") + Path(target).name
+            w = prefix + Path(target).name
         words.append(w)
     return "sharecube " + " ".join(shlex.quote(w) for w in words)
 

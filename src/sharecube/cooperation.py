@@ -451,17 +451,19 @@ def _normalize(
 
 
 def _composite(
-    norm: Mapping[str, np.ndarray], w: Mapping[str, float], aggregate: str, missing: str
+    norm: Mapping[str, np.ndarray], w: Mapping[str, Any], aggregate: str, missing: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """The weighted arithmetic or geometric mean of the normalised pillars.
 
     Returns the composite and, per cell, the number of weighted pillars it lacks. With
     ``missing="available"`` a country lacking some pillars gets the mean of the others with
-    their weights re-scaled to sum to 1; otherwise its composite is NaN.
+    their weights re-scaled to sum to 1; otherwise its composite is NaN. A weight is a number
+    or an array broadcast against its pillar (one weight per draw, say).
     """
-    used = [p for p in norm if w[p] > 0]
-    stack = np.stack([np.asarray(norm[p], dtype=np.float64) for p in used])
-    wts = np.array([w[p] for p in used])[(slice(None),) + (None,) * (stack.ndim - 1)]
+    used = [p for p in norm if np.any(np.asarray(w[p]) > 0)]
+    shape = np.broadcast_shapes(*(np.shape(norm[p]) for p in used), *(np.shape(w[p]) for p in used))
+    stack = np.stack([np.broadcast_to(np.asarray(norm[p], dtype=np.float64), shape) for p in used])
+    wts = np.stack([np.broadcast_to(np.asarray(w[p], dtype=np.float64), shape) for p in used])
     have = ~np.isnan(stack)
     lacking = (~have).sum(axis=0)
     wsum = (wts * have).sum(axis=0)
@@ -1472,14 +1474,12 @@ def sensitivity(
     wd = base[None, :] * rng.uniform(1 - spread, 1 + spread, size=(draws, len(names)))
     wd /= wd.sum(axis=1, keepdims=True)
     normed = norm_all(res.normalize, res.aggregate == "geometric")
-    comps = np.stack(
-        [
-            _composite(
-                normed, dict(zip(names, wrow, strict=True)), res.aggregate, res.missing_policy
-            )[0]
-            for wrow in wd
-        ],
-        axis=1,
+    # every draw at once: each pillar's values broadcast over the draws, one weight per draw
+    comps, _ = _composite(
+        {p: normed[p][:, None] for p in names},
+        {p: wd[:, i] for i, p in enumerate(names)},
+        res.aggregate,
+        res.missing_policy,
     )  # (C, D)
     r = rank_desc(comps)
     with warnings.catch_warnings():

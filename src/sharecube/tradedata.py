@@ -294,7 +294,18 @@ def _fill(cube: Any, path: Path, df: Any, ci: Any, pi: Any, yi: Any, duplicates:
     if duplicates == "sum":
         np.add.at(cube, idx, v.astype(cube.dtype))
     else:
+        _not_seen(path, cube[idx] != 0)
         cube[idx] = v
+
+
+def _not_seen(path: Path, seen: Any) -> None:
+    """A flow an earlier file already gave (duplicates="raise")."""
+    if np.any(seen):
+        pos = int(np.flatnonzero(seen)[0])
+        raise InputError(
+            f"{path}, line {pos + 2}: this flow is also in an earlier file (pass "
+            "duplicates='sum' to add such rows up)"
+        )
 
 
 def _to_store(
@@ -323,6 +334,7 @@ def _to_store(
         z = zarr.open_array(
             str(tmp), mode="w", shape=shape, chunks=(c, c, pk, 1), dtype=dtype, fill_value=0
         )
+        written: set[int] = set()
         for path, df in frames():  # a file at a time: memory is one file's table
             idx, v = _positions(path, df, ci, pi, yi, duplicates)
             for yr in np.unique(idx[3]):
@@ -333,8 +345,15 @@ def _to_store(
                     np.add.at(block, sub, v[sel])
                 else:
                     block[sub] = v[sel]
-                existing = z[:, :, :, int(yr)]
-                z[:, :, :, int(yr)] = existing + block
+                if int(yr) in written:  # a year spread over several files: add them up
+                    before: Any = np.asarray(z[:, :, :, int(yr)])
+                    if duplicates != "sum":
+                        seen = np.zeros(len(v), dtype=bool)
+                        seen[sel] = before[sub] != 0
+                        _not_seen(path, seen)
+                    block += before
+                z[:, :, :, int(yr)] = block
+                written.add(int(yr))
         os.replace(tmp, store)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
