@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -11,6 +13,72 @@ from sharecube import _core
 from sharecube._contracts import Array, Axes, Groups, Policy
 
 _NO_GROUPS = np.zeros(1, dtype=np.int64)
+_F64 = np.dtype(np.float64)
+_F32 = np.dtype(np.float32)
+
+# Elements converted at a time for inputs the kernels do not read directly: 512 KB of float64,
+# so that a block is still in the core's cache when its kernel reads it.
+_BLOCK = 1 << 16
+_pool: ThreadPoolExecutor | None = None
+
+
+def _blocks(x: Array, axes: Axes) -> list[tuple[int, slice]]:
+    """Blocks of x along one kept axis (the outermost in memory), each whole over the reduced
+    axes and about _BLOCK elements; [(-1, everything)] where x is one block."""
+    kept = [d for d in range(x.ndim) if d not in axes and x.shape[d] > 1]
+    if x.size <= _BLOCK or not kept:
+        return [(-1, slice(None))]
+    k = max(kept, key=lambda d: abs(x.strides[d]))
+    step = max(1, (_BLOCK * x.shape[k]) // x.size)
+    return [(k, slice(b0, min(b0 + step, x.shape[k]))) for b0 in range(0, x.shape[k], step)]
+
+
+def _native(
+    x: Array, axes: Axes, threads: int, run: Callable[[int, slice, Array, int], bool]
+) -> bool:
+    """Calls ``run(k, block, xb, threads)`` on x in the kernels' native types; returns whether
+    any call flagged a non-finite total.
+
+    The kernels read native float64 and float32 only (four instantiations per kernel instead
+    of thirty-six, see cpp/kernels.cpp). Other inputs (integers, bool, byte-swapped floats)
+    are converted block by block along a kept axis, each block whole over the reduced axes,
+    into float32 (from float32) or float64: the doubles the kernels computed from anyway, so
+    the results are the same bits. The blocks are cache-sized and shared among the cores, each
+    converted and computed by one thread (numpy's casts and the kernels release the GIL)."""
+    dt = x.dtype
+    if dt.isnative and (dt == _F64 or dt == _F32):
+        return run(-1, slice(None), x, threads)
+    native = _F32 if dt.kind == "f" and dt.itemsize == 4 else _F64
+    blocks = _blocks(x, axes)
+    if len(blocks) == 1:
+        return run(-1, slice(None), x.astype(native), threads)
+
+    def part(lo: int, hi: int) -> bool:
+        flag = False
+        for k, b in blocks[lo:hi]:
+            xb = x[(slice(None),) * k + (b,)].astype(native)
+            flag |= run(k, b, xb, 1)
+        return flag
+
+    workers = min(len(blocks), threads if threads > 0 else _core.available_cores())
+    if workers <= 1:
+        return part(0, len(blocks))
+    global _pool
+    if _pool is None or _pool._max_workers < workers:
+        _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sharecube")
+    n = len(blocks)
+    futures = [_pool.submit(part, n * t // workers, n * (t + 1) // workers) for t in range(workers)]
+    return any([f.result() for f in futures])
+
+
+def _at(a: Array, k: int, b: slice) -> Array:
+    """``a`` restricted to block ``b`` along axis ``k`` (all of it for k = -1)."""
+    return a if k < 0 else a[(slice(None),) * k + (b,)]
+
+
+def _kept_axis(k: int, axes: Axes) -> int:
+    """Where x's kept axis k lies in a result that has only the kept axes."""
+    return k if k < 0 else k - sum(1 for a in axes if a < k)
 
 
 _masks: dict[tuple[int, ...], int] = {}
@@ -29,7 +97,10 @@ def _mask(axes: tuple[int, ...]) -> int:
 
 def shares(x: Array, out: Array, axes: Axes, pol: Policy) -> bool:
     skipna, fill, threads = pol.skipna, pol.fill, pol.threads
-    return _core.shares(x, out, _mask(axes), skipna, fill, threads)
+    m = _mask(axes)
+    return _native(
+        x, axes, threads, lambda k, b, xb, t: _core.shares(xb, _at(out, k, b), m, skipna, fill, t)
+    )
 
 
 def share_sums(
@@ -37,15 +108,23 @@ def share_sums(
 ) -> bool:
     skipna, fill, threads = pol.skipna, pol.fill, pol.threads
     if groups is None:
-        none = _NO_GROUPS
-        return _core.share_sums(
-            x, out, _mask(axes), -1, none, none, none, none, 0, skipna, fill, threads, raw
-        )
+        none, m = _NO_GROUPS, _mask(axes)
+
+        def total(k: int, b: slice, xb: Array, t: int) -> bool:
+            o = _at(out, _kept_axis(k, axes), b)
+            return _core.share_sums(xb, o, m, -1, none, none, none, none, 0, skipna, fill, t, raw)
+
+        return _native(x, axes, threads, total)
     if groups.count == 0:
         return False  # no groups: the result is empty
     cptr, cidx = groups.by_group
     ptr, idx, g = groups.ptr, groups.idx, groups.count
-    return _core.share_sums(x, out, 0, axes[0], ptr, idx, cptr, cidx, g, skipna, fill, threads, raw)
+
+    def grouped(k: int, b: slice, xb: Array, t: int) -> bool:
+        o = _at(out, k, b)
+        return _core.share_sums(xb, o, 0, axes[0], ptr, idx, cptr, cidx, g, skipna, fill, t, raw)
+
+    return _native(x, axes, threads, grouped)
 
 
 def stats(
@@ -54,16 +133,15 @@ def stats(
     skipna, threads = pol.skipna, pol.threads
     shape = tuple(n for d, n in enumerate(x.shape) if d not in axes)
     res = {k: np.empty(shape) for k in want}
-    _core.stats(
-        x,
-        _mask(axes),
-        skipna,
-        threads,
-        res.get("sum"),
-        res.get("sumsq"),
-        res.get("xlogx"),
-        res.get("count"),
-    )
+    m = _mask(axes)
+
+    def run(k: int, b: slice, xb: Array, t: int) -> bool:
+        part = {name: _at(r, _kept_axis(k, axes), b) for name, r in res.items()}
+        get = part.get
+        _core.stats(xb, m, skipna, t, get("sum"), get("sumsq"), get("xlogx"), get("count"))
+        return False
+
+    _native(x, axes, threads, run)
     return res
 
 
