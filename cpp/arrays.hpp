@@ -18,13 +18,11 @@ using sharecube::Dim;
 using sharecube::Elem;
 using sharecube::index_t;
 
+// numpy writes the native byte order as '=' (and '|' where it does not apply): an explicit
+// '<' or '>' is the other one.
 inline bool non_native(const py::dtype& dt) {
     const char bo = dt.byteorder();
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    return bo == '>';
-#else
-    return bo == '<';
-#endif
+    return bo == '<' || bo == '>';
 }
 
 inline Elem element_type(const py::dtype& dt) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sharecube/kernel_api.hpp"
+#include "sharecube/portable.hpp"
 
 namespace sharecube::bindings {
 
@@ -26,14 +27,11 @@ struct Isa {
 
 inline std::vector<Isa> compiled_isas() {
     std::vector<Isa> v;
-#if defined(SHARECUBE_HAVE_AVX2) || defined(SHARECUBE_HAVE_AVX512)
-    __builtin_cpu_init();
-#endif
 #if defined(SHARECUBE_HAVE_AVX512)
-    v.push_back(SHARECUBE_ISA_ENTRY("avx512", isa_avx512, __builtin_cpu_supports("x86-64-v4") != 0));
+    v.push_back(SHARECUBE_ISA_ENTRY("avx512", isa_avx512, cpu_supports_v4()));
 #endif
 #if defined(SHARECUBE_HAVE_AVX2)
-    v.push_back(SHARECUBE_ISA_ENTRY("avx2", isa_avx2, __builtin_cpu_supports("x86-64-v3") != 0));
+    v.push_back(SHARECUBE_ISA_ENTRY("avx2", isa_avx2, cpu_supports_v3()));
 #endif
     v.push_back(SHARECUBE_ISA_ENTRY("baseline", isa_baseline, true));
     return v;

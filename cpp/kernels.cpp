@@ -24,9 +24,9 @@ void visit(const Call& c, F&& f) {
     if (c.swap) throw std::invalid_argument("sharecube: the kernels read native byte order");
     auto out = [&](auto x) {
         if (c.out_f64)
-            f(x, std::false_type{}, static_cast<double*>(c.out));
+            f(x, static_cast<double*>(c.out));
         else
-            f(x, std::false_type{}, static_cast<float*>(c.out));
+            f(x, static_cast<float*>(c.out));
     };
     switch (c.in) {
         case Elem::f64: return out(static_cast<const double*>(c.x));
@@ -39,25 +39,25 @@ void visit(const Call& c, F&& f) {
 }  // namespace
 
 void shares(const Call& c) {
-    visit(c, [&](auto x, auto swap, auto out) {
+    visit(c, [&](auto x, auto out) {
         using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
-        shares_along<T, decltype(swap)::value>(x, out, c.layout, c.skipna, c.fill, c.threads,
+        shares_along<T>(x, out, c.layout, c.skipna, c.fill, c.threads,
                                               c.nonfinite);
     });
 }
 
 void share_sums(const Call& c) {
-    visit(c, [&](auto x, auto swap, auto out) {
+    visit(c, [&](auto x, auto out) {
         using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
-        share_sums_along<T, decltype(swap)::value>(x, out, c.layout, c.groups, c.skipna, c.fill,
+        share_sums_along<T>(x, out, c.layout, c.groups, c.skipna, c.fill,
                                                    c.raw, c.threads, c.nonfinite);
     });
 }
 
 void stats(const Call& c, const Stats& st) {
-    visit(c, [&](auto x, auto swap, auto) {
+    visit(c, [&](auto x, auto) {
         using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
-        stats_along<T, decltype(swap)::value>(x, st, c.layout, c.skipna, c.threads);
+        stats_along<T>(x, st, c.layout, c.skipna, c.threads);
     });
 }
 

@@ -1,7 +1,8 @@
-// Element loads (any integer or float type, either byte order) and compensated strip sums.
+// Element loads (float64 or float32, native byte order) and compensated strip sums.
 #pragma once
 
 #include "sharecube/isa.hpp"
+#include "sharecube/portable.hpp"
 
 #include <bitset>
 #include <cmath>
@@ -15,47 +16,33 @@ namespace SHARECUBE_ISA {
 
 using index_t = std::ptrdiff_t;
 
-template <class T, bool Swap>
+template <class T>
 inline double load(const T* p) noexcept {
-    if constexpr (!Swap || sizeof(T) == 1) {
-        return static_cast<double>(*p);
-    } else {
-        using Bits = std::conditional_t<sizeof(T) == 2, std::uint16_t,
-                                        std::conditional_t<sizeof(T) == 4, std::uint32_t,
-                                                           std::uint64_t>>;
-        Bits b;
-        std::memcpy(&b, p, sizeof(T));
-        if constexpr (sizeof(T) == 2) b = __builtin_bswap16(b);
-        if constexpr (sizeof(T) == 4) b = __builtin_bswap32(b);
-        if constexpr (sizeof(T) == 8) b = __builtin_bswap64(b);
-        T v;
-        std::memcpy(&v, &b, sizeof(T));
-        return static_cast<double>(v);
-    }
+    return static_cast<double>(*p);
 }
 
 // Loads w elements (stride in elements) as doubles; with skipna, NaN becomes 0 so that it drops
 // out of every sum. The stride-1 branch is what the compiler vectorises.
-template <class T, bool Swap>
+template <class T>
 inline void load_strip(const T* p, index_t stride, index_t w, bool skipna,
-                       double* __restrict vals) noexcept {
+                       double* SHARECUBE_RESTRICT vals) noexcept {
     if (stride == 1) {
         if (skipna) {
             for (index_t j = 0; j < w; ++j) {
-                const double v = load<T, Swap>(p + j);
+                const double v = load<T>(p + j);
                 vals[j] = v == v ? v : 0.0;
             }
         } else {
-            for (index_t j = 0; j < w; ++j) vals[j] = load<T, Swap>(p + j);
+            for (index_t j = 0; j < w; ++j) vals[j] = load<T>(p + j);
         }
     } else {
         if (skipna) {
             for (index_t j = 0; j < w; ++j) {
-                const double v = load<T, Swap>(p + j * stride);
+                const double v = load<T>(p + j * stride);
                 vals[j] = v == v ? v : 0.0;
             }
         } else {
-            for (index_t j = 0; j < w; ++j) vals[j] = load<T, Swap>(p + j * stride);
+            for (index_t j = 0; j < w; ++j) vals[j] = load<T>(p + j * stride);
         }
     }
 }
@@ -76,7 +63,7 @@ inline void two_sum(V& s, V& c, V v) noexcept {
 // TwoSum on each lane of a strip (it vectorises across lanes). With Comp false, a plain sum (c
 // untouched): see kCompensated in shares.hpp.
 template <bool Comp = true>
-inline void two_sum_lanes(double* __restrict s, double* __restrict c, const double* __restrict v,
+inline void two_sum_lanes(double* SHARECUBE_RESTRICT s, double* SHARECUBE_RESTRICT c, const double* SHARECUBE_RESTRICT v,
                           index_t w) noexcept {
     if constexpr (!Comp) {
         for (index_t j = 0; j < w; ++j) s[j] += v[j];
@@ -102,14 +89,14 @@ inline double share_of(double v, double t, double fill) noexcept {
 
 // q[j] = share_of(x[j], tot[j]) for a strip. Writes only to q (a private buffer), so the
 // compiler can vectorise it even when x is the caller's out array (in-place use).
-template <class T, bool Swap, class O>
-inline void divide_strip(const T* p, index_t stride, index_t w, const double* __restrict tot,
-                         double fill, O* __restrict q) noexcept {
+template <class T, class O>
+inline void divide_strip(const T* p, index_t stride, index_t w, const double* SHARECUBE_RESTRICT tot,
+                         double fill, O* SHARECUBE_RESTRICT q) noexcept {
     if (stride == 1) {
-        for (index_t j = 0; j < w; ++j) q[j] = static_cast<O>(share_of(load<T, Swap>(p + j), tot[j], fill));
+        for (index_t j = 0; j < w; ++j) q[j] = static_cast<O>(share_of(load<T>(p + j), tot[j], fill));
     } else {
         for (index_t j = 0; j < w; ++j)
-            q[j] = static_cast<O>(share_of(load<T, Swap>(p + j * stride), tot[j], fill));
+            q[j] = static_cast<O>(share_of(load<T>(p + j * stride), tot[j], fill));
     }
 }
 

@@ -21,13 +21,13 @@ namespace SHARECUBE_ISA {
 // x log x with 0 log 0 = 0; negative values have no logarithm (NaN), NaN stays NaN.
 inline double xlogx(double v) noexcept {
     if (v > 0.0) return v * std::log(v);
-    return v == 0.0 ? 0.0 : __builtin_nan("");
+    return v == 0.0 ? 0.0 : std::numeric_limits<double>::quiet_NaN();
 }
 
 // The totals over the reduced dims alone, written at the kept positions: the summation walk of
 // the share kernels (the same lanes, blocks and order), so that a total here is bit for bit the
 // total those divide by.
-template <class T, bool Swap>
+template <class T>
 void sums_along(const T* x, double* sum, const Layout& L, bool skipna, int threads) {
     const index_t m = L.inner.n;
     const index_t lanes = strip_lanes<T>(count(L.reduced), m);
@@ -39,7 +39,7 @@ void sums_along(const T* x, double* sum, const Layout& L, bool skipna, int threa
         double *s = buf.data(), *c = s + lanes, *vals = c + lanes;
         for (index_t item = begin; item < end; ++item) {
             const Strip sp = strip_of(L, item, nstrips, lanes);
-            sum_strip_blocked<T, Swap, true>(x + sp.xo, L, sp.w, m - sp.j0, skipna, s, c, vals);
+            sum_strip_blocked<T, true>(x + sp.xo, L, sp.w, m - sp.j0, skipna, s, c, vals);
             for (index_t j = 0; j < sp.w; ++j) sum[sp.oo + j * L.inner.os] = finish(s[j], c[j]);
         }
     });
@@ -48,10 +48,10 @@ void sums_along(const T* x, double* sum, const Layout& L, bool skipna, int threa
 // Each statistic requested in `st` (non-null pointer) over the reduced dims, written at the
 // kept position (L.inner.os and L.outer's os are the statistics arrays' strides). Sums are
 // compensated as in the share kernels; with skipna, NaN counts as absent everywhere.
-template <class T, bool Swap>
+template <class T>
 void stats_along(const T* x, const Stats& st, const Layout& L, bool skipna, int threads) {
     if (st.sum && !st.sumsq && !st.xlogx && !st.count) {
-        sums_along<T, Swap>(x, st.sum, L, skipna, threads);  // the totals behind RCA
+        sums_along<T>(x, st.sum, L, skipna, threads);  // the totals behind RCA
         return;
     }
     const index_t m = L.inner.n;
@@ -81,11 +81,11 @@ void stats_along(const T* x, const Stats& st, const Layout& L, bool skipna, int 
             };
             if (!st.count) {
                 // the share kernels' strip walk (sum_strip), the statistics on each row it loads
-                sum_strip<T, Swap, true>(x + xo, L, w, skipna, s1, c1, vals, more);
+                sum_strip<T, true>(x + xo, L, w, skipna, s1, c1, vals, more);
             } else {
                 // counting needs the NaN before skipna drops them: the same walk, written out
                 for_each_offset(L.reduced, [&](index_t r, index_t xr, index_t) {
-                    load_strip<T, Swap>(x + xo + xr, L.inner.xs, w, false, vals);
+                    load_strip<T>(x + xo + xr, L.inner.xs, w, false, vals);
                     for (index_t j = 0; j < w; ++j) {
                         const bool present = vals[j] == vals[j];
                         n[j] += present ? 1.0 : 0.0;
@@ -160,12 +160,12 @@ inline void min_sum_pairs_kernel(const double* s, double* out, index_t C, index_
                         const double av = a[k + u], bv = b[k + u];
                         const double mn = av < bv ? av : bv;
                         const bool missing = av != av || bv != bv;
-                        acc[u] += missing ? (skipna ? 0.0 : __builtin_nan("")) : mn;
+                        acc[u] += missing ? (skipna ? 0.0 : std::numeric_limits<double>::quiet_NaN()) : mn;
                     }
                 for (int u = 0; k < K; ++k, ++u) {
                     const double av = a[k], bv = b[k];
                     const bool missing = av != av || bv != bv;
-                    acc[u] += missing ? (skipna ? 0.0 : __builtin_nan("")) : (av < bv ? av : bv);
+                    acc[u] += missing ? (skipna ? 0.0 : std::numeric_limits<double>::quiet_NaN()) : (av < bv ? av : bv);
                 }
                 const double v = (acc[0] + acc[1]) + (acc[2] + acc[3]);
                 out[(i * C + j) * R + r] = v;

@@ -1,27 +1,15 @@
 // A fork-join loop over independent work items on plain std::threads.
 #pragma once
 
-#include <sched.h>
-
 #include <algorithm>
 #include <cstddef>
 #include <system_error>
 #include <thread>
 #include <vector>
 
-namespace sharecube {
+#include "sharecube/portable.hpp"
 
-// Cores this process may run on (its affinity mask), not the machine's core count.
-inline int available_cores() {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (sched_getaffinity(0, sizeof(set), &set) == 0) {
-        const int n = CPU_COUNT(&set);
-        if (n > 0) return n;
-    }
-    const unsigned hc = std::thread::hardware_concurrency();
-    return hc > 0 ? static_cast<int>(hc) : 1;
-}
+namespace sharecube {
 
 // Below this many elements a thread costs more to start than it saves.
 inline constexpr std::ptrdiff_t kParallelMinElements = std::ptrdiff_t{1} << 17;

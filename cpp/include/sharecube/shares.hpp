@@ -17,13 +17,11 @@
 #include "sharecube/kernel_api.hpp"
 #include "sharecube/layout.hpp"
 #include "sharecube/parallel.hpp"
+#include "sharecube/portable.hpp"
 #include "sharecube/stream.hpp"
 
-// The per-position helper of the walks (add_pair) must be inlined (GCC otherwise calls it
-// once per position, passing the vectors through the stack).
-#ifndef SHARECUBE_INLINE
-#define SHARECUBE_INLINE __attribute__((always_inline))
-#endif
+// The per-position helper of the walks (add_pair) is SHARECUBE_INLINE (portable.hpp): GCC
+// otherwise calls it once per position, passing the vectors through the stack.
 
 namespace sharecube {
 namespace SHARECUBE_ISA {
@@ -64,12 +62,12 @@ index_t strip_lanes(index_t reduced_count, index_t inner) {
 // Sums a strip over every reduced position into (s, c), lane by lane in memory (for the ragged
 // tails the vector blocks leave); calls each_row(r, vals) after each row so that group sums can
 // reuse the loaded values.
-template <class T, bool Swap, bool Comp, class F>
+template <class T, bool Comp, class F>
 inline void sum_strip(const T* x, const Layout& L, index_t w, bool skipna, double* s, double* c,
                       double* vals, F&& each_row) {
     const index_t xs = L.inner.xs;
     for_each_offset(L.reduced, [&](index_t r, index_t xr, index_t) {
-        load_strip<T, Swap>(x + xr, xs, w, skipna, vals);
+        load_strip<T>(x + xr, xs, w, skipna, vals);
         two_sum_lanes<Comp>(s, c, vals, w);
         each_row(r, vals);
     });
@@ -81,48 +79,32 @@ inline void sum_strip(const T* x, const Layout& L, index_t w, bool skipna, doubl
 // independent 8-lane chains per row keep the adders busy while the loads stream in.
 // 256-bit vectors even with AVX-512: measured faster on the AMD Zen 4 cores this was tuned on
 // (whose AVX-512 units are 256 bits wide), and the same on Intel within noise.
-#if defined(__AVX__)
+#if defined(SHARECUBE_GNU) && defined(__AVX__)
 inline constexpr index_t kVec = 4;
 #else
 inline constexpr index_t kVec = 2;
 #endif
 inline constexpr index_t kBlock = 2 * kVec;
-typedef double vd __attribute__((vector_size(kVec * sizeof(double))));
-
-// kVec elements of type T as a GCC vector (the attribute cannot take a dependent type).
-template <class T> struct VecOf;
-#define SHARECUBE_VECOF(T) \
-    template <> struct VecOf<T> { typedef T type __attribute__((vector_size(kVec * sizeof(T)))); }
-SHARECUBE_VECOF(double);
-SHARECUBE_VECOF(float);
-SHARECUBE_VECOF(std::int8_t);
-SHARECUBE_VECOF(std::uint8_t);
-SHARECUBE_VECOF(std::int16_t);
-SHARECUBE_VECOF(std::uint16_t);
-SHARECUBE_VECOF(std::int32_t);
-SHARECUBE_VECOF(std::uint32_t);
-SHARECUBE_VECOF(std::int64_t);
-SHARECUBE_VECOF(std::uint64_t);
-#undef SHARECUBE_VECOF
+typedef Vec<double, kVec>::type vd;
 
 // kVec elements p[0], p[xs], p[2 xs], ... (a gather when xs != 1).
-template <class T, bool Swap>
+template <class T>
 inline vd loadv_strided(const T* p, index_t xs) noexcept {
     vd v = {};
-    for (index_t k = 0; k < kVec; ++k) v[k] = load<T, Swap>(p + k * xs);
+    for (index_t k = 0; k < kVec; ++k) v[k] = load<T>(p + k * xs);
     return v;
 }
 
-template <class T, bool Swap>
+template <class T>
 inline vd loadv(const T* p) noexcept {
-    if constexpr (Swap && sizeof(T) > 1) {
+    if constexpr (std::is_same_v<T, double>) {
         vd v;
-        for (index_t k = 0; k < kVec; ++k) v[k] = load<T, Swap>(p + k);
+        std::memcpy(&v, p, sizeof(v));
         return v;
     } else {
-        typename VecOf<T>::type raw;
+        typename Vec<T, kVec>::type raw;
         std::memcpy(&raw, p, sizeof(raw));
-        return __builtin_convertvector(raw, vd);
+        return convert<vd>(raw);
     }
 }
 
@@ -132,7 +114,7 @@ inline void two_sumv(vd& s, vd& c, vd v) noexcept {
         s += v;
         return;
     }
-#if defined(__FMA__) && defined(__AVX__)
+#if defined(SHARECUBE_X86) && defined(__FMA__) && defined(__AVX__)
     // The same seven IEEE operations, three of them issued as FMAs with a factor of 1 (a * 1 + b
     // is exactly RN(a + b)): AMD's Zen cores add on two pipes and fuse multiply-adds on two
     // others, so TwoSum, which is nothing but additions, runs on all four. (Intel's cores add
@@ -149,7 +131,7 @@ inline void two_sumv(vd& s, vd& c, vd v) noexcept {
 }
 
 
-#if defined(__FMA__) && defined(__AVX__)
+#if defined(SHARECUBE_X86) && defined(__FMA__) && defined(__AVX__)
 // Division at multiply speed, bit-identical to IEEE division: q0 = x * RN(1/t), then one FMA
 // correction (Markstein): rem = x - q0 t is exact and RN(q0 + rem / t) is the correctly
 // rounded quotient. The proof needs x, t and the quotient far from overflow and underflow (within
@@ -160,19 +142,19 @@ inline void two_sumv(vd& s, vd& c, vd v) noexcept {
 #define SHARECUBE_FAST_DIVIDE 1
 inline double fast_reciprocal(double t) noexcept {
     const double a = t < 0 ? -t : t;
-    return a >= 0x1p-400 && a <= 0x1p400 ? 1.0 / t : __builtin_nan("");
+    return a >= 0x1p-400 && a <= 0x1p400 ? 1.0 / t : std::numeric_limits<double>::quiet_NaN();
 }
 
 // With Bcast, tot[0] and rcp[0] are the total for every element (a row of one slice).
-template <class T, bool Swap, class O, bool Bcast = false>
-inline void divide_strip_fast(const T* p, index_t w, const double* __restrict tot,
-                              const double* __restrict rcp, double fill, O* __restrict q) noexcept {
+template <class T, class O, bool Bcast = false>
+inline void divide_strip_fast(const T* p, index_t w, const double* SHARECUBE_RESTRICT tot,
+                              const double* SHARECUBE_RESTRICT rcp, double fill, O* SHARECUBE_RESTRICT q) noexcept {
     const __m256d lo = _mm256_set1_pd(0x1p-400), hi = _mm256_set1_pd(0x1p400);
     const __m256d sign = _mm256_set1_pd(-0.0), zero = _mm256_setzero_pd();
     constexpr index_t step = Bcast ? 0 : 1;
     index_t j = 0;
     for (; j + 4 <= w; j += 4) {
-        const __m256d v = (__m256d)loadv<T, Swap>(p + j);
+        const __m256d v = (__m256d)loadv<T>(p + j);
         const __m256d t = Bcast ? _mm256_set1_pd(tot[0]) : _mm256_loadu_pd(tot + j);
         const __m256d r = Bcast ? _mm256_set1_pd(rcp[0]) : _mm256_loadu_pd(rcp + j);
         const __m256d q0 = _mm256_mul_pd(v, r);
@@ -199,41 +181,41 @@ inline void divide_strip_fast(const T* p, index_t w, const double* __restrict to
             for (int k = 0; k < 4; ++k)
                 if (!(good >> k & 1))
                     q[j + k] = static_cast<O>(
-                        share_of(load<T, Swap>(p + j + k), tot[(j + k) * step], fill));
+                        share_of(load<T>(p + j + k), tot[(j + k) * step], fill));
         }
     }
     if (j < w && w >= 4) {
         // The ragged end as one more vector, overlapping the last: its lanes are computed
         // again from the same inputs, so q gets the same values.
-        divide_strip_fast<T, Swap, O, Bcast>(p + w - 4, 4, tot + (w - 4) * step,
+        divide_strip_fast<T, O, Bcast>(p + w - 4, 4, tot + (w - 4) * step,
                                              rcp + (w - 4) * step, fill, q + w - 4);
         return;
     }
-    for (; j < w; ++j) q[j] = static_cast<O>(share_of(load<T, Swap>(p + j), tot[j * step], fill));
+    for (; j < w; ++j) q[j] = static_cast<O>(share_of(load<T>(p + j), tot[j * step], fill));
 }
 #endif
 
 // q[j] = share_of(p[j], tot[j]) for a contiguous strip, at multiply speed where the CPU allows;
 // rcp holds fast_reciprocal(tot[j]) there (unused otherwise).
 // With Bcast, tot[0] (and rcp[0]) is the total of every element.
-template <class T, bool Swap, bool Bcast = false, class O>
-inline void divide_contiguous(const T* p, index_t w, const double* __restrict tot,
-                              [[maybe_unused]] const double* __restrict rcp, double fill,
-                              O* __restrict q) noexcept {
+template <class T, bool Bcast = false, class O>
+inline void divide_contiguous(const T* p, index_t w, const double* SHARECUBE_RESTRICT tot,
+                              [[maybe_unused]] const double* SHARECUBE_RESTRICT rcp, double fill,
+                              O* SHARECUBE_RESTRICT q) noexcept {
 #if defined(SHARECUBE_FAST_DIVIDE)
-    divide_strip_fast<T, Swap, O, Bcast>(p, w, tot, rcp, fill, q);
+    divide_strip_fast<T, O, Bcast>(p, w, tot, rcp, fill, q);
 #else
     if constexpr (Bcast) {
         for (index_t j = 0; j < w; ++j)
-            q[j] = static_cast<O>(share_of(load<T, Swap>(p + j), tot[0], fill));
+            q[j] = static_cast<O>(share_of(load<T>(p + j), tot[0], fill));
     } else {
-        divide_strip<T, Swap>(p, 1, w, tot, fill, q);
+        divide_strip<T>(p, 1, w, tot, fill, q);
     }
 #endif
 }
 
-inline void reciprocals([[maybe_unused]] const double* __restrict tot, index_t w,
-                        [[maybe_unused]] double* __restrict rcp) noexcept {
+inline void reciprocals([[maybe_unused]] const double* SHARECUBE_RESTRICT tot, index_t w,
+                        [[maybe_unused]] double* SHARECUBE_RESTRICT rcp) noexcept {
 #if defined(SHARECUBE_FAST_DIVIDE)
     for (index_t j = 0; j < w; ++j) rcp[j] = fast_reciprocal(tot[j]);
 #else
@@ -249,7 +231,7 @@ enum class Walk { contiguous, strided, transposed };
 
 // Transposes kVec vectors in place: afterwards v[k][l] is the old v[l][k].
 inline void transpose(vd* v) noexcept {
-#if defined(__AVX__)
+#if defined(SHARECUBE_X86) && defined(__AVX__)
     const __m256d t0 = _mm256_unpacklo_pd((__m256d)v[0], (__m256d)v[1]);
     const __m256d t1 = _mm256_unpackhi_pd((__m256d)v[0], (__m256d)v[1]);
     const __m256d t2 = _mm256_unpacklo_pd((__m256d)v[2], (__m256d)v[3]);
@@ -284,8 +266,8 @@ template <bool Comp, bool SkipNa>
 SHARECUBE_INLINE inline void add_pair(vd& s0, vd& c0, vd& s1, vd& c1, vd& a, vd& b) noexcept {
     if constexpr (SkipNa) {
         const vd zero = {};
-        a = a == a ? a : zero;
-        b = b == b ? b : zero;
+        a = select(a == a, a, zero);
+        b = select(b == b, b, zero);
     }
     two_sumv<Comp>(s0, c0, a);
     two_sumv<Comp>(s1, c1, b);
@@ -296,17 +278,17 @@ SHARECUBE_INLINE inline void add_pair(vd& s0, vd& c0, vd& s1, vd& c1, vd& a, vd&
 // With Keep, each position's values (NaN dropped) are also kept in rows[2 (r - r0)], [.. + 1].
 // No lambdas here: a running sum captured by reference is an addressed local, which GCC then
 // keeps in memory (a load and a store per position) for fear of the stores to rows.
-template <class T, bool Swap, bool Comp, bool SkipNa, Walk W, bool Keep>
+template <class T, bool Comp, bool SkipNa, Walk W, bool Keep>
 inline void walk_sums(const T* x, index_t xs, index_t rs, index_t r0, index_t r1, index_t next,
-                      vd* __restrict acc, vd* __restrict rows) noexcept {
+                      vd* SHARECUBE_RESTRICT acc, vd* SHARECUBE_RESTRICT rows) noexcept {
     vd s0 = acc[0], s1 = acc[1], c0 = acc[2], c1 = acc[3];
     if constexpr (W == Walk::transposed) {
         index_t i = r0;
         for (; i + kVec <= r1; i += kVec) {
             vd a[kVec], b[kVec];
             for (index_t l = 0; l < kVec; ++l) {
-                a[l] = loadv<T, Swap>(x + l * xs + i);
-                b[l] = loadv<T, Swap>(x + (kVec + l) * xs + i);
+                a[l] = loadv<T>(x + l * xs + i);
+                b[l] = loadv<T>(x + (kVec + l) * xs + i);
             }
             transpose(a);
             transpose(b);
@@ -319,7 +301,7 @@ inline void walk_sums(const T* x, index_t xs, index_t rs, index_t r0, index_t r1
             }
         }
         for (; i < r1; ++i) {
-            vd a = loadv_strided<T, Swap>(x + i, xs), b = loadv_strided<T, Swap>(x + kVec * xs + i, xs);
+            vd a = loadv_strided<T>(x + i, xs), b = loadv_strided<T>(x + kVec * xs + i, xs);
             add_pair<Comp, SkipNa>(s0, c0, s1, c1, a, b);
             if constexpr (Keep) {
                 rows[2 * (i - r0)] = a;
@@ -331,12 +313,12 @@ inline void walk_sums(const T* x, index_t xs, index_t rs, index_t r0, index_t r1
             const T* p = x + r * rs;
             vd a, b;
             if constexpr (W == Walk::contiguous) {
-                if (next != 0) __builtin_prefetch(reinterpret_cast<const char*>(p + next), 0, 3);
-                a = loadv<T, Swap>(p);
-                b = loadv<T, Swap>(p + kVec);
+                if (next != 0) SHARECUBE_PREFETCH(p + next);
+                a = loadv<T>(p);
+                b = loadv<T>(p + kVec);
             } else {
-                a = loadv_strided<T, Swap>(p, xs);
-                b = loadv_strided<T, Swap>(p + kVec * xs, xs);
+                a = loadv_strided<T>(p, xs);
+                b = loadv_strided<T>(p + kVec * xs, xs);
             }
             add_pair<Comp, SkipNa>(s0, c0, s1, c1, a, b);
             if constexpr (Keep) {
@@ -355,8 +337,8 @@ inline void walk_sums(const T* x, index_t xs, index_t rs, index_t r0, index_t r1
 // k's running sums come from scratch[4k ..] into registers, walk its member list from
 // cursor[k], and go back.
 template <bool Comp>
-inline void add_members(const Groups& g, index_t r0, index_t r1, const vd* __restrict rows,
-                        vd* __restrict scratch, std::int64_t* __restrict cursor) noexcept {
+inline void add_members(const Groups& g, index_t r0, index_t r1, const vd* SHARECUBE_RESTRICT rows,
+                        vd* SHARECUBE_RESTRICT scratch, std::int64_t* SHARECUBE_RESTRICT cursor) noexcept {
     for (index_t k = 0; k < g.count; ++k) {
         std::int64_t e = cursor[k];
         const std::int64_t end = g.cptr[k + 1];
@@ -383,7 +365,7 @@ inline void prefetch_rows_ahead(const T* x, index_t xs, index_t n) {
     const index_t ahead = std::min<index_t>(n, 512 / index_t(sizeof(T)));
     for (index_t l = 4 * kBlock; l < 5 * kBlock; ++l)
         for (index_t b = 0; b < ahead; b += 64 / index_t(sizeof(T)))
-            __builtin_prefetch(reinterpret_cast<const char*>(x + l * xs + b), 0, 3);
+            SHARECUBE_PREFETCH(x + l * xs + b);
 }
 
 // Group sums for lanes [j, j + kBlock): the total's running sums in registers, written to the
@@ -396,10 +378,10 @@ inline void prefetch_rows_ahead(const T* x, index_t xs, index_t n) {
 // (g.cptr, g.cidx) with its sums in registers. Walking position by position instead, each
 // position would branch on its number of memberships (different at each position, which
 // defeats the branch predictor) and load and store a group's sums.
-template <class T, bool Swap, bool Comp, bool SkipNa, Walk W>
+template <class T, bool Comp, bool SkipNa, Walk W>
 inline void group_sum_block(const T* x, const Layout& L, const Groups& g, index_t next,
-                            index_t lanes, index_t j, double* __restrict S, double* __restrict C,
-                            double* __restrict gs, const GroupWork& wk) {
+                            index_t lanes, index_t j, double* SHARECUBE_RESTRICT S, double* SHARECUBE_RESTRICT C,
+                            double* SHARECUBE_RESTRICT gs, const GroupWork& wk) {
     const vd zero = {};
     const index_t xs = L.inner.xs;
     vd acc[4] = {zero, zero, zero, zero};
@@ -410,22 +392,22 @@ inline void group_sum_block(const T* x, const Layout& L, const Groups& g, index_
         if constexpr (W == Walk::transposed) prefetch_rows_ahead(x, xs, d.n);
         for (index_t r0 = 0; r0 < d.n; r0 += kChunk) {
             const index_t r1 = std::min(d.n, r0 + kChunk);
-            walk_sums<T, Swap, Comp, SkipNa, W, true>(x, xs, d.xs, r0, r1, next, acc, wk.rows);
+            walk_sums<T, Comp, SkipNa, W, true>(x, xs, d.xs, r0, r1, next, acc, wk.rows);
             add_members<Comp>(g, r0, r1, wk.rows, wk.scratch, wk.cursor);
         }
     } else if (L.reduced.size() == 1) {
         const Dim& d = L.reduced[0];
         if constexpr (W == Walk::transposed) prefetch_rows_ahead(x, xs, d.n);
-        walk_sums<T, Swap, Comp, SkipNa, W, false>(x, xs, d.xs, 0, d.n, next, acc, nullptr);
+        walk_sums<T, Comp, SkipNa, W, false>(x, xs, d.xs, 0, d.n, next, acc, nullptr);
     } else if constexpr (W == Walk::transposed) {  // several reduced dims, the last contiguous
         const index_t n = L.reduced.back().n;
         for_each_run(L.reduced, [&](index_t, index_t xr, index_t) {
             prefetch_rows_ahead(x + xr, xs, n);
-            walk_sums<T, Swap, Comp, SkipNa, W, false>(x + xr, xs, 1, 0, n, 0, acc, nullptr);
+            walk_sums<T, Comp, SkipNa, W, false>(x + xr, xs, 1, 0, n, 0, acc, nullptr);
         });
     } else {
         for_each_offset(L.reduced, [&](index_t, index_t xr, index_t) {
-            walk_sums<T, Swap, Comp, SkipNa, W, false>(x + xr, xs, 0, 0, 1, next, acc, nullptr);
+            walk_sums<T, Comp, SkipNa, W, false>(x + xr, xs, 0, 0, 1, next, acc, nullptr);
         });
     }
     std::memcpy(S + j, &acc[0], sizeof(vd));
@@ -439,27 +421,27 @@ inline void group_sum_block(const T* x, const Layout& L, const Groups& g, index_
     }
 }
 
-template <class T, bool Swap, bool Comp, Walk W>
+template <class T, bool Comp, Walk W>
 inline void block_sums(const T* x, const Layout& L, const Groups& g, index_t next, index_t lanes,
                        index_t j, bool skipna, double* S, double* C, double* gs,
                        const GroupWork& wk) {
     if (skipna)
-        group_sum_block<T, Swap, Comp, true, W>(x, L, g, next, lanes, j, S, C, gs, wk);
+        group_sum_block<T, Comp, true, W>(x, L, g, next, lanes, j, S, C, gs, wk);
     else
-        group_sum_block<T, Swap, Comp, false, W>(x, L, g, next, lanes, j, S, C, gs, wk);
+        group_sum_block<T, Comp, false, W>(x, L, g, next, lanes, j, S, C, gs, wk);
 }
 
 // group_sum_block for the layout and policy at hand (next: prefetch distance, contiguous only).
-template <class T, bool Swap, bool Comp>
+template <class T, bool Comp>
 inline void block_sums(const T* x, const Layout& L, const Groups& g, index_t next, index_t lanes,
                        index_t j, bool skipna, double* S, double* C, double* gs,
                        const GroupWork& wk) {
     if (L.inner.xs == 1)
-        block_sums<T, Swap, Comp, Walk::contiguous>(x, L, g, next, lanes, j, skipna, S, C, gs, wk);
+        block_sums<T, Comp, Walk::contiguous>(x, L, g, next, lanes, j, skipna, S, C, gs, wk);
     else if (!L.reduced.empty() && L.reduced.back().xs == 1 && L.reduced.back().n >= kVec)
-        block_sums<T, Swap, Comp, Walk::transposed>(x, L, g, 0, lanes, j, skipna, S, C, gs, wk);
+        block_sums<T, Comp, Walk::transposed>(x, L, g, 0, lanes, j, skipna, S, C, gs, wk);
     else
-        block_sums<T, Swap, Comp, Walk::strided>(x, L, g, 0, lanes, j, skipna, S, C, gs, wk);
+        block_sums<T, Comp, Walk::strided>(x, L, g, 0, lanes, j, skipna, S, C, gs, wk);
 }
 
 // Short rows: a short inner dim (30 years, say) reduced over thousands of positions (sectors).
@@ -483,10 +465,10 @@ inline void two_sum1(double& s, double& c, double v) noexcept {
 
 // Sums lanes [0, w) of a strip into (s, c) and, for each group k, into gs[2k lanes + j] (sums)
 // and gs[(2k + 1) lanes + j] (corrections). w <= kShortRow, x contiguous along the lanes.
-template <class T, bool Swap, bool Comp, bool SkipNa>
+template <class T, bool Comp, bool SkipNa>
 inline void short_row_sums(const T* x, const Layout& L, const Groups& g, index_t w,
-                           index_t lanes, double* __restrict s, double* __restrict c,
-                           double* __restrict gs) {
+                           index_t lanes, double* SHARECUBE_RESTRICT s, double* SHARECUBE_RESTRICT c,
+                           double* SHARECUBE_RESTRICT gs) {
     constexpr index_t kMaxVecs = kShortRow / kVec;
     const index_t nv = w / kVec;
     const index_t tail0 = nv * kVec;
@@ -503,13 +485,13 @@ inline void short_row_sums(const T* x, const Layout& L, const Groups& g, index_t
     for_each_offset(L.reduced, [&](index_t r, index_t xr, index_t) {
         const T* p = x + xr;
         for (index_t v = 0; v < nv; ++v) {
-            vd a = loadv<T, Swap>(p + v * kVec);
-            if constexpr (SkipNa) a = a == a ? a : zero;
+            vd a = loadv<T>(p + v * kVec);
+            if constexpr (SkipNa) a = select(a == a, a, zero);
             row[v] = a;
             two_sumv<Comp>(S[v], C[v], a);
         }
         for (index_t j = tail0; j < w; ++j) {
-            double a = load<T, Swap>(p + j);
+            double a = load<T>(p + j);
             if constexpr (SkipNa) a = a == a ? a : 0.0;
             rowt[j - tail0] = a;
             two_sum1<Comp>(s[j], c[j], a);
@@ -540,26 +522,25 @@ inline void short_row_sums(const T* x, const Layout& L, const Groups& g, index_t
 // each row paid a load and a store per vector). The last vector is the row's last kVec lanes,
 // with the lanes that the vector before it already covers masked to zero: every lane still adds
 // the same values in the same order. Group sums go to `scratch` (2 NT vectors a group, in L1).
-template <class T, bool Swap, bool Comp, bool SkipNa, index_t NT>
+template <class T, bool Comp, bool SkipNa, index_t NT>
 inline void short_row_sums_fixed(const T* x, const Layout& L, const Groups& g, index_t w,
-                                 index_t lanes, double* __restrict s, double* __restrict c,
-                                 double* __restrict gs, vd* __restrict scratch) {
-    typedef long long vl __attribute__((vector_size(sizeof(vd))));
+                                 index_t lanes, double* SHARECUBE_RESTRICT s, double* SHARECUBE_RESTRICT c,
+                                 double* SHARECUBE_RESTRICT gs, vd* SHARECUBE_RESTRICT scratch) {
     const vd zero = {};
     const index_t last = w - kVec;  // the last vector's first lane
     vd lane_of;
     for (index_t k = 0; k < kVec; ++k) lane_of[k] = static_cast<double>(last + k);
-    const vl keep = lane_of >= static_cast<double>((NT - 1) * kVec);
+    const auto keep = lane_of >= static_cast<double>((NT - 1) * kVec);
     vd S[NT], C[NT];
     for (index_t v = 0; v < NT; ++v) S[v] = C[v] = zero;
     for (index_t k = 0; k < 2 * NT * g.count; ++k) scratch[k] = zero;
     for_each_offset(L.reduced, [&](index_t r, index_t xr, index_t) {
         const T* p = x + xr;
         vd row[NT];
-        for (index_t v = 0; v + 1 < NT; ++v) row[v] = loadv<T, Swap>(p + v * kVec);
-        row[NT - 1] = keep ? loadv<T, Swap>(p + last) : zero;
+        for (index_t v = 0; v + 1 < NT; ++v) row[v] = loadv<T>(p + v * kVec);
+        row[NT - 1] = select(keep, loadv<T>(p + last), zero);
         for (index_t v = 0; v < NT; ++v) {
-            if constexpr (SkipNa) row[v] = row[v] == row[v] ? row[v] : zero;
+            if constexpr (SkipNa) row[v] = select(row[v] == row[v], row[v], zero);
             two_sumv<Comp>(S[v], C[v], row[v]);
         }
         if (g.count == 0) return;
@@ -594,58 +575,58 @@ inline bool short_rows(const Layout& L, index_t w) noexcept {
 }
 
 // short_row_sums_fixed for the smallest NT >= w / kVec; false where w is too wide for it.
-template <class T, bool Swap, bool Comp, bool SkipNa, index_t NT = 1>
+template <class T, bool Comp, bool SkipNa, index_t NT = 1>
 inline bool fixed_row_sums(const T* x, const Layout& L, const Groups& g, index_t w,
                            index_t lanes, double* s, double* c, double* gs, vd* scratch) {
     if constexpr (NT > kFixedRowVecs) {
         return false;
     } else {
         if (w > NT * kVec)
-            return fixed_row_sums<T, Swap, Comp, SkipNa, NT + 1>(x, L, g, w, lanes, s, c, gs,
+            return fixed_row_sums<T, Comp, SkipNa, NT + 1>(x, L, g, w, lanes, s, c, gs,
                                                                   scratch);
-        short_row_sums_fixed<T, Swap, Comp, SkipNa, NT>(x, L, g, w, lanes, s, c, gs, scratch);
+        short_row_sums_fixed<T, Comp, SkipNa, NT>(x, L, g, w, lanes, s, c, gs, scratch);
         return true;
     }
 }
 
-template <class T, bool Swap, bool Comp>
+template <class T, bool Comp>
 inline void short_row_sums(const T* x, const Layout& L, const Groups& g, index_t w,
                            index_t lanes, bool skipna, double* s, double* c, double* gs,
                            vd* scratch) {
-    if constexpr ((std::is_same_v<T, double> || std::is_same_v<T, float>) && !Swap) {
+    {
         if (w >= kVec && (g.count == 0 || scratch != nullptr)) {
-            if (skipna ? fixed_row_sums<T, Swap, Comp, true>(x, L, g, w, lanes, s, c, gs, scratch)
-                       : fixed_row_sums<T, Swap, Comp, false>(x, L, g, w, lanes, s, c, gs, scratch))
+            if (skipna ? fixed_row_sums<T, Comp, true>(x, L, g, w, lanes, s, c, gs, scratch)
+                       : fixed_row_sums<T, Comp, false>(x, L, g, w, lanes, s, c, gs, scratch))
                 return;
         }
     }
     if (skipna)
-        short_row_sums<T, Swap, Comp, true>(x, L, g, w, lanes, s, c, gs);
+        short_row_sums<T, Comp, true>(x, L, g, w, lanes, s, c, gs);
     else
-        short_row_sums<T, Swap, Comp, false>(x, L, g, w, lanes, s, c, gs);
+        short_row_sums<T, Comp, false>(x, L, g, w, lanes, s, c, gs);
 }
 
 // Totals of a strip of w lanes: whole blocks with their sums in registers, the rest lane-wise.
 // While a block is summed down every row, the next block of each row is prefetched (hardware
 // prefetchers do not follow hundreds of rows at once); `ahead` lanes exist from x on.
-template <class T, bool Swap, bool Comp>
+template <class T, bool Comp>
 inline void sum_strip_blocked(const T* x, const Layout& L, index_t w, index_t ahead,
                               bool skipna, double* s, double* c, double* vals) {
     if (short_rows(L, w)) {
-        short_row_sums<T, Swap, Comp>(x, L, Groups{}, w, 0, skipna, s, c, nullptr, nullptr);
+        short_row_sums<T, Comp>(x, L, Groups{}, w, 0, skipna, s, c, nullptr, nullptr);
         return;
     }
     const index_t xs = L.inner.xs;
     index_t j = 0;
     for (; j + kBlock <= w; j += kBlock) {
         const index_t next = j + kBlock + prefetch_lanes<T>() <= ahead ? prefetch_lanes<T>() : 0;
-        block_sums<T, Swap, Comp>(x + j * xs, L, Groups{}, next, 0, j, skipna, s, c, nullptr,
+        block_sums<T, Comp>(x + j * xs, L, Groups{}, next, 0, j, skipna, s, c, nullptr,
                                   GroupWork{});
     }
     if (j < w) {
         std::fill(s + j, s + w, 0.0);
         std::fill(c + j, c + w, 0.0);
-        sum_strip<T, Swap, Comp>(x + j * xs, L, w - j, skipna, s + j, c + j, vals,
+        sum_strip<T, Comp>(x + j * xs, L, w - j, skipna, s + j, c + j, vals,
                            [](index_t, const double*) {});
     }
 }
@@ -661,7 +642,7 @@ inline bool all_finite(const double* v, index_t n) noexcept {
     return ok;
 }
 
-template <class T, bool Swap, class O>
+template <class T, class O>
 inline void divide_rows(const T* x, O* out, const Layout& L, index_t w, const double* tot,
                         double* rcp, double fill, bool whole, bool stream, O* q) {
     const Dim& run = L.reduced.back();
@@ -669,7 +650,7 @@ inline void divide_rows(const T* x, O* out, const Layout& L, index_t w, const do
     reciprocals(tot, w, rcp);
     if (whole) {
         for (index_t j = 0; j < w; ++j)
-            divide_contiguous<T, Swap, true>(x + j * L.inner.xs, n, tot + j, rcp + j, fill,
+            divide_contiguous<T, true>(x + j * L.inner.xs, n, tot + j, rcp + j, fill,
                                              q + j * n);
         if (stream)
             stream_store(out, q, w * n);
@@ -682,7 +663,7 @@ inline void divide_rows(const T* x, O* out, const Layout& L, index_t w, const do
         const T* xj = x + j * L.inner.xs;
         O* oj = out + j * L.inner.os;
         for_each_offset(rest, [&](index_t, index_t xr, index_t orr) {
-            divide_contiguous<T, Swap, true>(xj + xr, n, tot + j, rcp + j, fill, q);
+            divide_contiguous<T, true>(xj + xr, n, tot + j, rcp + j, fill, q);
             std::memcpy(oj + orr, q, static_cast<std::size_t>(n) * sizeof(O));
         });
     }
@@ -731,7 +712,7 @@ Write choose_write(const Layout& L, index_t lanes, index_t elements) {
 // private buffer before it is written, and only after its slice totals are known.
 // Sets *nonfinite where some slice total is inf or NaN (an input inf or NaN, or a sum of finite
 // values that overflowed): the caller then recomputes the slices that overflowed, scaled.
-template <class T, bool Swap, class O>
+template <class T, class O>
 void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill, int threads,
                   std::atomic<bool>* nonfinite) {
     const index_t m = L.inner.n;
@@ -763,12 +744,12 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
         for (index_t item = begin; item < end; ++item) {
             const Strip sp = strip_of(L, item, nstrips, lanes);
             const index_t j0 = sp.j0, w = sp.w, xo = sp.xo, oo = sp.oo;
-            sum_strip_blocked<T, Swap, kCompensated<T, O>>(x + xo, L, w, m - j0, skipna, s, c, vals);
+            sum_strip_blocked<T, kCompensated<T, O>>(x + xo, L, w, m - j0, skipna, s, c, vals);
             for (index_t j = 0; j < w; ++j) tot[j] = finish(s[j], c[j]);
             bad |= !all_finite(tot, w);
             const index_t xs = L.inner.xs, os = L.inner.os;
             if (rows) {
-                divide_rows<T, Swap>(x + xo, out + oo, L, w, tot, rcp, fill, whole,
+                divide_rows<T>(x + xo, out + oo, L, w, tot, rcp, fill, whole,
                                      how == Write::rows_streamed, q);
                 continue;
             }
@@ -778,7 +759,7 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
                 for (index_t r0 = 0; r0 < red.n; r0 += batch) {
                     const index_t nb = std::min(batch, red.n - r0);
                     for (index_t b = 0; b < nb; ++b)
-                        divide_contiguous<T, Swap>(x + xo + (r0 + b) * red.xs, w, tot, rcp, fill,
+                        divide_contiguous<T>(x + xo + (r0 + b) * red.xs, w, tot, rcp, fill,
                                                    q + b * w);
                     stream_store(out + oo + r0 * red.os, q, nb * w);
                 }
@@ -787,11 +768,11 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
             for_each_offset(L.reduced, [&](index_t, index_t xr, index_t orr) {
 #if defined(SHARECUBE_FAST_DIVIDE)
                 if (xs == 1)
-                    divide_strip_fast<T, Swap>(x + xo + xr, w, tot, rcp, fill, q);
+                    divide_strip_fast<T>(x + xo + xr, w, tot, rcp, fill, q);
                 else
-                    divide_strip<T, Swap>(x + xo + xr, xs, w, tot, fill, q);
+                    divide_strip<T>(x + xo + xr, xs, w, tot, fill, q);
 #else
-                divide_strip<T, Swap>(x + xo + xr, xs, w, tot, fill, q);
+                divide_strip<T>(x + xo + xr, xs, w, tot, fill, q);
 #endif
                 O* po = out + oo + orr;
                 if (how == Write::streamed)
@@ -820,7 +801,7 @@ index_t group_lanes(index_t G, index_t reduced_count, index_t inner) {
 // For each group k: sum over its members of x / total, computed as (sum of members) / total from
 // one pass that accumulates the total and every group's sum together. With G == 0, writes
 // total / total (1 where the total is non-zero and finite) over every reduced dim.
-template <class T, bool Swap, class O>
+template <class T, class O>
 void share_sums_along(const T* x, O* out, const Layout& L, const Groups& memberships,
                       bool skipna, double fill, bool raw, int threads,
                       std::atomic<bool>* nonfinite) {
@@ -865,13 +846,13 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& members
             const index_t j0 = sp.j0, w = sp.w, xo = sp.xo, oo = sp.oo;
             const index_t xs = L.inner.xs;
             index_t j = short_rows(L, w) ? w : 0;
-            if (j == w) short_row_sums<T, Swap, kCompensated<T, O>>(x + xo, L, g, w, gstride, skipna, s, c, gs,
+            if (j == w) short_row_sums<T, kCompensated<T, O>>(x + xo, L, g, w, gstride, skipna, s, c, gs,
                                                              scratch.data());
             for (; j + kBlock <= w; j += kBlock) {
                 const T* xj = x + xo + j * xs;
                 const index_t next =
                     xs == 1 && j0 + j + kBlock + prefetch_lanes<T>() <= m ? prefetch_lanes<T>() : 0;
-                block_sums<T, Swap, kCompensated<T, O>>(xj, L, g, next, gstride, j, skipna, s, c, gs, wk);
+                block_sums<T, kCompensated<T, O>>(xj, L, g, next, gstride, j, skipna, s, c, gs, wk);
             }
             if (j < w) {  // the ragged tail, lane by lane
                 const index_t tw = w - j;
@@ -881,7 +862,7 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& members
                     std::fill(gs + 2 * k * gstride + j, gs + 2 * k * gstride + w, 0.0);
                     std::fill(gs + (2 * k + 1) * gstride + j, gs + (2 * k + 1) * gstride + w, 0.0);
                 }
-                sum_strip<T, Swap, kCompensated<T, O>>(x + xo + j * xs, L, tw, skipna, s + j, c + j, vals,
+                sum_strip<T, kCompensated<T, O>>(x + xo + j * xs, L, tw, skipna, s + j, c + j, vals,
                                    [&](index_t r, const double* v) {
                                        if (G == 0) return;
                                        for (std::int64_t e = g.ptr[r]; e < g.ptr[r + 1]; ++e) {

@@ -9,7 +9,10 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__SSE2__)
+#include "sharecube/portable.hpp"
+
+#if defined(SHARECUBE_X86) && defined(__SSE2__)
+#define SHARECUBE_STREAM_SSE2 1
 #include <immintrin.h>
 #endif
 
@@ -27,14 +30,14 @@ inline void stream_store(O* dst, const O* src, std::ptrdiff_t n) noexcept {
     char* d = reinterpret_cast<char*>(dst);
     const char* s = reinterpret_cast<const char*>(src);
     std::size_t bytes = static_cast<std::size_t>(n) * sizeof(O);
-#if defined(__AVX512F__)
+#if !defined(SHARECUBE_STREAM_SSE2)
+    constexpr std::size_t V = 0;
+#elif defined(__AVX512F__)
     constexpr std::size_t V = 64;
 #elif defined(__AVX__)
     constexpr std::size_t V = 32;
-#elif defined(__SSE2__)
-    constexpr std::size_t V = 16;
 #else
-    constexpr std::size_t V = 0;
+    constexpr std::size_t V = 16;
 #endif
     if constexpr (V > 0) {
         std::size_t head = (V - reinterpret_cast<std::uintptr_t>(d) % V) % V;
@@ -44,12 +47,13 @@ inline void stream_store(O* dst, const O* src, std::ptrdiff_t n) noexcept {
         s += head;
         bytes -= head;
         for (; bytes >= V; bytes -= V, d += V, s += V) {
-#if defined(__AVX512F__)
+#if !defined(SHARECUBE_STREAM_SSE2)
+#elif defined(__AVX512F__)
             _mm512_stream_si512(reinterpret_cast<__m512i*>(d), _mm512_loadu_si512(s));
 #elif defined(__AVX__)
             _mm256_stream_si256(reinterpret_cast<__m256i*>(d),
                                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s)));
-#elif defined(__SSE2__)
+#else
             _mm_stream_si128(reinterpret_cast<__m128i*>(d),
                              _mm_loadu_si128(reinterpret_cast<const __m128i*>(s)));
 #endif
@@ -60,7 +64,7 @@ inline void stream_store(O* dst, const O* src, std::ptrdiff_t n) noexcept {
 
 // Orders this thread's streaming stores before anything it does next (joining the caller).
 inline void stream_fence() noexcept {
-#if defined(__SSE2__)
+#if defined(SHARECUBE_STREAM_SSE2)
     _mm_sfence();
 #endif
 }
