@@ -52,11 +52,24 @@ inline int available_cores() {
 #if defined(SHARECUBE_X86)
 inline bool cpu_supports_v3() {
     __builtin_cpu_init();
+#if defined(__clang__)
+    // Clang before 16 knows no "x86-64-v3": the level's vector features, which every CPU that
+    // has them (Intel from Haswell, AMD from Zen) pairs with the rest (F16C, MOVBE, LZCNT).
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+           __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+#else
     return __builtin_cpu_supports("x86-64-v3") != 0;
+#endif
 }
 inline bool cpu_supports_v4() {
     __builtin_cpu_init();
+#if defined(__clang__)
+    return cpu_supports_v3() && __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512cd") &&
+           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+#else
     return __builtin_cpu_supports("x86-64-v4") != 0;
+#endif
 }
 #endif
 

@@ -242,8 +242,11 @@ inline void transpose(vd* v) noexcept {
     v[3] = (vd)_mm256_permute2f128_pd(t1, t3, 0x31);
 #else
     vd t[kVec];
-    for (index_t k = 0; k < kVec; ++k)
-        for (index_t l = 0; l < kVec; ++l) t[k][l] = v[l][k];
+    for (index_t k = 0; k < kVec; ++k) {
+        vd r = v[k];  // every lane written below; starting from v[k] keeps GCC from warning
+        for (index_t l = 0; l < kVec; ++l) r[l] = v[l][k];
+        t[k] = r;
+    }
     for (index_t k = 0; k < kVec; ++k) v[k] = t[k];
 #endif
 }

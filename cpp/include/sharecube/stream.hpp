@@ -40,13 +40,14 @@ inline void stream_store(O* dst, const O* src, std::ptrdiff_t n) noexcept {
     constexpr std::size_t V = 16;
 #endif
     if constexpr (V > 0) {
-        std::size_t head = (V - reinterpret_cast<std::uintptr_t>(d) % V) % V;
+        constexpr std::size_t A = V > 0 ? V : 1;  // (V is 0 only where this is discarded)
+        std::size_t head = (A - reinterpret_cast<std::uintptr_t>(d) % A) % A;
         if (head > bytes) head = bytes;
         std::memcpy(d, s, head);
         d += head;
         s += head;
         bytes -= head;
-        for (; bytes >= V; bytes -= V, d += V, s += V) {
+        for (; bytes >= A; bytes -= A, d += A, s += A) {
 #if !defined(SHARECUBE_STREAM_SSE2)
 #elif defined(__AVX512F__)
             _mm512_stream_si512(reinterpret_cast<__m512i*>(d), _mm512_loadu_si512(s));
