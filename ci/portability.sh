@@ -7,6 +7,7 @@
 #   portable     the plain C++17 fallbacks (-DSHARECUBE_PORTABLE -std=c++17 -pedantic-errors
 #                -Werror): what compilers without GCC's extensions get
 #   clang        Clang
+#   sanitizers   GCC with AddressSanitizer and UndefinedBehaviorSanitizer
 #   aarch64      cross-compiled for arm64 (NEON vectors), run under qemu-user
 #   windows      cross-compiled with mingw-w64, run under wine
 # Each variant's compile and run time is printed. (The extension itself is built with Clang and
@@ -68,6 +69,7 @@ else
 fi
 variant portable "" g++ -DSHARECUBE_PORTABLE -pedantic-errors
 variant clang "" clang++
+variant gcc-sanitizers "" g++ -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
 variant clang-portable "" clang++ -DSHARECUBE_PORTABLE -pedantic-errors
 variant aarch64 "qemu-aarch64" aarch64-linux-gnu-g++ -static
 variant windows "wine" x86_64-w64-mingw32-g++-posix -static
