@@ -88,7 +88,7 @@ def table(title: str, runs: dict[str, list[dict[str, float]]], base: str) -> str
              + " | ".join(f"{n} / {base}" for n in names if n != base) + " |",
              "|---" * (1 + 2 * len(names) - 1) + "|"]  # fmt: skip
     for c in runs[base][0]:
-        cells = [f"{statistics.median(r[c] for r in runs[n]) * 1e3:.1f}" for n in names]
+        cells = [f"{statistics.median(r[c] for r in runs[n]) * 1e3:.2f}" for n in names]
         for n in names:
             if n != base:
                 pairs = zip(runs[n], runs[base], strict=True)
