@@ -4,6 +4,7 @@
 #include "pybind11.hpp"
 
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -18,11 +19,19 @@ using sharecube::Dim;
 using sharecube::Elem;
 using sharecube::index_t;
 
-// numpy writes the native byte order as '=' (and '|' where it does not apply): an explicit
-// '<' or '>' is the other one.
+// Whether this machine stores the low byte first (standard C++17 has no std::endian yet).
+inline bool little_endian() {
+    const std::uint16_t one = 1;
+    unsigned char first = 0;
+    std::memcpy(&first, &one, 1);
+    return first == 1;
+}
+
+// numpy writes the native order as '=' mostly, but a dtype made with newbyteorder('<') (as zarr
+// makes them) says '<' on a little-endian machine: compare with the machine's order.
 inline bool non_native(const py::dtype& dt) {
     const char bo = dt.byteorder();
-    return bo == '<' || bo == '>';
+    return little_endian() ? bo == '>' : bo == '<';
 }
 
 inline Elem element_type(const py::dtype& dt) {

@@ -186,3 +186,16 @@ def test_converted_blocks_match_reference(
         if x.ndim == 3:
             assert_same(sc.rca, "cpp", f"{name} rca", x, 0, 1, threads=threads)
     assert seen > 0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_native_order_spelled_out_is_native(backend: str, dtype: type) -> None:
+    """A dtype made with newbyteorder('<') on a little-endian machine (zarr makes them so) says
+    '<', not '=': it is still the native order, and the kernels read it as such."""
+    order = "<" if np.little_endian else ">"
+    dt = np.dtype(dtype).newbyteorder(order)
+    assert dt.byteorder == order and dt.isnative
+    x = np.arange(1, 61, dtype=dtype).reshape(3, 4, 5).astype(dt)
+    for fn, args in [(sc.shares, (0,)), (sc.share_sums, ([0, 1, 0], 0)), (sc.hhi, (0,))]:
+        want = fn(x.astype(dtype), *args, backend="numpy")
+        np.testing.assert_array_equal(fn(x, *args, backend=backend), want)
