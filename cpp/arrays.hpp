@@ -1,18 +1,16 @@
 // Reading numpy arrays for the kernels: element types, strides, the Call for a kernel.
 #pragma once
 
-#include "pybind11.hpp"
-
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "pybind11.hpp"
 #include "sharecube/kernel_api.hpp"
 
 namespace sharecube::bindings {
-
 
 using sharecube::Call;
 using sharecube::Dim;

@@ -1,12 +1,11 @@
 // Bindings for the indicator kernels (sharecube.indicators validates the arguments).
-#include "pybind11.hpp"
-
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
 
 #include "arrays.hpp"
 #include "isa_table.hpp"
+#include "pybind11.hpp"
 #include "sharecube/kernel_api.hpp"
 
 namespace {
@@ -30,7 +29,10 @@ void stats(const py::array& x, std::uint64_t reduce_mask, bool skipna, int threa
            const py::object& sum, const py::object& sumsq, const py::object& xlogx,
            const py::object& count) {
     check_ndim(x);
-    py::object first = !sum.is_none() ? sum : !sumsq.is_none() ? sumsq : !xlogx.is_none() ? xlogx : count;
+    py::object first = !sum.is_none()     ? sum
+                       : !sumsq.is_none() ? sumsq
+                       : !xlogx.is_none() ? xlogx
+                                          : count;
     if (first.is_none()) return;
     const auto like = py::cast<py::array>(first);
     sharecube::Stats st;
@@ -55,8 +57,8 @@ void stats(const py::array& x, std::uint64_t reduce_mask, bool skipna, int threa
 
 void min_sum_pairs(const py::array& s, py::array& out, bool skipna, int threads) {
     if (s.ndim() != 3 || out.ndim() != 3 || s.dtype().kind() != 'f' || s.itemsize() != 8 ||
-        out.dtype().kind() != 'f' || out.itemsize() != 8 ||
-        !(s.flags() & py::array::c_style) || !(out.flags() & py::array::c_style))
+        out.dtype().kind() != 'f' || out.itemsize() != 8 || !(s.flags() & py::array::c_style) ||
+        !(out.flags() & py::array::c_style))
         throw std::invalid_argument("sharecube._core.min_sum_pairs: needs C-contiguous float64");
     const index_t C = s.shape(0), R = s.shape(1), K = s.shape(2);
     if (out.shape(0) != C || out.shape(1) != C || out.shape(2) != R)
@@ -69,10 +71,9 @@ void min_sum_pairs(const py::array& s, py::array& out, bool skipna, int threads)
 }
 
 void co_occurrence(const py::array& bits, py::array& out, int threads) {
-    if (bits.ndim() != 2 || out.ndim() != 2 || bits.dtype().kind() != 'u' ||
-        bits.itemsize() != 8 || out.dtype().kind() != 'f' || out.itemsize() != 8 ||
-        !(bits.flags() & py::array::c_style) || !(out.flags() & py::array::c_style) ||
-        !out.writeable())
+    if (bits.ndim() != 2 || out.ndim() != 2 || bits.dtype().kind() != 'u' || bits.itemsize() != 8 ||
+        out.dtype().kind() != 'f' || out.itemsize() != 8 || !(bits.flags() & py::array::c_style) ||
+        !(out.flags() & py::array::c_style) || !out.writeable())
         throw std::invalid_argument(
             "sharecube._core.co_occurrence: needs C-contiguous uint64 bits and float64 out");
     const index_t N = bits.shape(0), W = bits.shape(1);
@@ -89,8 +90,7 @@ void co_occurrence(const py::array& bits, py::array& out, int threads) {
 
 void register_indicators(py::module_& m) {
     m.def("stats", &stats, py::arg("x"), py::arg("reduce_mask"), py::arg("skipna"),
-          py::arg("threads"), py::arg("sum"), py::arg("sumsq"), py::arg("xlogx"),
-          py::arg("count"),
+          py::arg("threads"), py::arg("sum"), py::arg("sumsq"), py::arg("xlogx"), py::arg("count"),
           "Fill the given float64 arrays with sum, sum of squares, sum of x log x and the count "
           "of non-NaN values over the axes in reduce_mask, in one pass.");
     m.def("min_sum_pairs", &min_sum_pairs, py::arg("s"), py::arg("out"), py::arg("skipna"),

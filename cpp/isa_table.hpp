@@ -22,8 +22,10 @@ struct Isa {
     bool supported;
 };
 
-#define SHARECUBE_ISA_ENTRY(name, ns, ok) \
-    Isa { name, &ns::shares, &ns::share_sums, &ns::stats, &ns::min_sum_pairs, &ns::co_occurrence, ok }
+#define SHARECUBE_ISA_ENTRY(name, ns, ok)                                                          \
+    Isa {                                                                                          \
+        name, &ns::shares, &ns::share_sums, &ns::stats, &ns::min_sum_pairs, &ns::co_occurrence, ok \
+    }
 
 inline std::vector<Isa> compiled_isas() {
     std::vector<Isa> v;

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <stdexcept>
 
-#include "sharecube/kernel_api.hpp"
 #include "sharecube/indicators.hpp"
+#include "sharecube/kernel_api.hpp"
 #include "sharecube/shares.hpp"
 
 namespace sharecube {
@@ -29,9 +29,12 @@ void visit(const Call& c, F&& f) {
             f(x, static_cast<float*>(c.out));
     };
     switch (c.in) {
-        case Elem::f64: return out(static_cast<const double*>(c.x));
-        case Elem::f32: return out(static_cast<const float*>(c.x));
-        default: break;
+        case Elem::f64:
+            return out(static_cast<const double*>(c.x));
+        case Elem::f32:
+            return out(static_cast<const float*>(c.x));
+        default:
+            break;
     }
     throw std::invalid_argument("sharecube: the kernels read float64 and float32 only");
 }
@@ -41,16 +44,15 @@ void visit(const Call& c, F&& f) {
 void shares(const Call& c) {
     visit(c, [&](auto x, auto out) {
         using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
-        shares_along<T>(x, out, c.layout, c.skipna, c.fill, c.threads,
-                                              c.nonfinite);
+        shares_along<T>(x, out, c.layout, c.skipna, c.fill, c.threads, c.nonfinite);
     });
 }
 
 void share_sums(const Call& c) {
     visit(c, [&](auto x, auto out) {
         using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
-        share_sums_along<T>(x, out, c.layout, c.groups, c.skipna, c.fill,
-                                                   c.raw, c.threads, c.nonfinite);
+        share_sums_along<T>(x, out, c.layout, c.groups, c.skipna, c.fill, c.raw, c.threads,
+                            c.nonfinite);
     });
 }
 

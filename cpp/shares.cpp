@@ -1,7 +1,5 @@
 // Bindings for the share kernels. Python (sharecube._dispatch) has already validated every
 // argument; here arrays are only read for their dtype, shape and strides.
-#include "pybind11.hpp"
-
 #include <atomic>
 #include <cstdint>
 #include <stdexcept>
@@ -10,6 +8,7 @@
 
 #include "arrays.hpp"
 #include "isa_table.hpp"
+#include "pybind11.hpp"
 #include "sharecube/kernel_api.hpp"
 #include "sharecube/parallel.hpp"
 
@@ -21,8 +20,8 @@ using sharecube::Dim;
 using sharecube::index_t;
 
 // Returns whether some slice total was inf or NaN (see shares_along).
-bool shares(const py::array& x, py::array& out, std::uint64_t reduce_mask, bool skipna,
-            double fill, int threads) {
+bool shares(const py::array& x, py::array& out, std::uint64_t reduce_mask, bool skipna, double fill,
+            int threads) {
     check_ndim(x);
     if (out.ndim() != x.ndim()) throw std::invalid_argument("sharecube._core: out ndim differs");
     std::vector<Dim> kept, reduced;
@@ -107,16 +106,20 @@ bool share_sums(const py::array& x, py::array& out, std::uint64_t reduce_mask, p
 void register_shares(py::module_& m) {
     m.def("shares", &shares, py::arg("x"), py::arg("out"), py::arg("reduce_mask"),
           py::arg("skipna"), py::arg("fill"), py::arg("threads"),
-          "Fill out with x / sum(x over the axes in reduce_mask); True where a total was inf or NaN.");
+          "Fill out with x / sum(x over the axes in reduce_mask); True where a total was inf or "
+          "NaN.");
     m.def("share_sums", &share_sums, py::arg("x"), py::arg("out"), py::arg("reduce_mask"),
           py::arg("axis"), py::arg("ptr"), py::arg("idx"), py::arg("cptr"), py::arg("cidx"),
-          py::arg("ngroups"), py::arg("skipna"),
-          py::arg("fill"), py::arg("threads"), py::arg("raw") = false,
+          py::arg("ngroups"), py::arg("skipna"), py::arg("fill"), py::arg("threads"),
+          py::arg("raw") = false,
           "Fill out with each group's share sum along axis (or total/total if ngroups == 0);\n"
-          "with raw, each group's sum (or the total). True where a total or group sum was inf or NaN.");
+          "with raw, each group's sum (or the total). True where a total or group sum was inf or "
+          "NaN.");
     m.def("available_cores", &sharecube::available_cores,
           "Cores this process may run on (its CPU affinity).");
     m.def("isa", &get_isa, "The instruction set the kernels run with.");
-    m.def("supported_isas", &supported_isas, "Compiled-in instruction sets this CPU runs, best first.");
-    m.def("_set_isa", &set_isa, py::arg("name"), "Run the kernels with another instruction set (for tests).");
+    m.def("supported_isas", &supported_isas,
+          "Compiled-in instruction sets this CPU runs, best first.");
+    m.def("_set_isa", &set_isa, py::arg("name"),
+          "Run the kernels with another instruction set (for tests).");
 }

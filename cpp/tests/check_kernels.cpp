@@ -81,7 +81,7 @@ struct Cube {
     Cube(const index_t (&shape)[3], int layout, bool specials) {
         for (int d = 0; d < 3; ++d) n[d] = shape[d];
         const index_t k = layout == 1 ? 2 : 1;  // 1: every other element, padded
-        if (layout == 2) {  // Fortran order
+        if (layout == 2) {                      // Fortran order
             xs[0] = k;
             xs[1] = k * n[0];
             xs[2] = k * n[0] * n[1];
@@ -138,7 +138,8 @@ double ref_total(Cube<T>& x, index_t (&p)[3], const std::vector<int>& order, std
 }
 
 template <class T>
-double total_at(Cube<T>& x, const index_t (&kept)[3], const bool (&red)[3], bool skipna, bool comp) {
+double total_at(Cube<T>& x, const index_t (&kept)[3], const bool (&red)[3], bool skipna,
+                bool comp) {
     index_t p[3] = {kept[0], kept[1], kept[2]};
     for (int d = 0; d < 3; ++d)
         if (red[d]) p[d] = 0;
@@ -180,9 +181,11 @@ void check_shares(Cube<T>& x, const bool (&red)[3], bool skipna, double fill, in
     for (index_t i = 0; i < x.n[0]; ++i)
         for (index_t j = 0; j < x.n[1]; ++j)
             for (index_t l = 0; l < x.n[2]; ++l) {
-                const index_t t0 = (red[0] ? 0 : i) * os[0] + (red[1] ? 0 : j) * os[1] + (red[2] ? 0 : l);
+                const index_t t0 =
+                    (red[0] ? 0 : i) * os[0] + (red[1] ? 0 : j) * os[1] + (red[2] ? 0 : l);
                 const double t = tot[static_cast<std::size_t>(t0)];
-                const O want = static_cast<O>(share_of(static_cast<double>(x.at(i, j, l)), t, fill));
+                const O want =
+                    static_cast<O>(share_of(static_cast<double>(x.at(i, j, l)), t, fill));
                 bad += !same(out[i * os[0] + j * os[1] + l], want);
             }
     expect(bad == 0, "shares " + label + ": " + std::to_string(bad) + " differ");
@@ -254,7 +257,8 @@ void check_group_sums(Cube<T>& x, int axis, bool skipna, double fill, bool raw, 
 }
 
 template <class T>
-void check_stats(Cube<T>& x, const bool (&red)[3], bool skipna, int threads, const std::string& label) {
+void check_stats(Cube<T>& x, const bool (&red)[3], bool skipna, int threads,
+                 const std::string& label) {
     std::vector<Dim> kept, reduced;
     index_t kn[3], nk = 0;
     for (int d = 0; d < 3; ++d)
@@ -357,25 +361,28 @@ template <class T, class O>
 void check_type(const char* name) {
     // the last is above the kernels' threshold for threads (2^17 elements): threads 1 and 3
     // must give the same bits
-    const index_t shapes[][3] = {{5, 37, 3}, {17, 6, 40}, {3, 300, 2}, {64, 1, 9}, {2, 9, 130},
-                                 {40, 300, 12}};
-    const bool reductions[][3] = {{true, false, false}, {false, true, false}, {false, false, true},
-                                  {true, false, true}, {true, true, true}};
+    const index_t shapes[][3] = {{5, 37, 3}, {17, 6, 40}, {3, 300, 2},
+                                 {64, 1, 9}, {2, 9, 130}, {40, 300, 12}};
+    const bool reductions[][3] = {{true, false, false},
+                                  {false, true, false},
+                                  {false, false, true},
+                                  {true, false, true},
+                                  {true, true, true}};
     for (const auto& shape : shapes)
         for (int layout = 0; layout < 3; ++layout)
             for (bool specials : {false, true}) {
                 Cube<T> x(shape, layout, specials);
-                const std::string cube = std::string(name) + " (" + std::to_string(shape[0]) +
-                                         "," + std::to_string(shape[1]) + "," +
-                                         std::to_string(shape[2]) + ") layout " +
-                                         std::to_string(layout) + (specials ? " specials" : "");
+                const std::string cube = std::string(name) + " (" + std::to_string(shape[0]) + "," +
+                                         std::to_string(shape[1]) + "," + std::to_string(shape[2]) +
+                                         ") layout " + std::to_string(layout) +
+                                         (specials ? " specials" : "");
                 for (const auto& red : reductions)
                     for (bool skipna : {true, false})
                         for (int threads : {1, 3}) {
-                            const std::string label = cube + " reduce " + std::to_string(red[0]) +
-                                                      std::to_string(red[1]) + std::to_string(red[2]) +
-                                                      " skipna " + std::to_string(skipna) +
-                                                      " threads " + std::to_string(threads);
+                            const std::string label =
+                                cube + " reduce " + std::to_string(red[0]) +
+                                std::to_string(red[1]) + std::to_string(red[2]) + " skipna " +
+                                std::to_string(skipna) + " threads " + std::to_string(threads);
                             check_shares<T, O>(x, red, skipna, 0.0, threads, label);
                             check_shares<T, O>(x, red, skipna,
                                                std::numeric_limits<double>::quiet_NaN(), threads,

@@ -1,15 +1,15 @@
 // Element loads (float64 or float32, native byte order) and compensated strip sums.
 #pragma once
 
-#include "sharecube/isa.hpp"
-#include "sharecube/portable.hpp"
-
 #include <bitset>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+
+#include "sharecube/isa.hpp"
+#include "sharecube/portable.hpp"
 
 namespace sharecube {
 namespace SHARECUBE_ISA {
@@ -63,8 +63,8 @@ inline void two_sum(V& s, V& c, V v) noexcept {
 // TwoSum on each lane of a strip (it vectorises across lanes). With Comp false, a plain sum (c
 // untouched): see kCompensated in shares.hpp.
 template <bool Comp = true>
-inline void two_sum_lanes(double* SHARECUBE_RESTRICT s, double* SHARECUBE_RESTRICT c, const double* SHARECUBE_RESTRICT v,
-                          index_t w) noexcept {
+inline void two_sum_lanes(double* SHARECUBE_RESTRICT s, double* SHARECUBE_RESTRICT c,
+                          const double* SHARECUBE_RESTRICT v, index_t w) noexcept {
     if constexpr (!Comp) {
         for (index_t j = 0; j < w; ++j) s[j] += v[j];
         return;
@@ -90,10 +90,12 @@ inline double share_of(double v, double t, double fill) noexcept {
 // q[j] = share_of(x[j], tot[j]) for a strip. Writes only to q (a private buffer), so the
 // compiler can vectorise it even when x is the caller's out array (in-place use).
 template <class T, class O>
-inline void divide_strip(const T* p, index_t stride, index_t w, const double* SHARECUBE_RESTRICT tot,
-                         double fill, O* SHARECUBE_RESTRICT q) noexcept {
+inline void divide_strip(const T* p, index_t stride, index_t w,
+                         const double* SHARECUBE_RESTRICT tot, double fill,
+                         O* SHARECUBE_RESTRICT q) noexcept {
     if (stride == 1) {
-        for (index_t j = 0; j < w; ++j) q[j] = static_cast<O>(share_of(load<T>(p + j), tot[j], fill));
+        for (index_t j = 0; j < w; ++j)
+            q[j] = static_cast<O>(share_of(load<T>(p + j), tot[j], fill));
     } else {
         for (index_t j = 0; j < w; ++j)
             q[j] = static_cast<O>(share_of(load<T>(p + j * stride), tot[j], fill));

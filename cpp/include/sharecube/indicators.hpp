@@ -160,12 +160,15 @@ inline void min_sum_pairs_kernel(const double* s, double* out, index_t C, index_
                         const double av = a[k + u], bv = b[k + u];
                         const double mn = av < bv ? av : bv;
                         const bool missing = av != av || bv != bv;
-                        acc[u] += missing ? (skipna ? 0.0 : std::numeric_limits<double>::quiet_NaN()) : mn;
+                        acc[u] += missing
+                                      ? (skipna ? 0.0 : std::numeric_limits<double>::quiet_NaN())
+                                      : mn;
                     }
                 for (int u = 0; k < K; ++k, ++u) {
                     const double av = a[k], bv = b[k];
                     const bool missing = av != av || bv != bv;
-                    acc[u] += missing ? (skipna ? 0.0 : std::numeric_limits<double>::quiet_NaN()) : (av < bv ? av : bv);
+                    acc[u] += missing ? (skipna ? 0.0 : std::numeric_limits<double>::quiet_NaN())
+                                      : (av < bv ? av : bv);
                 }
                 const double v = (acc[0] + acc[1]) + (acc[2] + acc[3]);
                 out[(i * C + j) * R + r] = v;

@@ -3,10 +3,10 @@
 // (cpp/kernels.cpp) and the bindings pick the best one the CPU supports at run time.
 #pragma once
 
-#include "sharecube/layout.hpp"
-
 #include <atomic>
 #include <cstdint>
+
+#include "sharecube/layout.hpp"
 
 namespace sharecube {
 
@@ -29,14 +29,14 @@ struct Call {
     const void* x = nullptr;
     void* out = nullptr;
     Elem in = Elem::f64;
-    bool swap = false;     // x has non-native byte order
-    bool out_f64 = true;   // else float32
+    bool swap = false;    // x has non-native byte order
+    bool out_f64 = true;  // else float32
     Layout layout;
     Groups groups;
     bool skipna = true;
     double fill = 0.0;
-    bool raw = false;      // share_sums: write each group's sum (and the total), not sum / total
-    int threads = 0;       // <= 0: every available core
+    bool raw = false;  // share_sums: write each group's sum (and the total), not sum / total
+    int threads = 0;   // <= 0: every available core
     // shares and share_sums set it where a total or group sum is inf or NaN
     std::atomic<bool>* nonfinite = nullptr;
 };
@@ -50,15 +50,14 @@ struct Stats {
     double* count = nullptr;
 };
 
-#define SHARECUBE_DECLARE_ISA(ns)                                                          \
-    namespace ns {                                                                         \
-    void shares(const Call& call);                                                         \
-    void share_sums(const Call& call);                                                     \
-    void stats(const Call& call, const Stats& st);                                         \
-    void min_sum_pairs(const double* s, double* out, index_t C, index_t R, index_t K,      \
-                       bool skipna, int threads);                                          \
-    void co_occurrence(const std::uint64_t* bits, double* out, index_t N, index_t W,        \
-                       int threads);                                                       \
+#define SHARECUBE_DECLARE_ISA(ns)                                                                  \
+    namespace ns {                                                                                 \
+    void shares(const Call& call);                                                                 \
+    void share_sums(const Call& call);                                                             \
+    void stats(const Call& call, const Stats& st);                                                 \
+    void min_sum_pairs(const double* s, double* out, index_t C, index_t R, index_t K, bool skipna, \
+                       int threads);                                                               \
+    void co_occurrence(const std::uint64_t* bits, double* out, index_t N, index_t W, int threads); \
     }
 
 SHARECUBE_DECLARE_ISA(isa_baseline)

@@ -2,18 +2,17 @@
 // Templates on raw pointers and a Layout; no Python headers, no validation of user input.
 #pragma once
 
-#include "sharecube/isa.hpp"
-
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <limits>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 #include <vector>
 
 #include "sharecube/accumulate.hpp"
+#include "sharecube/isa.hpp"
 #include "sharecube/kernel_api.hpp"
 #include "sharecube/layout.hpp"
 #include "sharecube/parallel.hpp"
@@ -51,7 +50,8 @@ constexpr index_t prefetch_lanes() {
 template <class T>
 index_t strip_lanes(index_t reduced_count, index_t inner) {
     index_t lanes = 2048 / static_cast<index_t>(sizeof(T));
-    while (lanes > 16 && lanes * static_cast<index_t>(sizeof(T)) * reduced_count > kStripBudgetBytes)
+    while (lanes > 16 &&
+           lanes * static_cast<index_t>(sizeof(T)) * reduced_count > kStripBudgetBytes)
         lanes /= 2;
     // A short inner dim (30 years, say) is taken whole even past the budget: split in two
     // strips, each row's few cache lines would be read from memory twice.
@@ -121,15 +121,14 @@ inline void two_sumv(vd& s, vd& c, vd v) noexcept {
     // on their FMA units anyway, so it costs nothing there.)
     const __m256d one = _mm256_set1_pd(1.0);
     const vd t = s + v;
-    const vd z = (vd)_mm256_fnmadd_pd((__m256d)s, one, (__m256d)t);  // t - s
+    const vd z = (vd)_mm256_fnmadd_pd((__m256d)s, one, (__m256d)t);                  // t - s
     const vd e = (s - (t - z)) + (vd)_mm256_fnmadd_pd((__m256d)z, one, (__m256d)v);  // + (v - z)
-    c = (vd)_mm256_fmadd_pd((__m256d)e, one, (__m256d)c);  // c + e
+    c = (vd)_mm256_fmadd_pd((__m256d)e, one, (__m256d)c);                            // c + e
     s = t;
 #else
     two_sum(s, c, v);
 #endif
 }
-
 
 #if defined(SHARECUBE_X86) && defined(__FMA__) && defined(__AVX__)
 // Division at multiply speed, bit-identical to IEEE division: q0 = x * RN(1/t), then one FMA
@@ -148,7 +147,8 @@ inline double fast_reciprocal(double t) noexcept {
 // With Bcast, tot[0] and rcp[0] are the total for every element (a row of one slice).
 template <class T, class O, bool Bcast = false>
 inline void divide_strip_fast(const T* p, index_t w, const double* SHARECUBE_RESTRICT tot,
-                              const double* SHARECUBE_RESTRICT rcp, double fill, O* SHARECUBE_RESTRICT q) noexcept {
+                              const double* SHARECUBE_RESTRICT rcp, double fill,
+                              O* SHARECUBE_RESTRICT q) noexcept {
     const __m256d lo = _mm256_set1_pd(0x1p-400), hi = _mm256_set1_pd(0x1p400);
     const __m256d sign = _mm256_set1_pd(-0.0), zero = _mm256_setzero_pd();
     constexpr index_t step = Bcast ? 0 : 1;
@@ -180,15 +180,15 @@ inline void divide_strip_fast(const T* p, index_t w, const double* SHARECUBE_RES
         if (good != 0xF) {
             for (int k = 0; k < 4; ++k)
                 if (!(good >> k & 1))
-                    q[j + k] = static_cast<O>(
-                        share_of(load<T>(p + j + k), tot[(j + k) * step], fill));
+                    q[j + k] =
+                        static_cast<O>(share_of(load<T>(p + j + k), tot[(j + k) * step], fill));
         }
     }
     if (j < w && w >= 4) {
         // The ragged end as one more vector, overlapping the last: its lanes are computed
         // again from the same inputs, so q gets the same values.
-        divide_strip_fast<T, O, Bcast>(p + w - 4, 4, tot + (w - 4) * step,
-                                             rcp + (w - 4) * step, fill, q + w - 4);
+        divide_strip_fast<T, O, Bcast>(p + w - 4, 4, tot + (w - 4) * step, rcp + (w - 4) * step,
+                                       fill, q + w - 4);
         return;
     }
     for (; j < w; ++j) q[j] = static_cast<O>(share_of(load<T>(p + j), tot[j * step], fill));
@@ -341,7 +341,8 @@ inline void walk_sums(const T* x, index_t xs, index_t rs, index_t r0, index_t r1
 // cursor[k], and go back.
 template <bool Comp>
 inline void add_members(const Groups& g, index_t r0, index_t r1, const vd* SHARECUBE_RESTRICT rows,
-                        vd* SHARECUBE_RESTRICT scratch, std::int64_t* SHARECUBE_RESTRICT cursor) noexcept {
+                        vd* SHARECUBE_RESTRICT scratch,
+                        std::int64_t* SHARECUBE_RESTRICT cursor) noexcept {
     for (index_t k = 0; k < g.count; ++k) {
         std::int64_t e = cursor[k];
         const std::int64_t end = g.cptr[k + 1];
@@ -383,8 +384,9 @@ inline void prefetch_rows_ahead(const T* x, index_t xs, index_t n) {
 // defeats the branch predictor) and load and store a group's sums.
 template <class T, bool Comp, bool SkipNa, Walk W>
 inline void group_sum_block(const T* x, const Layout& L, const Groups& g, index_t next,
-                            index_t lanes, index_t j, double* SHARECUBE_RESTRICT S, double* SHARECUBE_RESTRICT C,
-                            double* SHARECUBE_RESTRICT gs, const GroupWork& wk) {
+                            index_t lanes, index_t j, double* SHARECUBE_RESTRICT S,
+                            double* SHARECUBE_RESTRICT C, double* SHARECUBE_RESTRICT gs,
+                            const GroupWork& wk) {
     const vd zero = {};
     const index_t xs = L.inner.xs;
     vd acc[4] = {zero, zero, zero, zero};
@@ -469,8 +471,8 @@ inline void two_sum1(double& s, double& c, double v) noexcept {
 // Sums lanes [0, w) of a strip into (s, c) and, for each group k, into gs[2k lanes + j] (sums)
 // and gs[(2k + 1) lanes + j] (corrections). w <= kShortRow, x contiguous along the lanes.
 template <class T, bool Comp, bool SkipNa>
-inline void short_row_sums(const T* x, const Layout& L, const Groups& g, index_t w,
-                           index_t lanes, double* SHARECUBE_RESTRICT s, double* SHARECUBE_RESTRICT c,
+inline void short_row_sums(const T* x, const Layout& L, const Groups& g, index_t w, index_t lanes,
+                           double* SHARECUBE_RESTRICT s, double* SHARECUBE_RESTRICT c,
                            double* SHARECUBE_RESTRICT gs) {
     constexpr index_t kMaxVecs = kShortRow / kVec;
     const index_t nv = w / kVec;
@@ -527,8 +529,9 @@ inline void short_row_sums(const T* x, const Layout& L, const Groups& g, index_t
 // the same values in the same order. Group sums go to `scratch` (2 NT vectors a group, in L1).
 template <class T, bool Comp, bool SkipNa, index_t NT>
 inline void short_row_sums_fixed(const T* x, const Layout& L, const Groups& g, index_t w,
-                                 index_t lanes, double* SHARECUBE_RESTRICT s, double* SHARECUBE_RESTRICT c,
-                                 double* SHARECUBE_RESTRICT gs, vd* SHARECUBE_RESTRICT scratch) {
+                                 index_t lanes, double* SHARECUBE_RESTRICT s,
+                                 double* SHARECUBE_RESTRICT c, double* SHARECUBE_RESTRICT gs,
+                                 vd* SHARECUBE_RESTRICT scratch) {
     const vd zero = {};
     const index_t last = w - kVec;  // the last vector's first lane
     vd lane_of;
@@ -579,23 +582,21 @@ inline bool short_rows(const Layout& L, index_t w) noexcept {
 
 // short_row_sums_fixed for the smallest NT >= w / kVec; false where w is too wide for it.
 template <class T, bool Comp, bool SkipNa, index_t NT = 1>
-inline bool fixed_row_sums(const T* x, const Layout& L, const Groups& g, index_t w,
-                           index_t lanes, double* s, double* c, double* gs, vd* scratch) {
+inline bool fixed_row_sums(const T* x, const Layout& L, const Groups& g, index_t w, index_t lanes,
+                           double* s, double* c, double* gs, vd* scratch) {
     if constexpr (NT > kFixedRowVecs) {
         return false;
     } else {
         if (w > NT * kVec)
-            return fixed_row_sums<T, Comp, SkipNa, NT + 1>(x, L, g, w, lanes, s, c, gs,
-                                                                  scratch);
+            return fixed_row_sums<T, Comp, SkipNa, NT + 1>(x, L, g, w, lanes, s, c, gs, scratch);
         short_row_sums_fixed<T, Comp, SkipNa, NT>(x, L, g, w, lanes, s, c, gs, scratch);
         return true;
     }
 }
 
 template <class T, bool Comp>
-inline void short_row_sums(const T* x, const Layout& L, const Groups& g, index_t w,
-                           index_t lanes, bool skipna, double* s, double* c, double* gs,
-                           vd* scratch) {
+inline void short_row_sums(const T* x, const Layout& L, const Groups& g, index_t w, index_t lanes,
+                           bool skipna, double* s, double* c, double* gs, vd* scratch) {
     {
         if (w >= kVec && (g.count == 0 || scratch != nullptr)) {
             if (skipna ? fixed_row_sums<T, Comp, true>(x, L, g, w, lanes, s, c, gs, scratch)
@@ -613,8 +614,8 @@ inline void short_row_sums(const T* x, const Layout& L, const Groups& g, index_t
 // While a block is summed down every row, the next block of each row is prefetched (hardware
 // prefetchers do not follow hundreds of rows at once); `ahead` lanes exist from x on.
 template <class T, bool Comp>
-inline void sum_strip_blocked(const T* x, const Layout& L, index_t w, index_t ahead,
-                              bool skipna, double* s, double* c, double* vals) {
+inline void sum_strip_blocked(const T* x, const Layout& L, index_t w, index_t ahead, bool skipna,
+                              double* s, double* c, double* vals) {
     if (short_rows(L, w)) {
         short_row_sums<T, Comp>(x, L, Groups{}, w, 0, skipna, s, c, nullptr, nullptr);
         return;
@@ -624,7 +625,7 @@ inline void sum_strip_blocked(const T* x, const Layout& L, index_t w, index_t ah
     for (; j + kBlock <= w; j += kBlock) {
         const index_t next = j + kBlock + prefetch_lanes<T>() <= ahead ? prefetch_lanes<T>() : 0;
         block_sums<T, Comp>(x + j * xs, L, Groups{}, next, 0, j, skipna, s, c, nullptr,
-                                  GroupWork{});
+                            GroupWork{});
     }
     if (j < w) {
         std::fill(s + j, s + w, 0.0);
@@ -653,8 +654,7 @@ inline void divide_rows(const T* x, O* out, const Layout& L, index_t w, const do
     reciprocals(tot, w, rcp);
     if (whole) {
         for (index_t j = 0; j < w; ++j)
-            divide_contiguous<T, true>(x + j * L.inner.xs, n, tot + j, rcp + j, fill,
-                                             q + j * n);
+            divide_contiguous<T, true>(x + j * L.inner.xs, n, tot + j, rcp + j, fill, q + j * n);
         if (stream)
             stream_store(out, q, w * n);
         else
@@ -724,14 +724,13 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
     const index_t items = count(L.outer) * nstrips;
     const index_t elements = count(L.outer) * m * count(L.reduced);
     const Write how = choose_write<O>(L, lanes, elements);
-    const bool rows = how == Write::rows || how == Write::rows_whole ||
-                      how == Write::rows_streamed;
+    const bool rows = how == Write::rows || how == Write::rows_whole || how == Write::rows_streamed;
     const bool whole = how == Write::rows_whole || how == Write::rows_streamed;
     const index_t run = rows ? L.reduced.back().n : 0;
-    const index_t batch = how == Write::packed
-                              ? std::max<index_t>(1, 8192 / (std::max<index_t>(m, 1) *
-                                                             index_t(sizeof(O))))
-                              : 1;
+    const index_t batch =
+        how == Write::packed
+            ? std::max<index_t>(1, 8192 / (std::max<index_t>(m, 1) * index_t(sizeof(O))))
+            : 1;
     // By value: through a reference the compiler must assume stores to out may change it.
     parallel_for(items, threads, elements, [&, fill, skipna](index_t begin, index_t end) {
         std::vector<double> buf(static_cast<std::size_t>(5 * lanes));
@@ -753,7 +752,7 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
             const index_t xs = L.inner.xs, os = L.inner.os;
             if (rows) {
                 divide_rows<T>(x + xo, out + oo, L, w, tot, rcp, fill, whole,
-                                     how == Write::rows_streamed, q);
+                               how == Write::rows_streamed, q);
                 continue;
             }
             reciprocals(tot, w, rcp);
@@ -763,7 +762,7 @@ void shares_along(const T* x, O* out, const Layout& L, bool skipna, double fill,
                     const index_t nb = std::min(batch, red.n - r0);
                     for (index_t b = 0; b < nb; ++b)
                         divide_contiguous<T>(x + xo + (r0 + b) * red.xs, w, tot, rcp, fill,
-                                                   q + b * w);
+                                             q + b * w);
                     stream_store(out + oo + r0 * red.os, q, nb * w);
                 }
                 continue;
@@ -805,9 +804,8 @@ index_t group_lanes(index_t G, index_t reduced_count, index_t inner) {
 // one pass that accumulates the total and every group's sum together. With G == 0, writes
 // total / total (1 where the total is non-zero and finite) over every reduced dim.
 template <class T, class O>
-void share_sums_along(const T* x, O* out, const Layout& L, const Groups& memberships,
-                      bool skipna, double fill, bool raw, int threads,
-                      std::atomic<bool>* nonfinite) {
+void share_sums_along(const T* x, O* out, const Layout& L, const Groups& memberships, bool skipna,
+                      double fill, bool raw, int threads, std::atomic<bool>* nonfinite) {
     const index_t m = L.inner.n;
     const index_t G = memberships.count;
     // The member lists by group (positions in order) come with the groups, for
@@ -849,8 +847,9 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& members
             const index_t j0 = sp.j0, w = sp.w, xo = sp.xo, oo = sp.oo;
             const index_t xs = L.inner.xs;
             index_t j = short_rows(L, w) ? w : 0;
-            if (j == w) short_row_sums<T, kCompensated<T, O>>(x + xo, L, g, w, gstride, skipna, s, c, gs,
-                                                             scratch.data());
+            if (j == w)
+                short_row_sums<T, kCompensated<T, O>>(x + xo, L, g, w, gstride, skipna, s, c, gs,
+                                                      scratch.data());
             for (; j + kBlock <= w; j += kBlock) {
                 const T* xj = x + xo + j * xs;
                 const index_t next =
@@ -865,14 +864,15 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& members
                     std::fill(gs + 2 * k * gstride + j, gs + 2 * k * gstride + w, 0.0);
                     std::fill(gs + (2 * k + 1) * gstride + j, gs + (2 * k + 1) * gstride + w, 0.0);
                 }
-                sum_strip<T, kCompensated<T, O>>(x + xo + j * xs, L, tw, skipna, s + j, c + j, vals,
-                                   [&](index_t r, const double* v) {
-                                       if (G == 0) return;
-                                       for (std::int64_t e = g.ptr[r]; e < g.ptr[r + 1]; ++e) {
-                                           double* gk = gs + 2 * g.idx[e] * gstride + j;
-                                           two_sum_lanes<kCompensated<T, O>>(gk, gk + gstride, v, tw);
-                                       }
-                                   });
+                sum_strip<T, kCompensated<T, O>>(
+                    x + xo + j * xs, L, tw, skipna, s + j, c + j, vals,
+                    [&](index_t r, const double* v) {
+                        if (G == 0) return;
+                        for (std::int64_t e = g.ptr[r]; e < g.ptr[r + 1]; ++e) {
+                            double* gk = gs + 2 * g.idx[e] * gstride + j;
+                            two_sum_lanes<kCompensated<T, O>>(gk, gk + gstride, v, tw);
+                        }
+                    });
             }
             for (index_t j = 0; j < w; ++j) tot[j] = finish(s[j], c[j]);
             bad |= !all_finite(tot, w);

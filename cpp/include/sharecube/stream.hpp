@@ -3,12 +3,11 @@
 // is far larger than the caches; on small outputs they cost more than they save.
 #pragma once
 
-#include "sharecube/isa.hpp"
-
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 
+#include "sharecube/isa.hpp"
 #include "sharecube/portable.hpp"
 
 #if defined(SHARECUBE_X86) && defined(__SSE2__)
