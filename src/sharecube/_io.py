@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import os
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,11 @@ _CODECS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
 # (measured: 7.7x for a 33 MB, 1M-row country,sector,year,value file) and per Parquet cell
 # (about 55 bytes a row and column for the same table).
 _CSV_MEMORY = 8
+# The same with pyarrow's reader (labels dictionary-encoded, numbers parsed as read): measured
+# 2.1x for a 1 GB, 45M-row file (benchmarks/CLI.md); a margin for longer labels.
+_ARROW_MEMORY = 3
+# Bytes of text Arrow parses as one block (one task for its threads, one step of the bar).
+_BLOCK = 1 << 24
 _PARQUET_CELL = 56
 # Cells of the value column that mean "missing", besides an empty cell.
 MISSING = ("NA", "N/A", "NaN", "nan", "NULL", "null", "..")
@@ -81,15 +87,26 @@ def _kind(path: Path) -> tuple[str, str | None]:
     )
 
 
-def _open_text(path: Path, codec: str | None) -> Any:
-    if codec is None:
-        return path.open(encoding="utf-8-sig", newline="")
+def _open_binary(path: Path, codec: str | None, raw: Any = None) -> Any:
+    """The file's bytes, decompressed; ``raw`` reads the file itself (a counting wrapper)."""
     import bz2
     import gzip
     import lzma
 
-    opener: Any = {"gzip": gzip.open, "bz2": bz2.open, "lzma": lzma.open}[codec]
-    return opener(path, "rt", encoding="utf-8-sig", newline="")
+    if codec is None:
+        return raw if raw is not None else path.open("rb")
+    if raw is None:  # the decompressor opens (and closes) the file
+        opener: Any = {"gzip": gzip.open, "bz2": bz2.open, "lzma": lzma.open}[codec]
+        return opener(path, "rb")
+    if codec == "gzip":
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    return {"bz2": bz2.BZ2File, "lzma": lzma.LZMAFile}[codec](raw, mode="rb")
+
+
+def _open_text(path: Path, codec: str | None) -> Any:
+    import io
+
+    return io.TextIOWrapper(_open_binary(path, codec), encoding="utf-8-sig", newline="")
 
 
 def _text_size(path: Path, codec: str | None) -> int:
@@ -104,28 +121,75 @@ def _text_size(path: Path, codec: str | None) -> int:
     return size * (10 if codec else 1)
 
 
-class _Bounded:
+Progress = Callable[[int, int], None]
+
+
+class _Counted(io.RawIOBase):
+    """The file's own bytes, counted: ``progress(read, size)`` after each read."""
+
+    def __init__(self, path: Path, progress: Progress | None) -> None:
+        self.f = path.open("rb", buffering=0)
+        self.size = path.stat().st_size
+        self.seen = 0
+        self.progress = progress
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        n = self.f.readinto(b) or 0
+        self.seen += n
+        if self.progress is not None:
+            self.progress(self.seen, self.size)
+        return n
+
+    def close(self) -> None:
+        self.f.close()
+        super().close()
+
+
+class _Bounded(io.RawIOBase):
     """A decompressing reader that stops once the text read would not fit in memory: a
     compressed file's size says little about its text (a few MB can hold gigabytes)."""
 
-    def __init__(self, f: Any, path: Path, share: float) -> None:
+    def __init__(self, f: Any, path: Path, per_byte: float) -> None:
         self.f, self.path, self.seen = f, path, 0
         avail = available_memory()
-        self.limit = None if avail is None else avail / (_CSV_MEMORY * max(share, 0.25))
+        self.limit = None if avail is None else avail / per_byte
 
-    def read(self, n: int = -1) -> Any:
-        data = self.f.read(n)
-        self.seen += len(data)
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        n = self.f.readinto(b) or 0
+        self.seen += n
         if self.limit is not None and self.seen > self.limit:
             raise InputError(
                 f"{self.path}: decompresses to more than {self.limit / 1e9:.1f} GB of text, too "
                 "large to load into the memory available; split the file, or build a zarr cube "
                 "and use sharecube with dask"
             )
-        return data
+        return n
 
-    def __iter__(self) -> Any:
-        return iter(self.f)
+    def close(self) -> None:
+        self.f.close()
+        super().close()
+
+
+@contextlib.contextmanager
+def _text_bytes(
+    path: Path, codec: str | None, per_byte: float, progress: Progress | None
+) -> Iterator[Any]:
+    """The text's bytes as a buffered binary stream: counted for ``progress`` (by the file's
+    own bytes read) and, for a compressed file, bounded by the memory (``per_byte`` bytes of
+    memory a byte of text)."""
+    counted = _Counted(path, progress)
+    with contextlib.ExitStack() as stack:
+        stack.callback(counted.close)
+        raw: Any = counted
+        if codec is not None:
+            raw = _Bounded(stack.enter_context(_open_binary(path, codec, counted)), path, per_byte)
+        yield stack.enter_context(io.BufferedReader(raw, buffer_size=1 << 20))
 
 
 def _check_memory(path: Path, need: int, what: str) -> None:
@@ -194,27 +258,200 @@ def _header(path: Path, codec: str | None, delimiter: str) -> list[str]:
     return next(csv.reader([first], delimiter=delimiter))
 
 
-def _check_last_line(path: Path, codec: str | None, delimiter: str, ncols: int, rows: int) -> None:
-    """A file cut off mid-row (no final newline, fewer fields than the header) is refused."""
+def _cut_off(path: Path, codec: str | None, delimiter: str, ncols: int) -> str | None:
+    """The last line, if the file ends without an end of line in a row with fewer fields than
+    the header (a file cut off mid-row); else None."""
     if codec is not None:
-        return  # a cut-off compressed file fails to decompress instead
+        return None  # a cut-off compressed file fails to decompress instead
     with path.open("rb") as f:
         f.seek(max(0, path.stat().st_size - 65536))
         tail = f.read()
     if tail.endswith((b"\n", b"\r")):
-        return
+        return None
     last = tail.rsplit(b"\n", 1)[-1].decode("utf-8", "replace")
     fields = next(csv.reader([last], delimiter=delimiter), [])
-    if len(fields) < ncols:
+    return last if len(fields) < ncols else None
+
+
+def _check_last_line(path: Path, codec: str | None, delimiter: str, ncols: int, rows: int) -> None:
+    """A file cut off mid-row (no final newline, fewer fields than the header) is refused."""
+    last = _cut_off(path, codec, delimiter, ncols)
+    if last is not None:
+        fields = next(csv.reader([last], delimiter=delimiter), [])
         raise InputError(
             f"{path}, line {rows + 1}: {len(fields)} of {ncols} fields and no end of line; "
             "the file looks cut off"
         )
 
 
-def _read_frame(path: Path, sep: str | None, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """A table from a CSV/TSV (optionally compressed) or Parquet file, as strings for text;
-    ``columns`` keeps only those (the others are not parsed)."""
+def _bad_utf8(path: Path, codec: str | None) -> None:
+    """Raises naming the first byte that is not UTF-8 (its offset in the text and its line);
+    one pass in blocks, cut at line ends, so memory stays a few MB."""
+    with _text_bytes(path, codec, _ARROW_MEMORY, None) as f:
+        pos, line, carry = 0, 1, b""
+        while True:
+            block = f.read(1 << 24)
+            data = carry + block
+            cut = data.rfind(b"\n") + 1 if block else len(data)
+            piece, carry = data[:cut], data[cut:]
+            try:
+                piece.decode("utf-8")
+            except UnicodeDecodeError as e:
+                at = line + piece.count(b"\n", 0, e.start)
+                raise InputError(
+                    f"{path}: not UTF-8 text (byte 0x{piece[e.start]:02x} at offset "
+                    f"{pos + e.start}, line {at}); save it as UTF-8"
+                ) from None
+            pos, line = pos + len(piece), line + piece.count(b"\n")
+            if not block:
+                return
+
+
+def _bad_row(path: Path, codec: str | None, delimiter: str, names: list[str]) -> None:
+    """Raises naming the first line whose number of fields differs from the header's: one
+    pass with Arrow's single-threaded parser (which counts lines), nothing converted."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    bad: list[Any] = []
+
+    def first(row: Any) -> str:
+        bad.append(row)
+        return "error"
+
+    with contextlib.suppress(pa.ArrowInvalid), _text_bytes(path, codec, _ARROW_MEMORY, None) as f:
+        pcsv.read_csv(
+            f,
+            read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, use_threads=False),
+            parse_options=pcsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=first
+            ),
+            convert_options=pcsv.ConvertOptions(include_columns=[]),
+        )
+    if bad:
+        row = bad[0]
+        last = _cut_off(path, codec, delimiter, len(names))
+        cut = " and no end of line; the file looks cut off" if last == row.text else ""
+        raise InputError(
+            f"{path}, line {row.number}: {row.actual_columns} of {row.expected_columns} fields{cut}"
+        )
+
+
+def _read_csv_arrow(
+    path: Path,
+    codec: str | None,
+    delimiter: str,
+    header: list[str],
+    wanted: list[str],
+    numbers: Sequence[str],
+    bound: float,
+    progress: Progress | None,
+) -> pd.DataFrame:
+    """Arrow's multi-threaded CSV reader, straight into columns: labels dictionary-encoded
+    (pandas categoricals: one small integer a row), ``numbers`` parsed as float64 as the text
+    streams in. A failure is located with a second, bounded-memory pass that names the line."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    # the header as read by Python's csv module; unread columns get names that cannot clash
+    names = [h if h in wanted else f"\x00{i}" for i, h in enumerate(header)]
+    label = pa.dictionary(pa.int32(), pa.string())
+    types = {c: pa.float64() if c in numbers else label for c in wanted}
+    as_text: list[str] = []  # numbers columns with a cell Arrow does not read as a number
+
+    def read(newlines: bool) -> pa.Table:
+        with _text_bytes(path, codec, bound, progress) as f:
+            return pcsv.read_csv(
+                f,
+                read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK),
+                parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines),
+                convert_options=pcsv.ConvertOptions(
+                    column_types={**types, **dict.fromkeys(as_text, pa.string())},
+                    include_columns=wanted,
+                    null_values=["", *MISSING],
+                    strings_can_be_null=False,  # labels keep "NA" (Namibia); "" is seen below
+                ),
+            )
+
+    newlines = False
+    while True:
+        try:
+            table = read(newlines)
+            break
+        except pa.ArrowInvalid as e:
+            text = str(e)
+            column = _arrow_column(text, names)
+            if (
+                column is not None
+                and "conversion error to double" in text
+                and column in numbers
+                and column not in as_text
+            ):
+                as_text.append(column)  # read it as text; _numbers names the bad cell
+            elif "invalid UTF8" in text:
+                _bad_utf8(path, codec)
+                raise InputError(f"{path}: not UTF-8 text ({_first(e)})") from None
+            elif not newlines:
+                _bad_row(path, codec, delimiter, names)
+                newlines = True  # no short or long row: a quoted label holds a line break
+            else:
+                raise InputError(f"{path}: cannot parse as delimited text: {_first(e)}") from None
+    cols: dict[str, Any] = {}
+    for name in wanted:
+        col = table.column(name)
+        table = table.drop_columns([name])  # each column's Arrow memory goes as it is converted
+        if name in as_text:
+            cols[name] = _numbers_in_blocks(col, path, name)
+        elif name in numbers:
+            cols[name] = col.to_numpy()
+        else:
+            s = col.to_pandas()
+            if "" in s.cat.categories:  # an empty cell is a missing label, as with pandas
+                s = s.cat.remove_categories([""])
+            cols[name] = s
+    del table, col
+    pa.default_memory_pool().release_unused()  # give the parsing buffers back now
+    return pd.DataFrame(cols)
+
+
+def _arrow_column(text: str, names: list[str]) -> str | None:
+    """The column an Arrow conversion error names ("In CSV column #3: ...")."""
+    import re
+
+    m = re.search(r"CSV column #(\d+)", text)
+    return names[int(m.group(1))] if m and int(m.group(1)) < len(names) else None
+
+
+def _numbers_in_blocks(col: Any, path: Path, name: str) -> np.ndarray:
+    """A text column to float64 as :func:`_numbers` reads it (padded "NA" missing, an error
+    naming the first cell that is not a number), a block of rows at a time."""
+    out = np.empty(len(col), dtype=np.float64)
+    pos = 0
+    for chunk in col.chunks:
+        for lo in range(0, len(chunk), 1 << 20):
+            part = chunk.slice(lo, 1 << 20).to_pandas()
+            s = part.where(part != "")  # empty: missing
+            out[pos : pos + len(part)] = _numbers(s, path, name, offset=pos).to_numpy()
+            pos += len(part)
+    return out
+
+
+def _read_frame(
+    path: Path,
+    sep: str | None,
+    columns: Sequence[str] | None = None,
+    *,
+    numbers: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """A table from a CSV/TSV (optionally compressed) or Parquet file; ``columns`` keeps only
+    those (the others are not parsed).
+
+    With pyarrow installed, CSV text is read by Arrow's multi-threaded reader: text columns
+    come back as pandas categoricals, the ``numbers`` columns as float64 (the missing markers
+    :data:`MISSING` as NaN). Without it, pandas reads every column as strings. ``progress``
+    is called with (bytes of the file read, its size) while the text is read.
+    """
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
@@ -230,15 +467,61 @@ def _read_frame(path: Path, sep: str | None, columns: Sequence[str] | None = Non
     repeated = [c for c, n in Counter(wanted).items() if n > 1]
     if repeated:
         raise InputError(f"{path}: the header names the column {repeated[0]!r} twice")
-    usecols = None if columns is None else wanted
-    share = 1.0 if usecols is None else len(usecols) / max(len(header), 1)
-    # a long CSV takes several times its size in memory once parsed; refuse before swapping
-    text = _text_size(path, codec)
-    _check_memory(path, int(text * _CSV_MEMORY * max(share, 0.25)), f"{text / 1e9:.1f} GB")
+    if len(header) == 1:
+        head = str(header[0])
+        for other in (";", "\t", ",", "|"):
+            if other != delimiter and other in head:
+                shown = "\\t" if other == "\t" else other
+                raise InputError(
+                    f"{path}: found one column {show(head, 60)}; is the delimiter {shown!r}? "
+                    f"pass --sep '{shown}'"
+                )
+    if not wanted:  # none of the columns asked for: the caller names what is missing
+        df = pd.DataFrame()
+        df.attrs["header"] = header
+        return df
     try:
-        with _open_text(path, codec) as f:
-            df = pd.read_csv(
-                f if codec is None else _Bounded(f, path, share),
+        import pyarrow.csv  # noqa: F401
+
+        per_byte = _ARROW_MEMORY
+    except ImportError:
+        per_byte = _CSV_MEMORY
+    share = max(1.0 if columns is None else len(wanted) / max(len(header), 1), 0.25)
+    # a long CSV takes a few times its size in memory once parsed; refuse before swapping
+    text = _text_size(path, codec)
+    _check_memory(path, int(text * per_byte * share), f"{text / 1e9:.1f} GB")
+    if per_byte == _ARROW_MEMORY:
+        numbers = [c for c in numbers if c in wanted]
+        df = _read_csv_arrow(
+            path, codec, delimiter, header, wanted, numbers, per_byte * share, progress
+        )
+    else:
+        df = _read_csv_pandas(path, codec, delimiter, wanted if columns is not None else None,
+                              per_byte * share, progress)  # fmt: skip
+    if len(df) == 0:
+        raise InputError(f"{path}: the file has a header but no rows")
+    if per_byte != _ARROW_MEMORY:
+        _check_last_line(path, codec, delimiter, len(header), len(df))
+    df.attrs["header"] = header  # every column of the file, for messages
+    return df
+
+
+def _read_csv_pandas(
+    path: Path,
+    codec: str | None,
+    delimiter: str,
+    usecols: list[str] | None,
+    per_byte: float,
+    progress: Progress | None,
+) -> pd.DataFrame:
+    """pandas' C reader, every column as strings (about 8x the text's size in memory)."""
+    try:
+        with (
+            _text_bytes(path, codec, per_byte, progress) as f,
+            io.TextIOWrapper(f, encoding="utf-8-sig", newline="") as text,
+        ):
+            return pd.read_csv(
+                text,
                 sep=delimiter,
                 dtype=str,
                 keep_default_na=False,
@@ -259,20 +542,6 @@ def _read_frame(path: Path, sep: str | None, columns: Sequence[str] | None = Non
         raise InputError(f"{path}: cannot parse as delimited text: {_first(e)}") from None
     except (OSError, EOFError, ValueError) as e:
         raise InputError(f"{path}: cannot read it ({_first(e)})") from None
-    if len(header) == 1:
-        head = str(header[0])
-        for other in (";", "\t", ",", "|"):
-            if other != delimiter and other in head:
-                shown = "\\t" if other == "\t" else other
-                raise InputError(
-                    f"{path}: found one column {show(head, 60)}; is the delimiter {shown!r}? "
-                    f"pass --sep '{shown}'"
-                )
-    if len(df) == 0:
-        raise InputError(f"{path}: the file has a header but no rows")
-    _check_last_line(path, codec, delimiter, len(header), len(df))
-    df.attrs["header"] = header  # every column of the file, for messages
-    return df
 
 
 def read_long(
@@ -285,6 +554,7 @@ def read_long(
     year: str | None = None,
     iso3: str | None = None,
     also: Sequence[str] = (),
+    progress: Progress | None = None,
 ) -> pd.DataFrame:
     """A long table with checked columns: ``keys`` (labels), ``value`` (numbers).
 
@@ -295,7 +565,7 @@ def read_long(
     """
     p = Path(path)
     need = [*keys, value]
-    df = _read_frame(p, sep, columns=[*need, *optional])
+    df = _read_frame(p, sep, columns=[*need, *optional], numbers=[value], progress=progress)
     cols = [str(c) for c in df.columns]
     missing = [c for c in need if c not in cols]
     if missing:
@@ -305,33 +575,49 @@ def read_long(
     df = df[keep]
     for col in keys:  # optional columns may be empty (a pillar without sectors)
         s = df[col]
-        if s.dtype == object or str(s.dtype).startswith("str"):
-            bad = s.isna() | (s.astype(str).str.strip() == "")
+        if (
+            isinstance(s.dtype, pd.CategoricalDtype)
+            or s.dtype == object
+            or str(s.dtype).startswith("str")
+        ):
+            pos = _first_bad(s, lambda t: t.astype(str).str.strip() == "", missing=True)
         else:
-            bad = s.isna()
-        if bad.any():
-            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            pos = _first_bad(s, lambda t: np.zeros(len(t), bool), missing=True)
+        if pos is not None:
             raise InputError(f"{p}, column {col!r}, line {_line(pos)}: empty label")
     if year is not None and year in df.columns:
         df = df.assign(**{year: _whole_numbers(df[year], p, year)})
     if iso3 is not None and iso3 in df.columns:
         from sharecube.blocs import country_names
 
-        known = country_names()
-        labels = df[iso3].astype(str)
-        bad = ~labels.isin([*known, *also])
-        if bad.any():
-            pos = int(np.flatnonzero(bad.to_numpy())[0])
+        known = [*country_names(), *also]
+        pos = _first_bad(df[iso3], lambda t: ~t.astype(str).isin(known))
+        if pos is not None:
             raise InputError(
                 f"{p}, column {iso3!r}, line {_line(pos)}: unknown country code "
-                f"{show(labels.iloc[pos])} (expected ISO 3166 alpha-3 such as 'DEU'; pass "
-                "--country-codes any to accept other labels)"
+                f"{show(str(df[iso3].iloc[pos]))} (expected ISO 3166 alpha-3 such as 'DEU'; "
+                "pass --country-codes any to accept other labels)"
             )
     df = df.assign(**{value: _numbers(df[value], p, value)})
     return df
 
 
-def _numbers(s: pd.Series, path: Path, col: str) -> pd.Series:
+def _first_bad(s: pd.Series, test: Callable[[pd.Series], Any], missing: bool = False) -> int | None:
+    """The position of the first row whose label fails ``test`` (a vectorised check that
+    marks bad labels; a categorical column's labels are checked once each), or of the first
+    missing one with ``missing``; None if there is none."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy()
+        bad_label = np.asarray(test(pd.Series(s.cat.categories)), dtype=bool)
+        bad = np.append(bad_label, missing)[codes]  # code -1: missing
+    else:
+        bad = np.asarray(test(s), dtype=bool)
+        bad = (bad | s.isna().to_numpy()) if missing else (bad & s.notna().to_numpy())
+    hits = np.flatnonzero(bad)
+    return int(hits[0]) if hits.size else None
+
+
+def _numbers(s: pd.Series, path: Path, col: str, offset: int = 0) -> pd.Series:
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         return s.astype(np.float64)
     if s.dtype == object or str(s.dtype).startswith("str"):
@@ -342,21 +628,30 @@ def _numbers(s: pd.Series, path: Path, col: str) -> pd.Series:
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
-            f"{path}, column {col!r}, line {_line(pos)}: {show(s.iloc[pos])} is not a number"
+            f"{path}, column {col!r}, line {_line(offset + pos)}: {show(s.iloc[pos])} is not "
+            "a number"
         )
     return num.astype(np.float64)
 
 
 def _whole_numbers(s: pd.Series, path: Path, col: str) -> pd.Series:
-    num = pd.to_numeric(s, errors="coerce")
-    with np.errstate(invalid="ignore"):
-        bad = num.isna() | ~np.isfinite(num) | (num != np.round(num)) | (num.abs() > 1e6)
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
+    pos = _first_bad(s, _not_year, missing=True)
+    if pos is not None:
         raise InputError(
             f"{path}, column {col!r}, line {_line(pos)}: {show(s.iloc[pos])} is not a whole year"
         )
-    return num.astype(np.int64)
+    if isinstance(s.dtype, pd.CategoricalDtype):  # each label converted once
+        years = pd.to_numeric(pd.Series(s.cat.categories)).to_numpy().astype(np.int64)
+        return pd.Series(years[s.cat.codes.to_numpy()], index=s.index, name=s.name)
+    return pd.to_numeric(s).astype(np.int64)
+
+
+def _not_year(s: pd.Series) -> Any:
+    num = pd.to_numeric(s, errors="coerce")
+    with np.errstate(invalid="ignore"):
+        return (
+            num.isna() | ~np.isfinite(num) | (num != np.round(num)) | (num.abs() > 1e6)
+        ).to_numpy()
 
 
 def _umask() -> int:

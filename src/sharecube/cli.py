@@ -99,6 +99,31 @@ class Out:
 
             yield step
 
+    @contextmanager
+    def reading(self, path: str) -> Iterator[Callable[[int, int], None] | None]:
+        """A rich bar of the file's bytes read, advancing while a long table is read; None
+        (no bar) with --quiet or when standard error is not a terminal."""
+        if not sys.stderr.isatty() or self.quiet:
+            yield None
+            return
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TransferSpeedColumn,
+        )
+
+        columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeElapsedColumn())
+        with Progress(TextColumn("reading {task.description}"), *columns, transient=True) as bar:
+            task = bar.add_task(Path(path).name, total=None)
+
+            def advance(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            yield advance
+
 
 # ---- argument helpers ----------------------------------------------------------------------
 
@@ -294,16 +319,18 @@ def _read_cube(path: str, args: argparse.Namespace, pillar_col: str | None = Non
     optional = [args.sector] + ([pillar_col] if pillar_col else [])
     if pillar_col:
         keys = [pillar_col, *keys]
-    df = _io.read_long(
-        path,
-        keys=keys,
-        value=args.value,
-        optional=optional,
-        sep=_sep(args.sep),
-        year=args.year,
-        iso3=args.country if args.country_codes == "iso3" else None,
-        also=[args.world_label] if getattr(args, "world_label", None) else [],
-    )
+    with Out(getattr(args, "quiet", False)).reading(path) as progress:
+        df = _io.read_long(
+            path,
+            keys=keys,
+            value=args.value,
+            optional=optional,
+            sep=_sep(args.sep),
+            year=args.year,
+            iso3=args.country if args.country_codes == "iso3" else None,
+            also=[args.world_label] if getattr(args, "world_label", None) else [],
+            progress=progress,
+        )
     yrs = _years(getattr(args, "years", None))
     if yrs is not None:
         df = df[(df[args.year] >= yrs[0]) & (df[args.year] <= yrs[1])]
@@ -321,14 +348,14 @@ def _read_cube(path: str, args: argparse.Namespace, pillar_col: str | None = Non
             elif empty.any():
                 line = int(part.index[empty][0]) + 2
                 raise CommandError(f"{path}, column {args.sector!r}, line {line}: empty label")
-        if args.duplicates == "raise":
-            _no_repeats(path, part, dims)
         _cube_guard(path, part, dims, args.command)
         try:
             out[name] = from_long(
                 part, dims=dims, value=args.value, duplicates=args.duplicates, fill=fill
             )
         except ValueError as e:
+            if args.duplicates == "raise":
+                _no_repeats(path, part, dims)  # a repeated row: named with both its lines
             raise CommandError(f"{path}: {e}") from None
     return out
 

@@ -112,16 +112,19 @@ def from_long(
     elif v.dtype != np.float32:
         v = v.astype(np.float64, copy=False)
 
-    codes, coords = [], []
+    # each key column folded into one int64 cell index in turn: one index array, not one a key
+    coords = []
+    lin = np.zeros(len(table), dtype=np.int64)
     for col in dims:
-        c, uniques = pd.factorize(table[col], sort=sort, use_na_sentinel=True)
+        c, uniques = _factorize(table[col], sort)
         if (c < 0).any():
             raise ValueError(f"column {col!r} has a missing label at {_first_row(table, c < 0)}")
-        codes.append(c.astype(np.int64, copy=False))
+        lin *= len(uniques)
+        lin += c
         coords.append(np.asarray(uniques))
+        del c
     shape = tuple(len(u) for u in coords)
     size = int(np.prod(shape, dtype=np.int64))
-    lin = np.ravel_multi_index(codes, shape) if codes else np.zeros(0, np.int64)
 
     # one pass marks the cells present: as many cells as rows means no combination repeats
     present = np.zeros(size, dtype=bool)
@@ -147,6 +150,25 @@ def from_long(
         coords={d: c for d, c in zip(dims, coords, strict=True)},
         name=name or value,
     )
+
+
+def _factorize(s: pd.Series, sort: bool) -> tuple[np.ndarray, Any]:
+    """Codes and labels of a key column; a categorical's codes are used as they are (its
+    labels are sorted by value, not by the order of its categories, and unused ones dropped)."""
+    if not isinstance(s.dtype, pd.CategoricalDtype):
+        return pd.factorize(s, sort=sort, use_na_sentinel=True)
+    codes = s.cat.codes.to_numpy()
+    cats = s.cat.categories
+    used = np.zeros(len(cats) + 1, dtype=bool)
+    used[codes] = True  # code -1 marks the last slot
+    keep = np.flatnonzero(used[:-1])
+    labels = cats[keep]
+    if sort:
+        order = np.argsort(labels.to_numpy(), kind="stable")
+        keep, labels = keep[order], labels[order]
+    new = np.full(len(cats) + 1, -1, dtype=np.int32 if len(cats) < 2**31 else np.int64)
+    new[keep] = np.arange(len(keep))
+    return new[codes], labels
 
 
 def to_long(
