@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,13 @@ assert cli.main(sys.argv[1:]) == 0
 dt = time.perf_counter() - t
 print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 """
+
+
+def _cpu() -> str:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from run import _cpu as cpu  # the benchmarks' own folder
+
+    return cpu()
 
 
 def make(folder: str, nc: int, ns: int, ny: int) -> dict[str, str]:
@@ -110,7 +116,7 @@ def main() -> int:
         rows.append((kind, os.path.getsize(paths[kind]), secs, peak, dt_all, peak_all))
     csv_size = os.path.getsize(paths["csv"])
     lines = [
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+        f"{_cpu()}, {os.cpu_count()} cores; "
         f"{a.countries} x {a.sectors} x {a.years} = {a.countries * a.sectors * a.years:,} rows; "
         f"CSV {csv_size / 1e9:.2f} GB",
         "",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 import warnings
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 da = pytest.importorskip("dask.array")
 
@@ -200,3 +204,72 @@ def test_zarr_round_trip_through_the_accessor(tmp_path: object) -> None:
     want = arr.sharecube.share_sums("country", ["EU", "G7"])
     np.testing.assert_allclose(back.values, want.values, rtol=1e-14)
     assert list(back.bloc.values) == ["EU", "G7"]
+
+
+# ---- any chunking: the in-memory bits ------------------------------------------------------
+
+REAL = (12, 10, 6)
+
+
+def _partition(n: int) -> st.SearchStrategy[tuple[int, ...]]:
+    """A chunking of an axis of length n: cut points drawn from 1..n-1."""
+    cuts = st.sets(st.integers(1, n - 1), max_size=n - 1) if n > 1 else st.just(set())
+    return cuts.map(lambda c: tuple(np.diff([0, *sorted(c), n]).tolist()))
+
+
+# float data over 24 orders of magnitude, both signs, with zeros, NaN and zero-total slices
+_MAGNITUDE = arrays(np.int64, REAL, elements=st.integers(-12, 12))
+
+
+@given(
+    chunks=st.tuples(*(_partition(n) for n in REAL)),
+    exponents=_MAGNITUDE,
+    seed=st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_chunking_gives_the_in_memory_bits(
+    backend: str, chunks: tuple, exponents: np.ndarray, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=REAL) * 10.0**exponents
+    x[rng.random(REAL) < 0.05] = np.nan
+    x[rng.random(REAL) < 0.1] = 0.0
+    x[:, 3, :] = 0.0
+    pos = np.abs(x)
+    lazy, lazy_pos = da.from_array(x, chunks=chunks), da.from_array(pos, chunks=chunks)
+    labels = rng.integers(-1, 4, REAL[0])
+    member = rng.random((REAL[0], 3)) < 0.5
+    kw = {"backend": backend}
+    cases = [
+        (sc.shares, (0,), {}),
+        (sc.shares, (1,), {"skipna": False}),
+        (sc.shares, ((0, 2),), {"zero_total": "zero"}),
+        (sc.share_sums, (labels, 0), {}),
+        (sc.share_sums, (member, 0), {}),
+        (sc.group_sums, (labels, 0), {}),
+        (sc.group_sums, (None, (0, 1)), {}),
+    ]
+    for fn, args, extra in cases:
+        np.testing.assert_array_equal(
+            fn(lazy, *args, **extra, **kw).compute(), fn(x, *args, **extra, **kw), strict=True
+        )
+    for fn, args in [(sc.rca, (0, 1)), (sc.share_change, (0, 2))]:
+        np.testing.assert_array_equal(
+            fn(lazy_pos, *args, **kw).compute(), fn(pos, *args, **kw), strict=True
+        )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_totals_are_the_exactly_rounded_sums(backend: str, seed: int) -> None:
+    """Values over 20 orders of magnitude, half negative: every total is math.fsum's, in
+    memory along each axis and on dask split anywhere."""
+    rng = np.random.default_rng(seed)
+    x = 10.0 ** rng.uniform(-10, 10, (600, 40)) * np.where(rng.random((600, 40)) < 0.5, -1, 1)
+    exact = np.array([math.fsum(x[:, j]) for j in range(40)])
+    np.testing.assert_array_equal(sc.group_sums(x, None, 0, backend=backend), exact)
+    xt = np.ascontiguousarray(x.T)
+    np.testing.assert_array_equal(sc.group_sums(xt, None, 1, backend=backend), exact)
+    lazy = da.from_array(x, chunks=(rng.integers(1, 200), rng.integers(1, 40)))
+    np.testing.assert_array_equal(sc.group_sums(lazy, None, 0, backend=backend).compute(), exact)
+    # a share is one IEEE division by that total
+    np.testing.assert_array_equal(sc.shares(x, 0, backend=backend), x / exact)

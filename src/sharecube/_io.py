@@ -229,12 +229,34 @@ def _read_parquet(path: Path, columns: Sequence[str] | None) -> pd.DataFrame:
                 f"{path}, column {name!r}: holds {schema.field(name).type} values; "
                 "expected one label or number per row"
             )
+    # text read dictionary-encoded: a categorical's small integer a row, not a string object
+    text = [c for c in keep if pa.types.is_string(schema.field(c).type)]
+    text += [c for c in keep if pa.types.is_large_string(schema.field(c).type)]
     try:
-        df = meta.read(columns=keep).to_pandas()
+        table = pq.ParquetFile(path, read_dictionary=text).read(columns=keep)
     except Exception as e:
         raise InputError(f"{path}: not a readable Parquet file ({_first(e)})") from None
+    df = _to_frame([table], lambda _name, col: col.to_pandas())
     df.attrs["header"] = names
     return df
+
+
+def _to_frame(handed: list[Any], convert: Callable[[str, Any], Any]) -> pd.DataFrame:
+    """An Arrow table (handed over in a one-item list, so that no one else holds it) to a
+    DataFrame, ``convert(name, column)`` a column at a time: each column's Arrow memory goes as
+    it is converted, and the memory pool gives it back at the end."""
+    import pyarrow as pa
+
+    table = handed.pop()
+    cols: dict[str, Any] = {}
+    for name in list(table.column_names):
+        col = table.column(name)
+        table = table.drop_columns([name])
+        cols[name] = convert(name, col)
+        del col
+    del table
+    pa.default_memory_pool().release_unused()
+    return pd.DataFrame(cols)
 
 
 def _first(e: BaseException) -> str:
@@ -396,22 +418,20 @@ def _read_csv_arrow(
                 newlines = True  # no short or long row: a quoted label holds a line break
             else:
                 raise InputError(f"{path}: cannot parse as delimited text: {_first(e)}") from None
-    cols: dict[str, Any] = {}
-    for name in wanted:
-        col = table.column(name)
-        table = table.drop_columns([name])  # each column's Arrow memory goes as it is converted
+
+    def convert(name: str, col: Any) -> Any:
         if name in as_text:
-            cols[name] = _numbers_in_blocks(col, path, name)
-        elif name in numbers:
-            cols[name] = col.to_numpy()
-        else:
-            s = col.to_pandas()
-            if "" in s.cat.categories:  # an empty cell is a missing label, as with pandas
-                s = s.cat.remove_categories([""])
-            cols[name] = s
-    del table, col
-    pa.default_memory_pool().release_unused()  # give the parsing buffers back now
-    return pd.DataFrame(cols)
+            return _numbers_in_blocks(col, path, name)
+        if name in numbers:
+            return col.to_numpy()
+        s = col.to_pandas()
+        if "" in s.cat.categories:  # an empty cell is a missing label, as with pandas
+            s = s.cat.remove_categories([""])
+        return s
+
+    handed = [table]
+    del table
+    return _to_frame(handed, convert)
 
 
 def _arrow_column(text: str, names: list[str]) -> str | None:
