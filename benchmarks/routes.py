@@ -18,7 +18,7 @@ import sharecube as sc
 
 @dataclass(frozen=True)
 class Spec:
-    op: str  # "shares" | "labels" | "blocs"
+    op: str  # "shares" | "labels" | "blocs" | "rca" | "hhi" | "entropy"
     axis: int
     groups: np.ndarray | None = None  # labels (n,) or membership (n, G)
 
@@ -45,7 +45,47 @@ def five_overlapping(n: int) -> np.ndarray:
     return rng.random((n, 5)) < 0.3
 
 
+INDICATORS = ("rca", "hhi", "entropy")
+
+
+def numpy_rca(x: np.ndarray) -> np.ndarray:
+    """RCA over countries (axis 0) and sectors (axis 1), per year: the formula as written."""
+    return (x / x.sum(1, keepdims=True)) / (x.sum(0, keepdims=True) / x.sum((0, 1), keepdims=True))
+
+
+def numpy_indicator(x: np.ndarray, spec: Spec) -> Callable[[], np.ndarray]:
+    if spec.op == "rca":
+        return lambda: numpy_rca(x)
+    if spec.op == "hhi":
+        return lambda: ((x / x.sum(0, keepdims=True)) ** 2).sum(0)
+
+    def entropy() -> np.ndarray:
+        s = x / x.sum(0, keepdims=True)
+        return -(s * np.log(s)).sum(0)
+
+    return entropy
+
+
+def pandas_rca(x: np.ndarray, spec: Spec) -> Callable[[], np.ndarray] | None:
+    """RCA one year at a time with pandas, as users write it (py-ecomplexity style)."""
+    if spec.op != "rca":
+        return None
+    import pandas as pd
+
+    def run() -> np.ndarray:
+        out = np.empty_like(x)
+        for t in range(x.shape[2]):
+            df = pd.DataFrame(x[:, :, t])
+            share = df.div(df.sum(axis=1), axis=0)
+            out[:, :, t] = (share / (df.sum(axis=0) / df.to_numpy().sum())).to_numpy()
+        return out
+
+    return run
+
+
 def numpy_idiomatic(x: np.ndarray, spec: Spec) -> Callable[[], np.ndarray]:
+    if spec.op in INDICATORS:
+        return numpy_indicator(x, spec)
     if spec.op == "shares":
         return lambda: x / x.sum(spec.axis, keepdims=True)
     m = spec.membership(x.shape[spec.axis]).astype(x.dtype)
@@ -57,9 +97,11 @@ def numpy_idiomatic(x: np.ndarray, spec: Spec) -> Callable[[], np.ndarray]:
     return grouped
 
 
-def numpy_best(x: np.ndarray, spec: Spec) -> Callable[[], np.ndarray]:
+def numpy_best(x: np.ndarray, spec: Spec) -> Callable[[], np.ndarray] | None:
     """The fastest numpy route we know: preallocated outputs; for groups one BLAS product with
     a column of ones for the total."""
+    if spec.op in INDICATORS:
+        return None
     if spec.op == "shares":
         tot = np.empty(tuple(1 if d == spec.axis else n for d, n in enumerate(x.shape)), x.dtype)
         out = np.empty_like(x)
@@ -94,7 +136,10 @@ def numpy_best(x: np.ndarray, spec: Spec) -> Callable[[], np.ndarray]:
 def sharecube_route(backend: str, preallocate: bool = True, threads: int | None = None):
     def make(x: np.ndarray, spec: Spec) -> Callable[[], np.ndarray]:
         kw = {"backend": backend, "threads": threads}
-        if spec.op == "shares":
+        if spec.op in INDICATORS:
+            fn = {"rca": lambda: sc.rca(x, 0, 1, **kw), "hhi": lambda: sc.hhi(x, 0, **kw)}
+            run = fn.get(spec.op, lambda: sc.entropy(x, 0, **kw))
+        elif spec.op == "shares":
             out = np.empty(x.shape, dtype=np.float32 if x.dtype == np.float32 else np.float64)
 
             def run() -> np.ndarray:
@@ -124,6 +169,15 @@ def floor(x: np.ndarray, spec: Spec) -> Callable[[], None] | None:
     if not x.flags.c_contiguous or x.nbytes % 8:
         return None
     raw = x.reshape(-1).view(np.float64)  # the same bytes, whatever the dtype
+    if spec.op == "rca":  # the totals in one read pass, then a read and a write pass
+        out = np.empty_like(raw)
+        core.copy(raw, out)
+
+        def rca_floor() -> None:
+            core.read(raw)
+            core.copy(raw, out)
+
+        return rca_floor
     if spec.op == "shares":
         out = np.empty_like(raw)
         core.copy(raw, out)
@@ -152,30 +206,34 @@ if "cpp" in ROUTES:
     ROUTES["cpp-1thread"] = sharecube_route("cpp", threads=1)
     ROUTES["floor"] = floor
     ROUTES["floor-twosum"] = floor_twosum
+ROUTES["pandas-loop"] = pandas_rca
+
+# The cube sizes of the table: the large cube (200, 5000, 30 unless given), a real country x
+# sector x year panel's (219, 56, 34), a small one and the tiny call (shares only: a bloc of
+# one country is no bloc).
+SIZES = ((219, 56, 34), (20, 10, 5), (1, 4, 2))
 
 
-def cases(shape: tuple[int, ...]) -> list[tuple[str, tuple[int, ...], type, Spec]]:
+def cases(
+    shape: tuple[int, ...], sizes: tuple[tuple[int, ...], ...] = SIZES
+) -> list[tuple[str, tuple[int, ...], type, Spec]]:
+    """Shares, 10 disjoint and 5 overlapping blocs on every axis, float64 and float32, for
+    the large cube ``shape`` and each of ``sizes``; then RCA, HHI and entropy on the large
+    float64 cube. Names: ``op-dtype-axisN``, prefixed by the shape for the other sizes."""
     out = []
-    for dtype in (np.float64, np.float32):
-        dn = np.dtype(dtype).name
-        for axis in range(len(shape)):
-            n = shape[axis]
-            out.append((f"shares-{dn}-axis{axis}", shape, dtype, Spec("shares", axis)))
-            out.append(
-                (f"10blocs-{dn}-axis{axis}", shape, dtype, Spec("labels", axis, ten_blocs(n)))
-            )
-            out.append(
-                (
-                    f"5overlap-{dn}-axis{axis}",
-                    shape,
-                    dtype,
-                    Spec("blocs", axis, five_overlapping(n)),
-                )
-            )
-    small = (50, 100, 10)
-    out.append(("small-shares-float64-axis0", small, np.float64, Spec("shares", 0)))
-    out.append(("small-10blocs-float64-axis0", small, np.float64, Spec("labels", 0, ten_blocs(50))))
-    out.append(("tiny-shares-(1,4,2)", (1, 4, 2), np.float64, Spec("shares", 0)))
+    for size in (shape, *sizes):
+        prefix = "" if size == shape else "x".join(map(str, size)) + " "
+        for dtype in (np.float64, np.float32):
+            dn = np.dtype(dtype).name
+            for axis in range(len(size)):
+                n = size[axis]
+                grouped = [("10blocs", ten_blocs(n)), ("5overlap", five_overlapping(n))]
+                for op, groups in [("shares", None), *(grouped if min(size) > 1 else [])]:
+                    kind = {"shares": "shares", "10blocs": "labels", "5overlap": "blocs"}[op]
+                    spec = Spec(kind, axis, groups)
+                    out.append((f"{prefix}{op}-{dn}-axis{axis}", size, dtype, spec))
+    for op in INDICATORS:
+        out.append((f"{op}-float64", shape, np.float64, Spec(op, 0)))
     return out
 
 

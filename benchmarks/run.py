@@ -1,21 +1,36 @@
-"""Run the benchmarks and print one table: per case, each route's median time, its ratio to
-the bandwidth floor, its speed-up over idiomatic numpy and over numpy's best route (all
-measured in the same run), and the peak memory of one call. Then thread scaling and the numba
-backend's first call in a fresh process (compiled functions cached on disk).
+"""The benchmark table: every case of ``routes.py`` timed on every route, interleaved, with a
+status line per target.
 
-    python benchmarks/run.py [--cube-shape 200,5000,30] [-k filter] [--markdown]
+    python benchmarks/run.py [--cube-shape 200,5000,30] [-k TEXT] [--rounds 9]
+                             [--markdown benchmarks/TABLE.md]
+
+Cases: shares, 10 disjoint and 5 overlapping blocs on every axis, float64 and float32, on the
+large cube and on (219, 56, 34), (20, 10, 5) and (1, 4, 2) cubes; RCA, HHI and entropy on the
+large float64 cube. Routes: the bandwidth floors, idiomatic numpy, numpy's best route and each
+sharecube backend (``routes.py`` says what each is).
+
+Timing: each round runs every route of a case back to back (in a rotating order), so that the
+drift of a shared machine hits all routes alike; each ratio in the table is the median over the
+rounds of that round's ratio. A call under a millisecond is repeated within its timing.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
-import tempfile
-from collections import defaultdict
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 
 
 def _cpu() -> str:
@@ -29,7 +44,7 @@ def _cpu() -> str:
     return platform.processor() or platform.machine()
 
 
-def _numba_first_call(block_scipy: bool = False) -> str:
+def _numba_first_call(block_scipy: bool = False) -> list[float]:
     """Seconds from the start of a fresh process to the end of its first shares and share_sums
     calls on the numba backend, with the compiled kernels already cached on disk. numba imports
     scipy.linalg (to look for BLAS) when it first compiles or loads a function wherever scipy is
@@ -42,112 +57,251 @@ def _numba_first_call(block_scipy: bool = False) -> str:
         "sc.shares(x, backend='numba'); sc.share_sums(x, [0, 1, 0], backend='numba')\n"
         "print(f'{time.perf_counter() - t:.3f}')\n"
     )
-    times = [
-        subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
-        ).stdout.strip()
+    run = [sys.executable, "-c", code]
+    subprocess.run(run, capture_output=True, check=True)  # the cache written, if it was not
+    return [
+        float(subprocess.run(run, capture_output=True, text=True, check=True).stdout)
         for _ in range(3)
     ]
-    return ", ".join(f"{t} s" for t in times)
+
+
+def _reference(x: np.ndarray, spec: Any) -> np.ndarray:
+    import sharecube as sc
+
+    kw = {"backend": "numpy"}
+    if spec.op == "shares":
+        return sc.shares(x, spec.axis, **kw)
+    if spec.op == "rca":
+        return sc.rca(x, 0, 1, **kw)
+    if spec.op == "hhi":
+        return sc.hhi(x, 0, **kw)
+    if spec.op == "entropy":
+        return sc.entropy(x, 0, **kw)
+    return sc.share_sums(x, spec.groups, spec.axis, **kw)
+
+
+def time_case(fns: dict[str, Callable[[], Any]], rounds: int) -> dict[str, list[float]]:
+    """Seconds a call, per route and round; every round runs every route once, back to back."""
+    reps = {}
+    for name, fn in fns.items():  # repeat a short call so that one timing takes >= 1 ms
+        t = time.perf_counter()
+        fn()
+        once = time.perf_counter() - t
+        reps[name] = max(1, min(10_000, int(1e-3 / max(once, 1e-8))))
+    names = list(fns)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    for r in range(rounds):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            fn, k = fns[name], reps[name]
+            t = time.perf_counter()
+            for _ in range(k):
+                fn()
+            times[name].append((time.perf_counter() - t) / k)
+    return times
+
+
+def ratio(times: dict[str, list[float]], a: str, b: str) -> float:
+    """Median over rounds of times[a] / times[b] (nan if either route is missing)."""
+    if a not in times or b not in times:
+        return float("nan")
+    return statistics.median(x / y for x, y in zip(times[a], times[b], strict=True))
+
+
+def peak_mb(fn: Callable[[], Any]) -> float:
+    tracemalloc.start()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def measure(
+    filter_: str | None, shape: tuple[int, ...], rounds: int, say: Callable[[str], None]
+) -> dict[str, tuple[tuple[int, ...], str, dict[str, list[float]], dict[str, float]]]:
+    from routes import ROUTES, cases, make_cube
+
+    out = {}
+    cubes: dict[tuple[tuple[int, ...], str], np.ndarray] = {}
+    for name, size, dtype, spec in cases(shape):
+        if filter_ and filter_ not in name:
+            continue
+        key = (size, np.dtype(dtype).name)
+        if key not in cubes:
+            if size == shape:
+                cubes.clear()  # one large cube in memory at a time
+            cubes[key] = make_cube(size, dtype)
+        x = cubes[key]
+        fns = {r: fn for r, make in ROUTES.items() if (fn := make(x, spec)) is not None}
+        want = _reference(x, spec)
+        rtol = 1e-5 if dtype == np.float32 else 1e-10
+        for r, fn in fns.items():
+            if not r.startswith("floor"):  # the floors compute nothing
+                np.testing.assert_allclose(fn(), want, rtol=rtol, atol=1e-300, err_msg=r)
+        small = x.size < 100_000
+        times = time_case(fns, rounds * (5 if small else 1))
+        peaks = {r: peak_mb(fn) for r, fn in fns.items()}
+        out[name] = (size, np.dtype(dtype).name, times, peaks)
+        say(f"  {name}: cpp {statistics.median(times.get('cpp', [np.nan])) * 1e3:.3f} ms")
+    return out
+
+
+def _fmt_time(sec: float) -> str:
+    return f"{sec * 1e6:.2f} us" if sec < 1e-3 else f"{sec * 1e3:.2f} ms"
+
+
+def table(results: dict, big: tuple[int, ...]) -> list[str]:
+    lines = [
+        "| case | shape | route | median | x floor | vs numpy | vs numpy-best | peak MB |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, (size, _dt, times, peaks) in results.items():
+        rows = sorted(times, key=lambda r: statistics.median(times[r]))
+        for r in rows:
+            cells = [
+                name,
+                "x".join(map(str, size)),
+                r,
+                _fmt_time(statistics.median(times[r])),
+                f"{ratio(times, r, 'floor'):.2f}",
+                f"{ratio(times, 'numpy', r):.2f}x",
+                f"{ratio(times, 'numpy-best', r):.2f}x",
+                f"{peaks[r]:.1f}",
+            ]
+            lines.append("| " + " | ".join(c.replace("nan", "-") for c in cells) + " |")
+    return lines
+
+
+def _worst(items: list[tuple[str, float]], low: bool, n: int = 3) -> str:
+    got = sorted(items, key=lambda kv: kv[1], reverse=not low)[:n]
+    return ", ".join(f"{k} {v:.2f}x" for k, v in got)
+
+
+def status(results: dict, big: tuple[int, ...], numba_first: list[float] | None) -> list[str]:
+    """One line per target of the speed issue: met or missed, with the measured ratios."""
+    lines = []
+
+    def line(what: str, items: list[tuple[str, float]], ok: Callable[[float], bool], low: bool):
+        items = [(k, v) for k, v in items if np.isfinite(v)]
+        if not items:
+            return
+        bad = [(k, v) for k, v in items if not ok(v)]
+        word = "met" if not bad else f"missed in {len(bad)} of {len(items)} cases"
+        shown = _worst(bad or items, low)
+        lines.append(f"- {what}: **{word}** ({'worst' if bad else 'closest'}: {shown})")
+
+    grouped = {k: v for k, v in results.items() if not k.startswith(("rca", "hhi", "entropy"))}
+    line(
+        "every case at least 1.5x faster than numpy's best route (`cpp`, `out=`)",
+        [(k, ratio(t, "numpy-best", "cpp")) for k, (_s, _d, t, _p) in grouped.items()],
+        lambda v: v >= 1.5,
+        low=True,
+    )
+    line(
+        "never slower than idiomatic numpy (`cpp-new-out`: a new output, as numpy's)",
+        [(k, ratio(t, "numpy", "cpp-new-out")) for k, (_s, _d, t, _p) in grouped.items()],
+        lambda v: v >= 1.0,
+        low=True,
+    )
+    large = {k: v for k, v in grouped.items() if v[0] == big}
+    line(
+        "float32 within 1.5x of the bandwidth floor (large cube)",
+        [(k, ratio(t, "cpp", "floor")) for k, (_s, d, t, _p) in large.items() if d == "float32"],
+        lambda v: v <= 1.5,
+        low=False,
+    )
+
+    def compensated(t: dict[str, list[float]]) -> float:
+        floor = [max(a, b) for a, b in zip(t["floor"], t["floor-twosum"], strict=True)]
+        return statistics.median(c / f for c, f in zip(t["cpp"], floor, strict=True))
+
+    line(
+        "float64 within 1.5x of the larger of the floor and the compensated floor (large cube)",
+        [(k, compensated(t)) for k, (_s, d, t, _p) in large.items() if d == "float64"],
+        lambda v: v <= 1.5,
+        low=False,
+    )
+    ind = {k: v[2] for k, v in results.items() if k.startswith(("rca", "hhi", "entropy"))}
+    line(
+        "rca within 1.5x of its floor (a read pass, then a read and write pass)",
+        [(k, ratio(t, "cpp", "floor")) for k, t in ind.items() if k.startswith("rca")],
+        lambda v: v <= 1.5,
+        low=False,
+    )
+    line(
+        "rca at least 3x the numpy formula",
+        [(k, ratio(t, "numpy", "cpp")) for k, t in ind.items() if k.startswith("rca")],
+        lambda v: v >= 3,
+        low=True,
+    )
+    line(
+        "hhi and entropy within 1.5x of a read pass",
+        [(k, ratio(t, "cpp", "floor")) for k, t in ind.items() if not k.startswith("rca")],
+        lambda v: v <= 1.5,
+        low=False,
+    )
+    line(
+        "numba within 2x of C++ on the large cube",
+        [(k, ratio(t, "numba", "cpp")) for k, (s, _d, t, _p) in results.items() if s == big],
+        lambda v: v <= 2,
+        low=False,
+    )
+    line(
+        "numba's per-call cost under 5x numpy's on the tiny call",
+        [(k, ratio(t, "numba", "numpy")) for k, (s, _d, t, _p) in results.items() if min(s) == 1],
+        lambda v: v <= 5,
+        low=False,
+    )
+    if numba_first:
+        worst = max(numba_first)
+        word = "met" if worst < 0.4 else "missed"
+        shown = ", ".join(f"{t:.2f} s" for t in numba_first)
+        lines.append(f"- numba's cached first call under 0.4 s in a fresh process: **{word}** "
+                     f"({shown})")  # fmt: skip
+    return lines
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--cube-shape", default="200,5000,30")
-    parser.add_argument("-k", default=None, help="pytest -k expression")
-    parser.add_argument("--json", default=None, help="keep pytest-benchmark's JSON here")
-    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("-k", default=None, help="only the cases whose name holds this text")
+    parser.add_argument("--rounds", type=int, default=9, help="rounds a case (small ones x5)")
+    parser.add_argument("--markdown", default=None, help="write the table to this file")
     args = parser.parse_args()
-    here = os.path.dirname(os.path.abspath(__file__))
-    path = args.json or os.path.join(tempfile.mkdtemp(), "bench.json")
-    cmd = [
-        sys.executable,
-        "-m",
-        "pytest",
-        os.path.join(here, "test_bench_core.py"),
-        os.path.join(here, "test_bench_indicators.py"),
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        f"--cube-shape={args.cube_shape}",
-        f"--benchmark-json={path}",
-        "--benchmark-quiet",
-        "--rootdir",
-        here,
-        "-o",
-        "python_files=test_*.py",
-        "-W",
-        "ignore",
-    ]
-    if args.k:
-        cmd += ["-k", args.k]
-    subprocess.run(cmd, check=True, cwd=here)
-    with open(path) as f:
-        data = json.load(f)
-    by_case: dict = defaultdict(dict)
-    for b in data["benchmarks"]:
-        info = b["extra_info"]
-        by_case[info["case"]][info["route"]] = (b["stats"]["median"], info["peak_mb"])
+    shape = tuple(int(n) for n in args.cube_shape.split(","))
 
     import sharecube
 
+    def say(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    results = measure(args.k, shape, args.rounds, say)
+    first = _numba_first_call() if "numba" in sharecube.backends() and not args.k else None
     try:
         from sharecube import _core
 
         isa = _core.isa()
     except ImportError:
         isa = "-"
-    print(
-        f"\n{_cpu()}, {os.cpu_count()} cores; sharecube {sharecube.__version__}, kernels {isa}; "
-        f"cube {args.cube_shape}; medians"
-    )
-    sep = " | " if args.markdown else " "
-    head = ["case", "route", "median ms", "x floor", "vs numpy", "vs best", "peak MB"]
-    widths = [28, 12, 10, 8, 9, 8, 8]
+    head = [
+        f"{_cpu()}, {os.cpu_count()} cores; sharecube {sharecube.__version__}, kernels {isa}; "
+        f"large cube {shape}; {time.strftime('%Y-%m-%d')}. Times are medians over the rounds; "
+        "ratios are medians of each round's ratio (routes interleaved).",
+        "",
+        "## Targets",
+        "",
+        *status(results, shape, first),
+        "",
+        "## Every case and route",
+        "",
+        *table(results, shape),
+    ]
+    if first:
+        head += ["", f"numba, first call in a fresh process (cache warm): {first} s"]
+    text = "\n".join(head) + "\n"
+    print(text)
     if args.markdown:
-        print("| " + " | ".join(head) + " |")
-        print("|" + "|".join("---" for _ in head) + "|")
-    else:
-        print(
-            sep.join(
-                h.rjust(w) if i > 1 else h.ljust(w)
-                for i, (h, w) in enumerate(zip(head, widths, strict=True))
-            )
-        )
-    nan = float("nan")
-    for case, routes in by_case.items():
-        base = routes.get("numpy", (nan,))[0]
-        best = routes.get("numpy-best", (nan,))[0]
-        fl = routes.get("floor", (nan,))[0]
-        for route, (median, peak) in sorted(routes.items(), key=lambda kv: kv[1][0]):
-            unit = 1e6 if median < 1e-3 else 1e3
-            cells = [
-                case,
-                route,
-                f"{median * unit:.3f}{' us' if unit == 1e6 else ''}",
-                f"{median / fl:.2f}",
-                f"{base / median:.1f}x",
-                f"{best / median:.1f}x",
-                f"{peak:.1f}",
-            ]
-            if args.markdown:
-                print("| " + " | ".join(cells) + " |")
-            else:
-                print(
-                    sep.join(
-                        c.rjust(w) if i > 1 else c.ljust(w)
-                        for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-                    )
-                )
-        if not args.markdown:
-            print()
-    print("\nthread scaling (cpp, 1 thread / all threads):")
-    for case, routes in by_case.items():
-        if "cpp-1thread" in routes and "cpp" in routes:
-            print(f"  {case:<28} {routes['cpp-1thread'][0] / routes['cpp'][0]:.2f}x")
-    if "numba" in sharecube.backends():
-        print(f"\nnumba: first call in a fresh process, cache warm: {_numba_first_call()}")
-        print(f"  the same without scipy (as if not installed): {_numba_first_call(True)}")
+        with open(args.markdown, "w") as f:
+            f.write(text)
     return 0
 
 
