@@ -219,3 +219,47 @@ def test_per_call_fast_path_gives_the_general_result(dtype: type) -> None:
     # an odd policy value must reach the general checks, not trip the shortcut's comparison
     with pytest.raises(ValueError, match="zero_total must be 'nan' or 'zero'"):
         sc.shares(base, 0, zero_total=np.array(["nan", "nan"]))
+
+
+def test_blocs_reused_by_content_not_by_array(
+    backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The groups of a small labels array or membership matrix are built once and reused for
+    the same content: an array changed in place between calls is read again."""
+    from sharecube import _dispatch
+
+    built = []
+    monkeypatch.setattr(_dispatch, "_GROUPS", {})
+    real = _dispatch._normalize_groups
+    monkeypatch.setattr(_dispatch, "_normalize_groups", lambda *a: built.append(1) or real(*a))
+    x = np.random.default_rng(4).lognormal(size=(6, 5))
+    labels = np.array([0, 1, 0, 2, -1, 1])
+    member = np.eye(6, 3, dtype=bool)
+    for groups in (labels, member):
+        first = sc.share_sums(x, groups, 0, backend=backend)
+        again = sc.share_sums(x, groups.copy(), 0, backend=backend)
+        np.testing.assert_array_equal(first, again)
+        n = len(built)
+        groups[0] = groups[1]  # in place: other blocs
+        changed = sc.share_sums(x, groups, 0, backend=backend)
+        assert len(built) == n + 1
+        want = sc.share_sums(x, groups, 0, backend="numpy")
+        np.testing.assert_allclose(changed, want, rtol=1e-14)
+        assert not np.array_equal(changed, first)
+    with pytest.raises(ValueError, match="groups contains label -2"):
+        sc.share_sums(x, np.array([0, -2, 0, 0, 0, 0]), 0)
+    with pytest.raises(ValueError, match="groups contains label -2"):  # errors are not cached
+        sc.share_sums(x, np.array([0, -2, 0, 0, 0, 0]), 0)
+
+
+def test_small_results_do_not_read_the_memory_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sharecube import _dispatch
+
+    def no(*_a: object) -> None:
+        raise AssertionError("read /proc/meminfo")
+
+    monkeypatch.setattr(_dispatch, "available_memory", no)
+    sc.share_sums(np.ones((4, 3)), np.array([0, 1, 0, 1]), 0)
+    monkeypatch.setattr(_dispatch, "available_memory", lambda: 10**6)
+    with pytest.raises(ValueError, match=r"ngroups gives a result .* more than the"):
+        sc.share_sums(np.ones((4, 3)), np.array([0, 1, 0, 1]), 0, ngroups=10**7)

@@ -308,8 +308,33 @@ def result_dtype(x_dtype: np.dtype[Any], dtype: DTypeLike | None, out: Any) -> n
     return _F32 if x_dtype.kind == "f" and x_dtype.itemsize <= 4 else _F64
 
 
+# Groups of small label arrays and membership matrices, by content: scripts pass the same
+# blocs call after call, and building them (with the kernels' by-group index) costs more than
+# a share sum of a small cube.
+_GROUPS: dict[tuple[Any, ...], Groups] = {}
+_GROUPS_MAX, _GROUPS_BYTES = 64, 1 << 16
+
+
 def normalize_groups(groups: Any, n: int, ngroups: Any, axis: int) -> Groups:
     """Labels (1-D ints, -1 for none) or a (n, G) boolean membership matrix, checked."""
+    if not (
+        isinstance(groups, np.ndarray)
+        and groups.nbytes <= _GROUPS_BYTES
+        and groups.dtype.kind in "iub"
+        and (ngroups is None or type(ngroups) is int)
+    ):
+        return _normalize_groups(groups, n, ngroups, axis)
+    key = (groups.dtype.str, groups.shape, groups.tobytes(), n, ngroups)
+    found = _GROUPS.get(key)
+    if found is None:
+        found = _normalize_groups(groups, n, ngroups, axis)  # raises for bad groups
+        if len(_GROUPS) >= _GROUPS_MAX:
+            _GROUPS.pop(next(iter(_GROUPS)), None)  # the oldest
+        _GROUPS[key] = found
+    return found
+
+
+def _normalize_groups(groups: Any, n: int, ngroups: Any, axis: int) -> Groups:
     try:
         g = np.asarray(groups)
     except (ValueError, TypeError) as e:
@@ -427,12 +452,17 @@ def available_memory() -> int | None:
     return None
 
 
+_CHECK_ABOVE = 1 << 26  # bytes: larger results are checked against the memory available
+
+
 def check_result_size(shape: Sequence[int], dtype: np.dtype[Any], name: str) -> None:
     """Refuses, naming the argument that set its size, a result larger than the memory."""
     cells = 1
     for n in shape:
         cells *= int(n)
     need = cells * dtype.itemsize
+    if need < _CHECK_ABOVE:
+        return  # numpy's own MemoryError says enough for a result this size
     avail = available_memory()
     limit = avail if avail is not None else np.iinfo(np.intp).max
     if need > limit:
