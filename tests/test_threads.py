@@ -34,6 +34,9 @@ CALLS = [
         lambda x, **kw: sc.share_sums(x, (np.arange(60)[:, None] % [2, 3, 5]) == 0, 0, **kw),
     ),
     ("total axis 2", lambda x, **kw: sc.share_sums(x, None, 2, **kw)),
+    # RCA's final pass runs in chunks shared among Python threads
+    ("rca", lambda x, **kw: sc.rca(x, 0, 1, **kw)),
+    ("rca years x sectors", lambda x, **kw: sc.rca(x, 2, 1, symmetric=True, **kw)),
 ]
 
 

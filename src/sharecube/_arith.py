@@ -51,17 +51,19 @@ def rca_block(
     bad: NDArray[Any],
     symmetric: bool,
     fill: float,
+    out: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """RCA's final pass on a block: ``(x / x_c.) / (x_.s / x_..)`` from the country totals
     ``xc`` and the world's sector mix ``world`` (broadcast against ``xv``); ``fill`` where
-    ``bad`` (a zero total), except on missing values, which stay NaN."""
+    ``bad`` (a zero total), except on missing values, which stay NaN. Written into ``out``
+    (float64, xv's shape) if given."""
     with np.errstate(all="ignore"):
-        r = np.divide(xv, xc, dtype=np.float64)
+        r = np.divide(xv, xc, out=out, dtype=np.float64)
         np.divide(r, world, out=r)
         if symmetric:
-            r = (r - 1.0) / (r + 1.0)
-    keep = ~np.isnan(xv) if xv.dtype.kind == "f" else True  # missing values stay NaN
+            np.divide(r - 1.0, r + 1.0, out=r)
     if np.any(bad):
+        keep = ~np.isnan(xv) if xv.dtype.kind == "f" else True  # missing values stay NaN
         np.copyto(r, fill, where=bad & keep)
     return r
 

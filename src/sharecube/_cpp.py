@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -11,6 +10,7 @@ from numpy.typing import NDArray
 
 from sharecube import _core
 from sharecube._contracts import Array, Axes, Groups, Policy
+from sharecube._dispatch import in_parts
 
 _NO_GROUPS = np.zeros(1, dtype=np.int64)
 _F64 = np.dtype(np.float64)
@@ -19,7 +19,6 @@ _F32 = np.dtype(np.float32)
 # Elements converted at a time for inputs the kernels do not read directly: 512 KB of float64,
 # so that a block is still in the core's cache when its kernel reads it.
 _BLOCK = 1 << 16
-_pool: ThreadPoolExecutor | None = None
 
 
 def _blocks(x: Array, axes: Axes) -> list[tuple[int, slice]]:
@@ -60,15 +59,7 @@ def _native(
             flag |= run(k, b, xb, 1)
         return flag
 
-    workers = min(len(blocks), threads if threads > 0 else _core.available_cores())
-    if workers <= 1:
-        return part(0, len(blocks))
-    global _pool
-    if _pool is None or _pool._max_workers < workers:
-        _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sharecube")
-    n = len(blocks)
-    futures = [_pool.submit(part, n * t // workers, n * (t + 1) // workers) for t in range(workers)]
-    return any([f.result() for f in futures])
+    return any(in_parts(len(blocks), threads, part))
 
 
 def _at(a: Array, k: int, b: slice) -> Array:

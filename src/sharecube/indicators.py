@@ -229,7 +229,6 @@ def _rca(
     xall = np.expand_dims(impl.stats(xc, (ca,), replace(pol, skipna=False), total)["sum"], ca)
     with np.errstate(all="ignore"):
         world = xs / xall
-    bad = (xc == 0) | (xs == 0)
     target, result = d.prepare_out(out, arr.shape, pol.dtype, arr, inplace_ok=True)
     # A (country, sector) plane whose totals overflowed is computed again scaled; in place, the
     # planes that could overflow are copied before the pass below overwrites them.
@@ -243,13 +242,25 @@ def _rca(
     found = None
     if overflow.any() and _extreme.is_float64(arr):
         found = _extreme.scaled_slices(arr, axes, pol.skipna, overflow)
-    # The final pass in chunks along axis 0, so that temporaries stay small.
+    # The final pass in cache-sized chunks along axis 0, shared among the cores (numpy's
+    # divisions release the GIL), written straight into the result where it is float64.
     step = chunk_step(arr)
-    for start in range(0, arr.shape[0], step):
-        sl = slice(start, start + step)
-        xc_, world_, bad_ = (a if a.shape[0] == 1 else a[sl] for a in (xc, world, bad))
-        r = rca_block(arr[sl], xc_, world_, bad_, opts["symmetric"], _rca_fill(opts, pol))
-        np.copyto(target[sl], r, casting="unsafe")
+    starts = range(0, arr.shape[0], step)
+    zero_c, zero_s = xc == 0, xs == 0
+    any_zero = bool(zero_c.any() or zero_s.any())
+
+    def chunks(lo: int, hi: int) -> None:
+        for start in starts[lo:hi]:
+            sl = slice(start, start + step)
+            xc_, world_ = (a if a.shape[0] == 1 else a[sl] for a in (xc, world))
+            zc, zs = (a if a.shape[0] == 1 else a[sl] for a in (zero_c, zero_s))
+            into = target[sl] if target.dtype == np.float64 else None
+            bad = np.logical_or(zc, zs) if any_zero else np.zeros((), dtype=bool)
+            r = rca_block(arr[sl], xc_, world_, bad, opts["symmetric"], _rca_fill(opts, pol), into)
+            if into is None:
+                np.copyto(target[sl], r, casting="unsafe")
+
+    d.in_parts(len(starts), pol.threads, chunks)
     if found is not None:
         mask, sub, _ = found
         nested = {**policy_args(pol), "dtype": np.float64}
