@@ -65,21 +65,6 @@ def _numba_first_call(block_scipy: bool = False) -> list[float]:
     ]
 
 
-def _reference(x: np.ndarray, spec: Any) -> np.ndarray:
-    import sharecube as sc
-
-    kw = {"backend": "numpy"}
-    if spec.op == "shares":
-        return sc.shares(x, spec.axis, **kw)
-    if spec.op == "rca":
-        return sc.rca(x, 0, 1, **kw)
-    if spec.op == "hhi":
-        return sc.hhi(x, 0, **kw)
-    if spec.op == "entropy":
-        return sc.entropy(x, 0, **kw)
-    return sc.share_sums(x, spec.groups, spec.axis, **kw)
-
-
 def time_case(fns: dict[str, Callable[[], Any]], rounds: int) -> dict[str, list[float]]:
     """Seconds a call, per route and round; every round runs every route once, back to back."""
     reps = {}
@@ -118,7 +103,7 @@ def peak_mb(fn: Callable[[], Any]) -> float:
 def measure(
     filter_: str | None, shape: tuple[int, ...], rounds: int, say: Callable[[str], None]
 ) -> dict[str, tuple[tuple[int, ...], str, dict[str, list[float]], dict[str, float]]]:
-    from routes import ROUTES, cases, make_cube
+    from routes import ROUTES, cases, make_cube, reference
 
     out = {}
     cubes: dict[tuple[tuple[int, ...], str], np.ndarray] = {}
@@ -132,7 +117,7 @@ def measure(
             cubes[key] = make_cube(size, dtype)
         x = cubes[key]
         fns = {r: fn for r, make in ROUTES.items() if (fn := make(x, spec)) is not None}
-        want = _reference(x, spec)
+        want = reference(x, spec)
         rtol = 1e-5 if dtype == np.float32 else 1e-10
         for r, fn in fns.items():
             if not r.startswith("floor"):  # the floors compute nothing

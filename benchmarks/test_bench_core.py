@@ -7,9 +7,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from routes import ROUTES, cases, make_cube
-
-import sharecube as sc
+from routes import ROUTES, cases, make_cube, reference
 
 _CUBES: dict = {}
 
@@ -20,12 +18,6 @@ def _cube(shape, dtype):
         _CUBES.clear()  # keep one large cube in memory at a time
         _CUBES[key] = make_cube(shape, dtype)
     return _CUBES[key]
-
-
-def _reference(x, spec):
-    if spec.op == "shares":
-        return sc.shares(x, spec.axis, backend="numpy")
-    return sc.share_sums(x, spec.groups, spec.axis, backend="numpy")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -56,4 +48,4 @@ def test_route(benchmark, case, route) -> None:
     )
     if not route.startswith("floor"):  # the floors compute no shares
         rtol = 1e-5 if dtype == np.float32 else 1e-10
-        np.testing.assert_allclose(result, _reference(x, spec), rtol=rtol)
+        np.testing.assert_allclose(result, reference(x, spec), rtol=rtol)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from routes import numpy_rca
 
 import sharecube as sc
 
@@ -19,10 +20,6 @@ def cube() -> np.ndarray:
 @pytest.fixture(scope="module")
 def small_cube() -> np.ndarray:
     return np.random.default_rng(1).lognormal(0.0, 2.0, size=SIM_SHAPE)
-
-
-def numpy_rca(x):
-    return (x / x.sum(1, keepdims=True)) / (x.sum(0, keepdims=True) / x.sum((0, 1), keepdims=True))
 
 
 def pandas_rca(x):
