@@ -27,7 +27,8 @@ double* stat_pointer(const py::object& a, const py::array& like) {
 // Statistics of x over the axes in reduce_mask; each output (or None) has x's kept axes.
 void stats(const py::array& x, std::uint64_t reduce_mask, bool skipna, int threads,
            const py::object& sum, const py::object& sumsq, const py::object& xlogx,
-           const py::object& count) {
+           const py::object& count, const py::object& sum_lo, const py::object& sumsq_lo,
+           const py::object& xlogx_lo) {
     check_ndim(x);
     py::object first = !sum.is_none()     ? sum
                        : !sumsq.is_none() ? sumsq
@@ -40,6 +41,11 @@ void stats(const py::array& x, std::uint64_t reduce_mask, bool skipna, int threa
     st.sumsq = stat_pointer(sumsq, like);
     st.xlogx = stat_pointer(xlogx, like);
     st.count = stat_pointer(count, like);
+    st.sum_lo = stat_pointer(sum_lo, like);
+    st.sumsq_lo = stat_pointer(sumsq_lo, like);
+    st.xlogx_lo = stat_pointer(xlogx_lo, like);
+    if ((st.sum_lo && !st.sum) || (st.sumsq_lo && !st.sumsq) || (st.xlogx_lo && !st.xlogx))
+        throw std::invalid_argument("sharecube._core.stats: a low word needs its sum");
     std::vector<Dim> kept, reduced;
     split_reduced(x, like, reduce_mask, kept, reduced);
     Call c;
@@ -91,8 +97,11 @@ void co_occurrence(const py::array& bits, py::array& out, int threads) {
 void register_indicators(py::module_& m) {
     m.def("stats", &stats, py::arg("x"), py::arg("reduce_mask"), py::arg("skipna"),
           py::arg("threads"), py::arg("sum"), py::arg("sumsq"), py::arg("xlogx"), py::arg("count"),
+          py::arg("sum_lo") = py::none(), py::arg("sumsq_lo") = py::none(),
+          py::arg("xlogx_lo") = py::none(),
           "Fill the given float64 arrays with sum, sum of squares, sum of x log x and the count "
-          "of non-NaN values over the axes in reduce_mask, in one pass.");
+          "of non-NaN values over the axes in reduce_mask, in one pass; the *_lo arrays with "
+          "what rounding each sum left out.");
     m.def("min_sum_pairs", &min_sum_pairs, py::arg("s"), py::arg("out"), py::arg("skipna"),
           py::arg("threads"), "out[i, j, r] = sum_k min(s[i, r, k], s[j, r, k]).");
     m.def("co_occurrence", &co_occurrence, py::arg("bits"), py::arg("out"), py::arg("threads"),

@@ -253,9 +253,19 @@ def test_any_chunking_gives_the_in_memory_bits(
         np.testing.assert_array_equal(
             fn(lazy, *args, **extra, **kw).compute(), fn(x, *args, **extra, **kw), strict=True
         )
-    for fn, args in [(sc.rca, (0, 1)), (sc.share_change, (0, 2))]:
+    indicators = [
+        (sc.rca, (0, 1), {}),
+        (sc.share_change, (0, 2), {}),
+        (sc.hhi, (0,), {}),
+        (sc.hhi, (1,), {"normalized": True}),
+        (sc.entropy, (0,), {"base": 2}),
+        (sc.entropy, (2,), {}),
+    ]
+    for fn, args, extra in indicators:
         np.testing.assert_array_equal(
-            fn(lazy_pos, *args, **kw).compute(), fn(pos, *args, **kw), strict=True
+            fn(lazy_pos, *args, **extra, **kw).compute(),
+            fn(pos, *args, **extra, **kw),
+            strict=True,
         )
 
 

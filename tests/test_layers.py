@@ -19,7 +19,7 @@ PACKAGE = Path(sharecube.__file__).parent
 # Lowest first. The compiled module and the contracts at the bottom; the facade (the package
 # root) above the front ends and the labeled layer it re-exports; the command at the top.
 LAYERS: list[set[str]] = [
-    {"_core", "_contracts", "_errors", "_extreme", "_arith"},
+    {"_core", "_contracts", "_errors", "_extreme", "_arith", "_parallel"},
     {"_cpp", "_numba", "_reference"},  # backends
     {"_dispatch"},
     {"_declare"},  # the declarations and the generic in-memory routes

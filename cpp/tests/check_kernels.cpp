@@ -68,6 +68,13 @@ void two_sum(double& s, double& c, double v) {
 }
 
 double finish(double s, double c) { return std::isfinite(s) ? s + c : s; }
+// what finish() rounds away: s + c - finish(s, c), exact; 0 where the sum is not finite
+double finish_lo(double s, double c) {
+    const double hi = s + c;
+    if (!std::isfinite(s) || !std::isfinite(hi)) return 0.0;
+    const double z = hi - s;
+    return (s - (hi - z)) + (c - z);
+}
 
 double share_of(double v, double t, double fill) { return t == 0.0 ? (v == v ? fill : v) : v / t; }
 
@@ -266,6 +273,7 @@ void check_stats(Cube<T>& x, const bool (&red)[3], bool skipna, int threads,
     index_t size = 1;
     for (index_t d = 0; d < nk; ++d) size *= kn[d];
     std::vector<double> sum(static_cast<std::size_t>(size)), sq(sum), cnt(sum), only(sum);
+    std::vector<double> sum_lo(sum), sq_lo(sum), only_lo(sum), h_sum(sum), h_sq(sum), h_sq_lo(sum);
     index_t stride = 1, kos[3] = {0, 0, 0};
     for (int d = 2; d >= 0; --d)
         if (!red[d]) {
@@ -283,10 +291,18 @@ void check_stats(Cube<T>& x, const bool (&red)[3], bool skipna, int threads,
     st.sum = sum.data();
     st.sumsq = sq.data();
     st.count = cnt.data();
+    st.sum_lo = sum_lo.data();
+    st.sumsq_lo = sq_lo.data();
     sharecube::isa_baseline::stats(c, st);
     sharecube::Stats alone;  // the sums alone take another walk (sums_along)
     alone.sum = only.data();
+    alone.sum_lo = only_lo.data();
     sharecube::isa_baseline::stats(c, alone);
+    sharecube::Stats hhi;  // sums and squares without the count take a walk of their own
+    hhi.sum = h_sum.data();
+    hhi.sumsq = h_sq.data();
+    hhi.sumsq_lo = h_sq_lo.data();
+    sharecube::isa_baseline::stats(c, hhi);
     int bad = 0;
     for (index_t i = 0; i < (red[0] ? 1 : x.n[0]); ++i)
         for (index_t j = 0; j < (red[1] ? 1 : x.n[1]); ++j)
@@ -312,6 +328,11 @@ void check_stats(Cube<T>& x, const bool (&red)[3], bool skipna, int threads,
                 }
                 bad += !same(sum[o], finish(s, sc)) + !same(only[o], finish(s, sc)) +
                        !same(sq[o], finish(q, qc)) + !same(cnt[o], n);
+                // the low words: what rounding s + c left out, exactly (hi + lo == s + c)
+                bad += !same(sum_lo[o], finish_lo(s, sc)) + !same(only_lo[o], finish_lo(s, sc)) +
+                       !same(sq_lo[o], finish_lo(q, qc));
+                bad += !same(h_sum[o], finish(s, sc)) + !same(h_sq[o], finish(q, qc)) +
+                       !same(h_sq_lo[o], finish_lo(q, qc));
             }
     expect(bad == 0, "stats " + label + ": " + std::to_string(bad) + " differ");
 }

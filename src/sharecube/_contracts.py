@@ -18,7 +18,8 @@ from numpy.typing import NDArray
 BackendName = Literal["cpp", "numba", "numpy"]
 ZeroTotal = Literal["nan", "zero"]
 Axis = int | tuple[int, ...] | None
-Statistic = Literal["sum", "sumsq", "xlogx", "count"]
+# the *_lo words: what rounding each compensated sum left out (0 from the numpy backend)
+Statistic = Literal["sum", "sumsq", "xlogx", "count", "sum_lo", "sumsq_lo", "xlogx_lo"]
 Array = NDArray[Any]
 Axes = tuple[int, ...]  # sorted, non-negative
 

@@ -37,6 +37,9 @@ def stats(
     sumsq: NDArray[np.float64] | None,
     xlogx: NDArray[np.float64] | None,
     count: NDArray[np.float64] | None,
+    sum_lo: NDArray[np.float64] | None = None,
+    sumsq_lo: NDArray[np.float64] | None = None,
+    xlogx_lo: NDArray[np.float64] | None = None,
 ) -> None: ...
 def min_sum_pairs(
     s: NDArray[np.float64], out: NDArray[np.float64], skipna: bool, threads: int

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from sharecube import _core
 from sharecube._contracts import Array, Axes, Groups, Policy
-from sharecube._dispatch import in_parts
+from sharecube._parallel import in_parts
 
 _NO_GROUPS = np.zeros(1, dtype=np.int64)
 _F64 = np.dtype(np.float64)
@@ -59,7 +59,8 @@ def _native(
             flag |= run(k, b, xb, 1)
         return flag
 
-    return any(in_parts(len(blocks), threads, part))
+    workers = threads if threads > 0 else _core.available_cores()
+    return any(in_parts(len(blocks), workers, part))
 
 
 def _at(a: Array, k: int, b: slice) -> Array:
@@ -129,7 +130,10 @@ def stats(
     def run(k: int, b: slice, xb: Array, t: int) -> bool:
         part = {name: _at(r, _kept_axis(k, axes), b) for name, r in res.items()}
         get = part.get
-        _core.stats(xb, m, skipna, t, get("sum"), get("sumsq"), get("xlogx"), get("count"))
+        _core.stats(
+            xb, m, skipna, t, get("sum"), get("sumsq"), get("xlogx"), get("count"),
+            get("sum_lo"), get("sumsq_lo"), get("xlogx_lo"),
+        )  # fmt: skip
         return False
 
     _native(x, axes, threads, run)

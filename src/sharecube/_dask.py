@@ -213,6 +213,8 @@ def _stats_chunk(
         return b
     impl = d.resolve_backend(policy.backend)  # (a policy sent to a worker has no impl)
     arr = d.as_input(b)
+    # each sum as two words, so that the combination rounds once (see _stats_combine)
+    want = want | {f"{k}_lo" for k in want & _TWO_WORDS}
     st = impl.stats(arr, axis, policy, want)
     # Slices whose sums or squares left the float64 range are summed again scaled by 2**-e,
     # e kept beside them ("exp"; 0 elsewhere) for the combination to bring them to one scale.
@@ -228,6 +230,9 @@ def _stats_chunk(
     return st
 
 
+_TWO_WORDS = frozenset({"sum", "sumsq", "xlogx"})
+
+
 def _rescaled(p: dict[str, np.ndarray], top: np.ndarray) -> dict[str, np.ndarray]:
     """One chunk's statistics brought from its slices' scales 2**-exp to 2**-top."""
     dd = p["exp"] - top  # <= 0
@@ -237,11 +242,14 @@ def _rescaled(p: dict[str, np.ndarray], top: np.ndarray) -> dict[str, np.ndarray
     with np.errstate(all="ignore"):
         di = dd.astype(np.int64)
         out["sum"] = np.ldexp(p["sum"], di)
+        out["sum_lo"] = np.ldexp(p["sum_lo"], di)
         if "sumsq" in p:
             out["sumsq"] = np.ldexp(p["sumsq"], 2 * di)
+            out["sumsq_lo"] = np.ldexp(p["sumsq_lo"], 2 * di)
         if "xlogx" in p:  # y = x 2**d: y log y = 2**d (x log x + d log(2) x)
             moved = np.ldexp(p["xlogx"] + dd * np.log(2.0) * p["sum"], di)
             out["xlogx"] = np.where(dd == 0, p["xlogx"], moved)
+            out["xlogx_lo"] = np.where(dd == 0, p["xlogx_lo"], 0.0)  # moved: rounded anyway
     return out
 
 
@@ -253,11 +261,20 @@ def _stats_combine(
     flat = _flatten(parts)
     if isinstance(flat, dict):
         return flat
-    keys = [k for k in flat[0] if k != "exp"]
+    keys = [k for k in flat[0] if k != "exp" and not k.endswith("_lo")]
 
     def combined(top: np.ndarray) -> dict[str, np.ndarray]:
         scaled = [_rescaled(p, top) for p in flat]
-        return {k: neumaier([p[k] for p in scaled]) for k in keys}
+        res = {}
+        for k in keys:
+            # both words of every chunk's sum, summed compensated, kept as two words: the
+            # aggregate's high word is then the sum rounded once, as in memory
+            words = [p[k] for p in scaled] + [p[f"{k}_lo"] for p in scaled if k in _TWO_WORDS]
+            hi, lo = neumaier2(words)
+            res[k] = hi
+            if k in _TWO_WORDS:
+                res[f"{k}_lo"] = lo
+        return res
 
     top = np.maximum.reduce([p["exp"] for p in flat])
     res = combined(top)

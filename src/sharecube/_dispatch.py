@@ -14,9 +14,8 @@ import operator
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
@@ -280,25 +279,6 @@ def available_cores() -> int:
         else:
             _cores = max(1, os.cpu_count() or 1)
     return _cores
-
-
-T = TypeVar("T")
-_pool: ThreadPoolExecutor | None = None
-
-
-def in_parts(n: int, threads: int, part: Callable[[int, int], T]) -> list[T]:
-    """``part(lo, hi)`` over [0, n) cut into one contiguous range per worker (``threads``, 0
-    for every core, at most n), on a process-wide pool of threads; for work that releases the
-    GIL (numpy's ufuncs on large blocks, the kernels). Each item is done by one call in a fixed
-    range, so results never depend on the number of threads."""
-    workers = min(n, threads if threads > 0 else available_cores())
-    if workers <= 1:
-        return [part(0, n)]
-    global _pool
-    if _pool is None or _pool._max_workers < workers:
-        _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sharecube")
-    futures = [_pool.submit(part, n * t // workers, n * (t + 1) // workers) for t in range(workers)]
-    return [f.result() for f in futures]
 
 
 def normalize_threads(threads: Any) -> int:

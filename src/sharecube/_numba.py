@@ -62,6 +62,16 @@ def _finish(s: float, c: float) -> float:
     return s + c if np.isfinite(s) else s
 
 
+@njit(cache=True, inline="always")
+def _finish_lo(s: float, c: float) -> float:
+    # (s + c) - _finish(s, c) exactly (TwoSum); 0 where the sum is not finite
+    hi = s + c
+    if not (np.isfinite(s) and np.isfinite(hi)):
+        return 0.0
+    z = hi - s
+    return (s - (hi - z)) + (c - z)
+
+
 @njit(cache=True, error_model="numpy")
 def _add_row(s: Any, c: Any, row: Any, w: int, skipna: bool, comp: bool) -> None:
     # s, c += row lane by lane (TwoSum where comp, else a plain sum); NaN dropped with skipna.
@@ -235,7 +245,15 @@ def _share_sums_rows(x: Any, out: Any, g: Any) -> None:  # pragma: no cover - ji
 
 @_kernel
 def _stats3(
-    x: Any, s1: Any, s2: Any, sl: Any, cnt: Any, skipna: bool, want_sq: bool, want_xl: bool
+    x: Any,
+    s1: Any,
+    s2: Any,
+    sl: Any,
+    cnt: Any,
+    lo: Any,
+    skipna: bool,
+    want_sq: bool,
+    want_xl: bool,
 ) -> None:  # pragma: no cover - jitted
     n_outer, n_red, m = x.shape
     for item in prange(n_outer * m):
@@ -265,6 +283,8 @@ def _stats3(
         s2[o, j] = _finish(a[1], c[1])
         sl[o, j] = _finish(a[2], c[2])
         cnt[o, j] = n
+        for k in range(3):  # what rounding left out: hi + lo is the compensated sum exactly
+            lo[k, o, j] = _finish_lo(a[k], c[k])
 
 
 @_kernel
@@ -420,16 +440,18 @@ def stats(
     if xv is None:
         xv = np.ascontiguousarray(x.transpose(outer + reduced + inner)).reshape(shape3)
     outs = [np.empty((shape3[0], shape3[2])) for _ in range(4)]
+    lo = np.empty((3, shape3[0], shape3[2]))
     if shape3[0] * shape3[2]:
-        _run(_stats3, threads, _readable(xv), *outs, skipna, "sumsq" in want, "xlogx" in want)
+        args = (_readable(xv), *outs, lo, skipna, "sumsq" in want, "xlogx" in want)
+        _run(_stats3, threads, *args)
     kept = [a for a in range(x.ndim) if a not in axes]
     order = outer + inner  # the kept axes in the order of the 2-D results
     shape = tuple(x.shape[a] for a in order)
     back = tuple(int(i) for i in np.argsort([kept.index(a) for a in order]))
-    names = ("sum", "sumsq", "xlogx", "count")
+    names = ("sum", "sumsq", "xlogx", "count", "sum_lo", "sumsq_lo", "xlogx_lo")
     return {
         k: np.array(v.reshape(shape).transpose(back), order="C")  # ascontiguousarray makes 0-d 1-d
-        for k, v in zip(names, outs, strict=True)
+        for k, v in zip(names, [*outs, *lo], strict=True)
         if k in want
     }
 

@@ -64,7 +64,8 @@ def stats(
     x: NDArray[Any], axes: tuple[int, ...], pol: Policy, want: frozenset[str]
 ) -> dict[str, NDArray[np.float64]]:
     skipna = pol.skipna
-    """Sum, sum of squares, sum of x log x and count of non-NaN values over `axes`."""
+    """Sum, sum of squares, sum of x log x and count of non-NaN values over `axes` (and the
+    low words the compensated backends give, here 0)."""
     xf = x.astype(np.float64)
     if skipna:
         xf = np.where(np.isnan(xf), 0.0, xf)
@@ -81,6 +82,9 @@ def stats(
             res["xlogx"] = xl.sum(axis=axes)
         if "count" in want:
             res["count"] = (~np.isnan(x.astype(np.float64))).sum(axis=axes).astype(np.float64)
+    for k in ("sum", "sumsq", "xlogx"):
+        if f"{k}_lo" in want:  # numpy's sums are rounded as they go: no low word to give
+            res[f"{k}_lo"] = np.zeros_like(res[k])
     return res
 
 

@@ -623,15 +623,6 @@ def cmd_bench(args: argparse.Namespace, out: Out) -> None:
     res = np.empty_like(x)
     groups = np.arange(shape[0]) % 10
 
-    def timeit(fn: Callable[[], Any]) -> float:
-        fn()
-        times = []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-        return float(np.median(times))
-
     def np_best() -> None:
         np.divide(x, x.sum(0, keepdims=True), out=res)
 
@@ -639,24 +630,42 @@ def cmd_bench(args: argparse.Namespace, out: Out) -> None:
         tot = x.sum(0)
         return np.stack([x[groups == g].sum(0) / tot for g in range(10)])
 
-    rows = [("shares", "numpy x / x.sum(0)", timeit(lambda: x / x.sum(0, keepdims=True)))]
-    rows.append(("shares", "numpy, out=", timeit(np_best)))
-    for b in sharecube.backends():
-        fn = partial(sharecube.shares, x, 0, out=res, backend=b, threads=threads)
-        rows.append(("shares", f"sharecube {b}", timeit(fn)))
-    rows.append(("share_sums", "numpy loop over 10 blocs", timeit(np_groups)))
-    for b in sharecube.backends():
-        fn = partial(sharecube.share_sums, x, groups, 0, backend=b, threads=threads)
-        rows.append(("share_sums", f"sharecube {b}", timeit(fn)))
+    routes: list[tuple[str, str, Callable[[], Any]]] = [
+        ("shares", "numpy x / x.sum(0)", lambda: x / x.sum(0, keepdims=True)),
+        ("shares", "numpy, out=", np_best),
+    ]
+    for name in sharecube.backends():
+        shares = partial(sharecube.shares, x, 0, out=res, backend=name, threads=threads)
+        routes.append(("shares", f"sharecube {name}", shares))
+    routes.append(("share_sums", "numpy loop over 10 blocs", np_groups))
+    for name in sharecube.backends():
+        sums = partial(sharecube.share_sums, x, groups, 0, backend=name, threads=threads)
+        routes.append(("share_sums", f"sharecube {name}", sums))
+    for route in routes:
+        route[2]()  # compiled (numba), outputs touched
+    # Interleaved: each round runs every route once, back to back (starting one further each
+    # round), so that a shared machine's drift hits every route alike; a route's speed-up is
+    # the median over the rounds of that round's ratio.
+    times: list[list[float]] = [[] for _ in routes]
+    for r in range(repeat):
+        for i in [(r + k) % len(routes) for k in range(len(routes))]:
+            t0 = time.perf_counter()
+            routes[i][2]()
+            times[i].append(time.perf_counter() - t0)
+    base = {
+        kind: i
+        for i, (kind, label, _fn) in enumerate(routes)
+        if label.startswith(("numpy x", "numpy loop"))
+    }
     out.say(
         f"sharecube {sharecube.__version__} bench: shape {shape} float64 "
-        f"({nbytes / 2**20:.0f} MiB), median of {repeat}, threads "
-        f"{threads or 'all'}"
+        f"({nbytes / 2**20:.0f} MiB), {repeat} interleaved rounds, threads {threads or 'all'}"
     )
-    base = {k: t for k, name, t in rows if name.startswith("numpy x /") or "loop" in name}
     out.say(f"{'computation':<12} {'route':<28} {'median ms':>10} {'vs numpy':>9}")
-    for kind, name, t in rows:
-        out.say(f"{kind:<12} {name:<28} {t * 1e3:>10.2f} {base[kind] / t:>8.1f}x")
+    for i, (kind, label, _fn) in enumerate(routes):
+        ref = times[base[kind]]
+        ratio = float(np.median([u / t for u, t in zip(ref, times[i], strict=True)]))
+        out.say(f"{kind:<12} {label:<28} {np.median(times[i]) * 1e3:>10.2f} {ratio:>8.1f}x")
 
 
 # ---- parser --------------------------------------------------------------------------------
@@ -842,7 +851,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("bench", "time sharecube's backends against numpy on this machine")
     p.add_argument("--shape", default="200,5000,30", help="cube shape (default: 200,5000,30)")
-    p.add_argument("--repeat", type=int, default=5, help="timed runs per route (default: 5)")
+    p.add_argument(
+        "--repeat", type=int, default=9, help="rounds, each running every route once (default: 9)"
+    )
     p.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
     p.set_defaults(func=cmd_bench)
     return parser

@@ -33,6 +33,7 @@ from sharecube._declare import (
     deliver,
     policy_args,
 )
+from sharecube._parallel import in_parts
 from sharecube.share import shares
 
 if TYPE_CHECKING:
@@ -260,7 +261,7 @@ def _rca(
             if into is None:
                 np.copyto(target[sl], r, casting="unsafe")
 
-    d.in_parts(len(starts), pol.threads, chunks)
+    in_parts(len(starts), pol.threads or d.available_cores(), chunks)
     if found is not None:
         mask, sub, _ = found
         nested = {**policy_args(pol), "dtype": np.float64}

@@ -80,6 +80,15 @@ inline std::size_t popcount64(std::uint64_t v) noexcept { return std::bitset<64>
 // meaningless, so it is returned as plain IEEE arithmetic would give it.
 inline double finish(double s, double c) noexcept { return std::isfinite(s) ? s + c : s; }
 
+// The low word of a finished sum: (s + c) - finish(s, c) exactly (TwoSum), 0 where the sum is
+// not finite. The two words together are the compensated sum before its last rounding.
+inline double finish_lo(double s, double c) noexcept {
+    const double hi = s + c;
+    if (!std::isfinite(s) || !std::isfinite(hi)) return 0.0;
+    const double z = hi - s;
+    return (s - (hi - z)) + (c - z);
+}
+
 // share = value / total; where the total is 0 the share is `fill` (NaN or 0), except that a
 // missing (NaN) value keeps its NaN.
 inline double share_of(double v, double t, double fill) noexcept {

@@ -28,7 +28,8 @@ inline double xlogx(double v) noexcept {
 // the share kernels (the same lanes, blocks and order), so that a total here is bit for bit the
 // total those divide by.
 template <class T>
-void sums_along(const T* x, double* sum, const Layout& L, bool skipna, int threads) {
+void sums_along(const T* x, double* sum, double* sum_lo, const Layout& L, bool skipna,
+                int threads) {
     const index_t m = L.inner.n;
     const index_t lanes = strip_lanes<T>(count(L.reduced), m);
     const index_t nstrips = (m + lanes - 1) / lanes;
@@ -40,7 +41,10 @@ void sums_along(const T* x, double* sum, const Layout& L, bool skipna, int threa
         for (index_t item = begin; item < end; ++item) {
             const Strip sp = strip_of(L, item, nstrips, lanes);
             sum_strip_blocked<T, true>(x + sp.xo, L, sp.w, m - sp.j0, skipna, s, c, vals);
-            for (index_t j = 0; j < sp.w; ++j) sum[sp.oo + j * L.inner.os] = finish(s[j], c[j]);
+            for (index_t j = 0; j < sp.w; ++j) {
+                sum[sp.oo + j * L.inner.os] = finish(s[j], c[j]);
+                if (sum_lo) sum_lo[sp.oo + j * L.inner.os] = finish_lo(s[j], c[j]);
+            }
         }
     });
 }
@@ -51,7 +55,7 @@ void sums_along(const T* x, double* sum, const Layout& L, bool skipna, int threa
 template <class T>
 void stats_along(const T* x, const Stats& st, const Layout& L, bool skipna, int threads) {
     if (st.sum && !st.sumsq && !st.xlogx && !st.count) {
-        sums_along<T>(x, st.sum, L, skipna, threads);  // the totals behind RCA
+        sums_along<T>(x, st.sum, st.sum_lo, L, skipna, threads);  // the totals behind RCA
         return;
     }
     const index_t m = L.inner.n;
@@ -101,6 +105,9 @@ void stats_along(const T* x, const Stats& st, const Layout& L, bool skipna, int 
                 if (st.sumsq) st.sumsq[oo + j * os] = finish(s2[j], c2[j]);
                 if (st.xlogx) st.xlogx[oo + j * os] = finish(sl[j], cl[j]);
                 if (st.count) st.count[oo + j * os] = n[j];
+                if (st.sum_lo) st.sum_lo[oo + j * os] = finish_lo(s1[j], c1[j]);
+                if (st.sumsq_lo) st.sumsq_lo[oo + j * os] = finish_lo(s2[j], c2[j]);
+                if (st.xlogx_lo) st.xlogx_lo[oo + j * os] = finish_lo(sl[j], cl[j]);
             }
         }
     });

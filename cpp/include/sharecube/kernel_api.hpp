@@ -48,6 +48,11 @@ struct Stats {
     double* sumsq = nullptr;
     double* xlogx = nullptr;
     double* count = nullptr;
+    // What rounding each finished sum left out (hi + lo is the compensated sum exactly), where
+    // asked: chunks of a split axis carry both words into their combination (dask).
+    double* sum_lo = nullptr;
+    double* sumsq_lo = nullptr;
+    double* xlogx_lo = nullptr;
 };
 
 #define SHARECUBE_DECLARE_ISA(ns)                                                                  \
