@@ -137,8 +137,15 @@ def sharecube_route(backend: str, preallocate: bool = True, threads: int | None 
     def make(x: np.ndarray, spec: Spec) -> Callable[[], np.ndarray]:
         kw = {"backend": backend, "threads": threads}
         if spec.op in INDICATORS:
-            fn = {"rca": lambda: sc.rca(x, 0, 1, **kw), "hhi": lambda: sc.hhi(x, 0, **kw)}
-            run = fn.get(spec.op, lambda: sc.entropy(x, 0, **kw))
+            fn = getattr(sc, spec.op)
+            args = (0, 1) if spec.op == "rca" else (0,)
+            out = np.empty_like(fn(x, *args, **kw))
+
+            def run() -> np.ndarray:
+                if preallocate:
+                    return fn(x, *args, out=out, **kw)
+                return fn(x, *args, **kw)
+
         elif spec.op == "shares":
             out = np.empty(x.shape, dtype=np.float32 if x.dtype == np.float32 else np.float64)
 

@@ -219,6 +219,9 @@ def _rca_block(
     return rca_block(xb, xc, world, bad, opts["symmetric"], _rca_fill(opts, policy))
 
 
+_PARALLEL_ABOVE = 1 << 20  # elements: RCA's final pass shared among the cores from this size
+
+
 def _rca(
     arr: NDArray[Any], pol: Policy, axes: tuple[int, ...], opts: dict[str, Any], out: Any
 ) -> NDArray[Any]:
@@ -261,7 +264,10 @@ def _rca(
             if into is None:
                 np.copyto(target[sl], r, casting="unsafe")
 
-    in_parts(len(starts), pol.threads or d.available_cores(), chunks)
+    # threads only where each gets enough work to pay for handing it over (measured: below
+    # about a million elements one thread is faster)
+    workers = (pol.threads or d.available_cores()) if arr.size >= _PARALLEL_ABOVE else 1
+    in_parts(len(starts), workers, chunks)
     if found is not None:
         mask, sub, _ = found
         nested = {**policy_args(pol), "dtype": np.float64}
