@@ -263,3 +263,26 @@ def test_small_results_do_not_read_the_memory_size(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(_dispatch, "available_memory", lambda: 10**6)
     with pytest.raises(ValueError, match=r"ngroups gives a result .* more than the"):
         sc.share_sums(np.ones((4, 3)), np.array([0, 1, 0, 1]), 0, ngroups=10**7)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_share_sums_fast_path_gives_the_general_result(dtype: type) -> None:
+    """share_sums(x, groups, axis) with a labels array or membership matrix and default
+    options takes a shortcut to the kernel: the same answers, errors and overflow rescue."""
+    rng = np.random.default_rng(5)
+    base = rng.lognormal(size=(6, 5, 4)).astype(dtype)
+    base[1, 2, 0] = np.nan
+    base[:, 3, 2] = 0.0
+    for x in (base, base.transpose(2, 0, 1), base[::-1, ::2], base[0]):
+        for axis in range(-x.ndim, x.ndim):
+            n = x.shape[axis]
+            for groups in (np.arange(n) % 3 - 1, rng.random((n, 2)) < 0.5):
+                got = sc.share_sums(x, groups, axis)
+                # the general path (dtype= is not taken by the shortcut)
+                want = sc.share_sums(x, groups, axis, backend=sc.backends()[0], dtype=dtype)
+                assert got.dtype == want.dtype
+                np.testing.assert_array_equal(got, want)
+    big = np.full((4, 3), 1e308)  # totals overflow: the shortcut hands over to the rescue
+    np.testing.assert_array_equal(sc.share_sums(big, np.array([0, 0, 1, 1]), 0), 0.5)
+    with pytest.raises(ValueError, match="groups has 3 labels but axis 0 has length 4"):
+        sc.share_sums(big, np.array([0, 1, 0]), 0)

@@ -452,7 +452,7 @@ def available_memory() -> int | None:
     return None
 
 
-_CHECK_ABOVE = 1 << 26  # bytes: larger results are checked against the memory available
+CHECK_ABOVE = 1 << 26  # bytes: larger results are checked against the memory available
 
 
 def check_result_size(shape: Sequence[int], dtype: np.dtype[Any], name: str) -> None:
@@ -461,7 +461,7 @@ def check_result_size(shape: Sequence[int], dtype: np.dtype[Any], name: str) -> 
     for n in shape:
         cells *= int(n)
     need = cells * dtype.itemsize
-    if need < _CHECK_ABOVE:
+    if need < CHECK_ABOVE:
         return  # numpy's own MemoryError says enough for a result this size
     avail = available_memory()
     limit = avail if avail is not None else np.iinfo(np.intp).max

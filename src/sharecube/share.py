@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -230,7 +231,61 @@ def _grouped(
     return result()
 
 
-def _grouped_declaration(raw: bool) -> Any:
+def _fast_groups(
+    x: Any,
+    groups: Any,
+    axis: Any,
+    ngroups: Any,
+    skipna: Any,
+    zero_total: Any,
+    dtype: Any,
+    out: Any,
+    backend: Any,
+    threads: Any,
+) -> NDArray[Any] | None:
+    """share_sums(x, groups, axis) of a float ndarray by a labels array or membership matrix
+    with the C++ backend and default policies: the general path's checks, inlined, and the
+    kernel called directly (a small call is bound by Python overhead); None for any other
+    call, and where a sum overflowed (the general path computes it again, scaled)."""
+    if not (
+        type(x) is np.ndarray
+        and type(groups) is np.ndarray
+        and type(axis) is int
+        and ngroups is None
+        and dtype is None
+        and out is None
+        and (backend is None or backend == "cpp")
+        and (threads is None or (type(threads) is int and threads > 0))
+        and skipna is True
+        and type(zero_total) is str
+        and zero_total == "nan"
+        and x.dtype in _FAST_DTYPES
+        and x.flags.aligned
+        and -x.ndim <= axis < x.ndim
+    ):
+        return None
+    core = d.fast_core() if backend is None else d.cpp_core()
+    if core is None:
+        return None
+    ax = axis % x.ndim
+    spec = d.normalize_groups(groups, x.shape[ax], None, ax)  # reused for the same groups
+    if not 0 < spec.count <= _COMPACT_ABOVE:
+        return None
+    shape = d.grouped_shape(x.shape, ax, spec.count)
+    if math.prod(shape) * x.dtype.itemsize >= d.CHECK_ABOVE:
+        return None  # large: the general path checks it against the memory
+    res = np.empty(shape, dtype=x.dtype)
+    cptr, cidx = spec.by_group
+    nthreads = min(threads or 0, d.available_cores())
+    g = spec.count
+    if core.share_sums(
+        x, res, 0, ax, spec.ptr, spec.idx, cptr, cidx, g, True, _NAN, nthreads, False
+    ):
+        return None
+    return res
+
+
+def _grouped_declaration(raw: bool, fast: Any = None) -> Any:
     """The declaration of :func:`share_sums` (``raw``: :func:`group_sums`)."""
     return declare(
         roles=("axis",),
@@ -238,6 +293,7 @@ def _grouped_declaration(raw: bool) -> Any:
         dims=(("dim", None),),
         result="group",
         compute=partial(_grouped, raw=raw),
+        fast=fast,
         split=Grouped(raw=raw),
     )
 
@@ -292,7 +348,7 @@ def _group_sums_into(
     _extreme.put(target, axes, mask, _extreme.unscale(res, e) if raw else res)
 
 
-@_grouped_declaration(raw=False)
+@_grouped_declaration(raw=False, fast=_fast_groups)
 def share_sums(
     x: ArrayLike,
     groups: ArrayLike | None = None,
