@@ -282,7 +282,24 @@ def test_share_sums_fast_path_gives_the_general_result(dtype: type) -> None:
                 want = sc.share_sums(x, groups, axis, backend=sc.backends()[0], dtype=dtype)
                 assert got.dtype == want.dtype
                 np.testing.assert_array_equal(got, want)
+                out = np.full(want.shape, -1.0, dtype=dtype)
+                assert sc.share_sums(x, groups, axis, out=out, threads=1) is out
+                np.testing.assert_array_equal(out, want)
     big = np.full((4, 3), 1e308)  # totals overflow: the shortcut hands over to the rescue
     np.testing.assert_array_equal(sc.share_sums(big, np.array([0, 0, 1, 1]), 0), 0.5)
+    out = np.empty((2, 3))
+    sc.share_sums(big, np.array([0, 0, 1, 1]), 0, out=out)
+    np.testing.assert_array_equal(out, 0.5)
+    # outs the shortcut leaves to the general path: the wrong dtype, read-only, overlapping x
+    with pytest.raises(TypeError, match="out has dtype"):
+        sc.share_sums(big, np.array([0, 0, 1, 1]), 0, out=np.empty((2, 3), dtype=np.int64))
+    readonly = np.empty((2, 3))
+    readonly.flags.writeable = False
+    with pytest.raises(ValueError, match="out is read-only"):
+        sc.share_sums(big, np.array([0, 0, 1, 1]), 0, out=readonly)
+    x = np.arange(1.0, 13.0).reshape(4, 3)
+    want = sc.share_sums(x, np.array([0, 0, 1, 1]), 0)
+    sc.share_sums(x, np.array([0, 0, 1, 1]), 0, out=x[1:3])  # the result over x's own rows
+    np.testing.assert_array_equal(x[1:3], want)
     with pytest.raises(ValueError, match="groups has 3 labels but axis 0 has length 4"):
         sc.share_sums(big, np.array([0, 1, 0]), 0)

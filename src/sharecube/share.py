@@ -246,14 +246,14 @@ def _fast_groups(
     """share_sums(x, groups, axis) of a float ndarray by a labels array or membership matrix
     with the C++ backend and default policies: the general path's checks, inlined, and the
     kernel called directly (a small call is bound by Python overhead); None for any other
-    call, and where a sum overflowed (the general path computes it again, scaled)."""
+    call, and where a sum overflowed (the general path computes it again, scaled, into
+    ``out`` too)."""
     if not (
         type(x) is np.ndarray
         and type(groups) is np.ndarray
         and type(axis) is int
         and ngroups is None
         and dtype is None
-        and out is None
         and (backend is None or backend == "cpp")
         and (threads is None or (type(threads) is int and threads > 0))
         and skipna is True
@@ -274,7 +274,20 @@ def _fast_groups(
     shape = d.grouped_shape(x.shape, ax, spec.count)
     if math.prod(shape) * x.dtype.itemsize >= d.CHECK_ABOVE:
         return None  # large: the general path checks it against the memory
-    res = np.empty(shape, dtype=x.dtype)
+    if out is None:
+        res = np.empty(shape, dtype=x.dtype)
+    elif (
+        type(out) is np.ndarray
+        and out.shape == shape
+        and out.dtype == x.dtype
+        and out.flags.writeable
+        and out.flags.aligned
+        and 0 not in out.strides
+        and not _may_overlap(out, x)
+    ):
+        res = out
+    else:
+        return None  # the general path checks it, or writes through a temporary
     cptr, cidx = spec.by_group
     nthreads = min(threads or 0, d.available_cores())
     g = spec.count
