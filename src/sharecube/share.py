@@ -44,7 +44,17 @@ def _fast(
 ) -> NDArray[Any] | None:
     """The common call on a small array is bound by Python overhead: the checks of the general
     path, inlined, and the C++ kernel called directly; None for any other call."""
-    if (
+    if _plain(x, axis, skipna, zero_total, dtype, backend, threads):
+        return _fast_shares(x, axis, out, backend, threads)
+    return None
+
+
+def _plain(
+    x: Any, axis: Any, skipna: Any, zero_total: Any, dtype: Any, backend: Any, threads: Any
+) -> bool:
+    """The calls the shortcuts take: an ndarray, one int axis, the default policies and the
+    C++ backend (or the default one)."""
+    return (
         type(x) is np.ndarray
         and type(axis) is int
         and dtype is None
@@ -53,9 +63,7 @@ def _fast(
         and skipna is True
         and type(zero_total) is str
         and zero_total == "nan"
-    ):
-        return _fast_shares(x, axis, out, backend, threads)
-    return None
+    )
 
 
 def _shares(
@@ -249,16 +257,9 @@ def _fast_groups(
     call, and where a sum overflowed (the general path computes it again, scaled, into
     ``out`` too)."""
     if not (
-        type(x) is np.ndarray
+        _plain(x, axis, skipna, zero_total, dtype, backend, threads)
         and type(groups) is np.ndarray
-        and type(axis) is int
         and ngroups is None
-        and dtype is None
-        and (backend is None or backend == "cpp")
-        and (threads is None or (type(threads) is int and threads > 0))
-        and skipna is True
-        and type(zero_total) is str
-        and zero_total == "nan"
         and x.dtype in _FAST_DTYPES
         and x.flags.aligned
         and -x.ndim <= axis < x.ndim
