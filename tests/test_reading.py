@@ -183,3 +183,12 @@ def test_without_pyarrow_pandas_reads_the_same(
     slow = read(path)
     assert not isinstance(slow["country"].dtype, pd.CategoricalDtype)
     pd.testing.assert_frame_equal(fast, slow, check_dtype=False, check_exact=True)
+
+
+def test_a_cut_off_compressed_file_is_named(tmp_path: Path) -> None:
+    text = "country,sector,year,value\n" + "".join(f"DEU,s{i},2020,{i}\n" for i in range(20_000))
+    data = gzip.compress(text.encode())
+    path = tmp_path / "cut.csv.gz"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match=r"cut.csv.gz: cannot read it \(Compressed file ended"):
+        read(path)

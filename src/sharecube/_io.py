@@ -418,6 +418,10 @@ def _read_csv_arrow(
                 newlines = True  # no short or long row: a quoted label holds a line break
             else:
                 raise InputError(f"{path}: cannot parse as delimited text: {_first(e)}") from None
+        except (OSError, EOFError) as e:  # a damaged or cut-off compressed file, a read error
+            raise InputError(f"{path}: cannot read it ({_first(e)})") from None
+        except pa.ArrowException as e:  # anything else Arrow refuses
+            raise InputError(f"{path}: cannot parse as delimited text: {_first(e)}") from None
 
     def convert(name: str, col: Any) -> Any:
         if name in as_text:
