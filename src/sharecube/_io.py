@@ -306,10 +306,10 @@ def _check_last_line(path: Path, codec: str | None, delimiter: str, ncols: int, 
         )
 
 
-def _bad_utf8(path: Path, codec: str | None) -> None:
+def _bad_utf8(path: Path, codec: str | None, bound: float) -> None:
     """Raises naming the first byte that is not UTF-8 (its offset in the text and its line);
     one pass in blocks, cut at line ends, so memory stays a few MB."""
-    with _text_bytes(path, codec, _ARROW_MEMORY, None) as f:
+    with _text_bytes(path, codec, bound, None) as f:
         pos, line, carry = 0, 1, b""
         while True:
             block = f.read(1 << 24)
@@ -329,7 +329,7 @@ def _bad_utf8(path: Path, codec: str | None) -> None:
                 return
 
 
-def _bad_row(path: Path, codec: str | None, delimiter: str, names: list[str]) -> None:
+def _bad_row(path: Path, codec: str | None, delimiter: str, names: list[str], bound: float) -> None:
     """Raises naming the first line whose number of fields differs from the header's: one
     pass with Arrow's single-threaded parser (which counts lines), nothing converted."""
     import pyarrow as pa
@@ -341,7 +341,7 @@ def _bad_row(path: Path, codec: str | None, delimiter: str, names: list[str]) ->
         bad.append(row)
         return "error"
 
-    with contextlib.suppress(pa.ArrowInvalid), _text_bytes(path, codec, _ARROW_MEMORY, None) as f:
+    with contextlib.suppress(pa.ArrowInvalid), _text_bytes(path, codec, bound, None) as f:
         pcsv.read_csv(
             f,
             read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, use_threads=False),
@@ -411,10 +411,10 @@ def _read_csv_arrow(
             ):
                 as_text.append(column)  # read it as text; _numbers names the bad cell
             elif "invalid UTF8" in text:
-                _bad_utf8(path, codec)
+                _bad_utf8(path, codec, bound)
                 raise InputError(f"{path}: not UTF-8 text ({_first(e)})") from None
             elif not newlines:
-                _bad_row(path, codec, delimiter, names)
+                _bad_row(path, codec, delimiter, names, bound)
                 newlines = True  # no short or long row: a quoted label holds a line break
             else:
                 raise InputError(f"{path}: cannot parse as delimited text: {_first(e)}") from None
@@ -507,24 +507,23 @@ def _read_frame(
     try:
         import pyarrow.csv  # noqa: F401
 
-        per_byte = _ARROW_MEMORY
+        arrow = True
     except ImportError:
-        per_byte = _CSV_MEMORY
+        arrow = False
     share = max(1.0 if columns is None else len(wanted) / max(len(header), 1), 0.25)
     # a long CSV takes a few times its size in memory once parsed; refuse before swapping
+    bound = (_ARROW_MEMORY if arrow else _CSV_MEMORY) * share  # bytes of memory a byte of text
     text = _text_size(path, codec)
-    _check_memory(path, int(text * per_byte * share), f"{text / 1e9:.1f} GB")
-    if per_byte == _ARROW_MEMORY:
+    _check_memory(path, int(text * bound), f"{text / 1e9:.1f} GB")
+    if arrow:
         numbers = [c for c in numbers if c in wanted]
-        df = _read_csv_arrow(
-            path, codec, delimiter, header, wanted, numbers, per_byte * share, progress
-        )
+        df = _read_csv_arrow(path, codec, delimiter, header, wanted, numbers, bound, progress)
     else:
-        df = _read_csv_pandas(path, codec, delimiter, wanted if columns is not None else None,
-                              per_byte * share, progress)  # fmt: skip
+        usecols = wanted if columns is not None else None
+        df = _read_csv_pandas(path, codec, delimiter, usecols, bound, progress)
     if len(df) == 0:
         raise InputError(f"{path}: the file has a header but no rows")
-    if per_byte != _ARROW_MEMORY:
+    if not arrow:  # Arrow refuses a short last row itself, and _bad_row names it
         _check_last_line(path, codec, delimiter, len(header), len(df))
     df.attrs["header"] = header  # every column of the file, for messages
     return df
