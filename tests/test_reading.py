@@ -114,6 +114,8 @@ def test_unused_categories_are_not_labels() -> None:
     cube = from_long(df, dims=["country", "year"])
     assert list(cube["country"].values) == ["A", "B"]
     np.testing.assert_array_equal(cube.values[:, 0], [2.0, 1.0])
+    # sort=False: the order of first appearance, not of the categories
+    df["country"] = pd.Categorical(["B", "A"], categories=["A", "Z", "B"])
     unsorted = from_long(df, dims=["country", "year"], sort=False)
     assert list(unsorted["country"].values) == ["B", "A"]
 

@@ -153,9 +153,10 @@ def from_long(
 
 
 def _factorize(s: pd.Series, sort: bool) -> tuple[np.ndarray, Any]:
-    """Codes and labels of a key column; a categorical's codes are used as they are (its
-    labels are sorted by value, not by the order of its categories, and unused ones dropped)."""
-    if not isinstance(s.dtype, pd.CategoricalDtype):
+    """Codes and labels of a key column. A categorical's codes are used as they are where the
+    labels are sorted (by value, not by the order of the categories; unused ones dropped);
+    its order of first appearance is pandas' to find."""
+    if not isinstance(s.dtype, pd.CategoricalDtype) or not sort:
         return pd.factorize(s, sort=sort, use_na_sentinel=True)
     codes = s.cat.codes.to_numpy()
     cats = s.cat.categories
@@ -163,9 +164,8 @@ def _factorize(s: pd.Series, sort: bool) -> tuple[np.ndarray, Any]:
     used[codes] = True  # code -1 marks the last slot
     keep = np.flatnonzero(used[:-1])
     labels = cats[keep]
-    if sort:
-        order = np.argsort(labels.to_numpy(), kind="stable")
-        keep, labels = keep[order], labels[order]
+    order = np.argsort(labels.to_numpy(), kind="stable")
+    keep, labels = keep[order], labels[order]
     new = np.full(len(cats) + 1, -1, dtype=np.int32 if len(cats) < 2**31 else np.int64)
     new[keep] = np.arange(len(keep))
     return new[codes], labels
