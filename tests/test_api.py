@@ -303,3 +303,27 @@ def test_share_sums_fast_path_gives_the_general_result(dtype: type) -> None:
     np.testing.assert_array_equal(x[1:3], want)
     with pytest.raises(ValueError, match="groups has 3 labels but axis 0 has length 4"):
         sc.share_sums(big, np.array([0, 1, 0]), 0)
+
+
+@pytest.mark.skipif("numba" not in sc.backends(), reason="needs numba")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_numba_shortcut_gives_the_general_result(dtype: type) -> None:
+    """shares(x, axis, backend="numba") of a C-contiguous float array takes a shortcut to the
+    numba kernel: the same answers, the overflow rescue, outs it cannot take left alone."""
+    rng = np.random.default_rng(6)
+    base = rng.lognormal(size=(5, 4, 3)).astype(dtype)
+    base[1, 2, 0] = np.nan
+    base[:, 3, 2] = 0.0
+    for x in (base, base[0], np.ascontiguousarray(base.transpose(2, 0, 1)), base[:1]):
+        for axis in range(-x.ndim, x.ndim):
+            got = sc.shares(x, axis, backend="numba")
+            want = sc.shares(x, axis, backend="numba", dtype=dtype)  # the general path
+            np.testing.assert_array_equal(got, want)
+            out = np.full(x.shape, -1.0, dtype=dtype)
+            assert sc.shares(x, axis, backend="numba", out=out, threads=1) is out
+            np.testing.assert_array_equal(out, want)
+    big = np.full((2, 3), 1e308)  # the totals overflow: the general path's rescue
+    np.testing.assert_array_equal(sc.shares(big, 0, backend="numba"), 0.5)
+    inplace = base.copy()
+    assert sc.shares(inplace, 0, backend="numba", out=inplace) is inplace
+    np.testing.assert_array_equal(inplace, sc.shares(base, 0, backend="numba"))

@@ -102,6 +102,11 @@ def fast_core() -> ModuleType | None:
     return _fast_core  # type: ignore[no-any-return,unused-ignore]
 
 
+def numba_module() -> Backend | None:
+    """The numba backend's module where numba is installed (for the per-call fast path)."""
+    return _load_backend("numba")
+
+
 def cpp_core() -> ModuleType | None:
     """The compiled module, or None where it is not built (backend="cpp" fast paths)."""
     global _cpp_core

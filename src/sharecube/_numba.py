@@ -372,9 +372,19 @@ def shares(x: Array, out: Array, axes: Axes, pol: Policy) -> bool:
         xv = np.ascontiguousarray(x.transpose(perm)).reshape(shape3)
     ov = _view3(out, perm, shape3)
     target = ov if ov is not None else np.empty(shape3, dtype=out.dtype)
-    comp = _compensated(x, out)
+    flagged = _shares3d(xv, target, skipna, fill, _compensated(x, out), threads)
+    if ov is None:
+        out[...] = target.reshape([x.shape[a] for a in perm]).transpose(np.argsort(perm))
+    return flagged
+
+
+def _shares3d(
+    xv: NDArray[Any], target: NDArray[Any], skipna: bool, fill: float, comp: bool, threads: int
+) -> bool:
+    """Shares of a (outer, reduced, inner) view into target of the same shape; whether a
+    total was not finite."""
     bad = np.zeros(1, dtype=np.int64)
-    if shape3[2] == 1 and shape3[1] > 1 and x.dtype.kind == "f":  # rows of the last axis
+    if xv.shape[2] == 1 and xv.shape[1] > 1 and xv.dtype.kind == "f":  # rows of the last axis
         _run(
             _shares_rows,
             threads,
@@ -387,9 +397,18 @@ def shares(x: Array, out: Array, axes: Axes, pol: Policy) -> bool:
         )
     else:
         _run(_shares3, threads, _readable(xv), target, skipna, fill, comp, bad)
-    if ov is None:
-        out[...] = target.reshape([x.shape[a] for a in perm]).transpose(np.argsort(perm))
     return bool(bad[0])
+
+
+def shares_along(x: NDArray[Any], axis: int, out: NDArray[Any], threads: int) -> bool:
+    """shares(x, axis) into out, both C-contiguous floats of one shape, NaN left out of the
+    totals and NaN where a total is 0: the per-call shortcut's entry (the axes are already in
+    memory order, so the view takes no sorting of strides)."""
+    n = x.shape
+    shape3 = (math.prod(n[:axis]), n[axis], math.prod(n[axis + 1 :]))
+    return _shares3d(
+        x.reshape(shape3), out.reshape(shape3), True, np.nan, _compensated(x, out), threads
+    )
 
 
 def share_sums(

@@ -46,7 +46,38 @@ def _fast(
     path, inlined, and the C++ kernel called directly; None for any other call."""
     if _plain(x, axis, skipna, zero_total, dtype, backend, threads):
         return _fast_shares(x, axis, out, backend, threads)
+    if backend == "numba" and _plain(x, axis, skipna, zero_total, dtype, None, threads):
+        return _fast_numba(x, axis, out, threads)
     return None
+
+
+def _fast_numba(x: NDArray[Any], axis: int, out: Any, threads: int | None) -> NDArray[Any] | None:
+    """shares(x, axis, out=out, backend="numba") for a C-contiguous float array and default
+    policies, or None to take the general path (any other case, numba missing, a total that
+    was not finite: the general path computes it again, scaled)."""
+    ndim = x.ndim
+    if x.dtype not in _FAST_DTYPES or not x.flags.c_contiguous or not -ndim <= axis < ndim:
+        return None
+    if x.size == 0 or d.numba_module() is None:
+        return None
+    if out is None:
+        out = np.empty(x.shape, dtype=x.dtype)
+    elif not (
+        type(out) is np.ndarray
+        and out.shape == x.shape
+        and out.dtype == x.dtype
+        and out.flags.writeable
+        and out.flags.c_contiguous
+        and out is not x
+        and not _may_overlap(out, x)
+    ):
+        return None  # in place, too: the rescue of an overflow needs x as it was
+    from sharecube import _numba
+
+    nthreads = min(threads or 0, d.available_cores())
+    if _numba.shares_along(x, axis % ndim, out, nthreads):
+        return None
+    return out
 
 
 def _plain(
