@@ -60,18 +60,9 @@ def _fast_numba(x: NDArray[Any], axis: int, out: Any, threads: int | None) -> ND
         return None
     if x.size == 0 or d.numba_module() is None:
         return None
+    out = _out_for(out, x, x.shape, contiguous=True)
     if out is None:
-        out = np.empty(x.shape, dtype=x.dtype)
-    elif not (
-        type(out) is np.ndarray
-        and out.shape == x.shape
-        and out.dtype == x.dtype
-        and out.flags.writeable
-        and out.flags.c_contiguous
-        and out is not x
-        and not _may_overlap(out, x)
-    ):
-        return None  # in place, too: the rescue of an overflow needs x as it was
+        return None
     from sharecube import _numba
 
     nthreads = min(threads or 0, d.available_cores())
@@ -210,6 +201,30 @@ def _may_overlap(a: NDArray[Any], b: NDArray[Any]) -> bool:
     return bool(np.may_share_memory(a, b))
 
 
+def _out_for(
+    out: Any, x: NDArray[Any], shape: tuple[int, ...], contiguous: bool = False
+) -> NDArray[Any] | None:
+    """The array a shortcut writes to: a new one, or ``out`` where it is a plain match (x's
+    dtype, ``shape``, writeable, aligned, C-contiguous with ``contiguous``, no zero stride,
+    neither x itself nor overlapping it); None leaves the call to the general path, which
+    checks ``out`` and handles in place (an overflow's rescue needs x as it was)."""
+    if out is None:
+        return np.empty(shape, dtype=x.dtype)
+    if (
+        type(out) is np.ndarray
+        and out.shape == shape
+        and out.dtype == x.dtype
+        and out.flags.writeable
+        and out.flags.aligned
+        and (out.flags.c_contiguous or not contiguous)
+        and out is not x
+        and 0 not in out.strides
+        and not _may_overlap(out, x)
+    ):
+        return out
+    return None
+
+
 def _fast_shares(
     x: NDArray[Any], axis: int, out: Any, backend: str | None, threads: int | None
 ) -> NDArray[Any] | None:
@@ -224,19 +239,9 @@ def _fast_shares(
     core = d.fast_core() if backend is None else d.cpp_core()
     if core is None:
         return None
+    out = _out_for(out, x, x.shape)
     if out is None:
-        out = np.empty(x.shape, dtype=x.dtype)
-    elif not (
-        type(out) is np.ndarray
-        and out.shape == x.shape
-        and out.dtype == x.dtype
-        and out.flags.writeable
-        and out.flags.aligned
-        and out is not x
-        and 0 not in out.strides
-        and not _may_overlap(out, x)
-    ):
-        return None  # in place, too: float64 data must be checked for overflow before
+        return None
     nthreads = min(threads or 0, d.available_cores())
     if core.shares(x, out, 1 << (axis % ndim), True, _NAN, nthreads) and x.dtype == _F64:
         cpp = d.resolve_backend("cpp")
@@ -306,20 +311,9 @@ def _fast_groups(
     shape = d.grouped_shape(x.shape, ax, spec.count)
     if math.prod(shape) * x.dtype.itemsize >= d.CHECK_ABOVE:
         return None  # large: the general path checks it against the memory
-    if out is None:
-        res = np.empty(shape, dtype=x.dtype)
-    elif (
-        type(out) is np.ndarray
-        and out.shape == shape
-        and out.dtype == x.dtype
-        and out.flags.writeable
-        and out.flags.aligned
-        and 0 not in out.strides
-        and not _may_overlap(out, x)
-    ):
-        res = out
-    else:
-        return None  # the general path checks it, or writes through a temporary
+    res = _out_for(out, x, shape)
+    if res is None:
+        return None
     cptr, cidx = spec.by_group
     nthreads = min(threads or 0, d.available_cores())
     g = spec.count
