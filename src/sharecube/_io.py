@@ -312,7 +312,7 @@ def _bad_utf8(path: Path, codec: str | None, bound: float) -> None:
     with _text_bytes(path, codec, bound, None) as f:
         pos, line, carry = 0, 1, b""
         while True:
-            block = f.read(1 << 24)
+            block = f.read(_BLOCK)
             data = carry + block
             cut = data.rfind(b"\n") + 1 if block else len(data)
             piece, carry = data[:cut], data[cut:]
