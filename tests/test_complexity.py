@@ -106,6 +106,68 @@ def test_reflections_agree_with_economic_complexity(iterations: int) -> None:
         np.testing.assert_allclose(sc.pci(x[:, :, t], **kw), p.to_numpy(), rtol=0, atol=1e-10)
 
 
+def reference_with(x: np.ndarray, **options) -> dict[str, np.ndarray]:
+    """ecomplexity's density, COI and COG with options, as (C, P, T) cubes (every country and
+    product trades in every year of ``panel``)."""
+    c, p, t = x.shape
+    idx = pd.MultiIndex.from_product([range(t), range(c), range(p)], names=["y", "l", "k"])
+    df = pd.DataFrame({"v": x.transpose(2, 0, 1).ravel()}, index=idx).reset_index()
+    cols = {"time": "y", "loc": "l", "prod": "k", "val": "v"}
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        out = ecx.ecomplexity(df, cols, check_logsupermodularity=False, verbose=False, **options)
+    out = out.sort_values(["y", "l", "k"])
+    return {
+        n: out[n].to_numpy().reshape(t, c, p).transpose(1, 2, 0)
+        for n in ("density", "coi", "cog", "rca")
+    }
+
+
+def test_continuous_proximity_and_density_agree_with_ecomplexity() -> None:
+    """continuous=True: proximity (1 + corr) / 2 of the products' RCA over countries, density
+    weighted by RCA, COI and COG from them, as ecomplexity's continuous=True."""
+    x = panel(11)
+    ref = reference_with(x, continuous=True)
+    close(sc.density(x, continuous=True), ref["density"], 1e-8)
+    close(sc.coi(x, continuous=True), ref["coi"][:, 0, :], 1e-8)
+    close(sc.cog(x, continuous=True), ref["cog"], 1e-8)
+    phi = sc.proximity(x, continuous=True)
+    for t in range(x.shape[2]):
+        want = (1 + np.corrcoef(ref["rca"][:, :, t].T)) / 2
+        np.testing.assert_allclose(phi[:, :, t], want, rtol=1e-13)
+    assert not np.array_equal(sc.density(x, continuous=True), sc.density(x))
+
+
+def test_knn_density_keeps_the_nearest_products() -> None:
+    """knn: each product's density over its k nearest products (largest proximity, itself
+    excluded, ties by product order), weighted by proximity."""
+    x = panel(12, t=2)
+    k = 5
+    for continuous in (False, True):
+        phi = sc.proximity(x, continuous=continuous)
+        weights = np.nan_to_num(sc.rca(x)) if continuous else reference(x)["mcp"]
+        got = sc.density(x, continuous=continuous, knn=k)
+        for t in range(x.shape[2]):
+            want = np.empty(x.shape[:2])
+            for p in range(x.shape[1]):
+                row = phi[p, :, t].copy()
+                row[p] = -np.inf
+                near = sorted(range(x.shape[1]), key=lambda q: (-row[q], q))[:k]
+                w = phi[p, near, t]
+                want[:, p] = weights[:, near, t] @ w / w.sum()
+            np.testing.assert_allclose(got[:, :, t], want, rtol=1e-13, err_msg=str(continuous))
+    # all the other products: the full density less each product's own term
+    full = sc.density(x, knn=x.shape[1] - 1)
+    m, phi = reference(x)["mcp"], sc.proximity(x)
+    for t in range(x.shape[2]):
+        off = phi[:, :, t] - np.diag(np.diag(phi[:, :, t]))
+        np.testing.assert_allclose(full[:, :, t], m[:, :, t] @ off.T / off.sum(axis=1), rtol=1e-13)
+    with pytest.raises(ValueError, match="knn must be None or an int >= 1, got 0"):
+        sc.density(x, knn=0)
+    with pytest.raises(ValueError, match=r"knn must be smaller than the number of products \(40\)"):
+        sc.density(x, knn=40)
+
+
 def test_dask_and_the_accessor_give_the_same() -> None:
     da = pytest.importorskip("dask.array")
     xr = pytest.importorskip("xarray")
@@ -128,6 +190,10 @@ def test_dask_and_the_accessor_give_the_same() -> None:
     np.testing.assert_array_equal(got, sc.eci(x))
     prox = cube.sharecube.proximity(partner_dim="product_2")
     assert prox.dims == ("product", "product_2", "year")
+    opts = {"continuous": True, "knn": 5}  # the options travel through both
+    want = sc.density(x, **opts)
+    np.testing.assert_array_equal(sc.density(lazy, **opts).compute(), want)
+    np.testing.assert_array_equal(cube.sharecube.density(**opts), want)
 
 
 def test_bad_input_and_degenerate_years() -> None:

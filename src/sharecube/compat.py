@@ -9,11 +9,26 @@ numbers from sharecube's kernels.
   ``ec.proximity``, ``ec.relatedness``, ``ec.distance``, ``ec.opportunity_gain`` and ``ec.pgi``
   on pivoted DataFrames.
 
-What they do not (yet) offer says so in a one-line error naming the argument: ``ecomplexity``'s
-``presence_test="rpop"``/``"both"``, ``continuous=True``, ``proximity_edgelist`` and ``knn``.
-``ecomplexity``'s log-supermodularity check (a printed percentage) is not run. Conventions are
-those of :mod:`sharecube.complexity`; where a year has a country with zero diversity or a product
-with zero ubiquity, ``ecomplexity`` makes every ECI of the year NaN, these give NaN only to those.
+Every option of ``ecomplexity`` 0.5.3 is taken: ``presence_test`` ``"rca"``, ``"rpop"`` (with
+``pop``), ``"both"`` and ``"manual"``; ``continuous``, ``asymmetric``, ``knn`` and
+``proximity_edgelist``. Conventions are those of :mod:`sharecube.complexity`. Where the results
+differ from ``ecomplexity`` 0.5.3 (PyPI):
+
+- ``knn``: density is the proximity-weighted mean over the k nearest products, as the Stata
+  package and ``ecomplexity``'s own repository compute it (0.5.3 sums the unweighted values of
+  the k neighbours, a bug fixed upstream after that release); ties at the k-th neighbour are
+  broken by product order (scikit-learn's choice among ties is unspecified).
+- ``presence_test="both"``: a product is present where either test passes (RCA or RPOP), as the
+  Stata package's ``rca() rpop()``; 0.5.3 adds the two tests (an M of 0, 1 and 2).
+- A location of the data missing from ``pop`` gets a warning naming it (0.5.3: silently NaN RPOP,
+  so not present anywhere).
+- A year with a country with zero diversity or a product with zero ubiquity: ``ecomplexity``
+  makes every ECI and PCI of the year NaN; these give NaN only to those countries and products.
+- ``check_logsupermodularity`` (a printed percentage from a random sample) is not run.
+
+The Stata package (``ecomplexity`` in Stata) standardises ECI, PCI, COI and COG over the rows of
+the long table with ``n - 1``: its values are these times ``sqrt((n - 1) / n)``, ``n`` the
+number of (location, product) rows of the year.
 """
 
 from __future__ import annotations
@@ -26,7 +41,15 @@ import numpy as np
 import pandas as pd
 
 from sharecube._contracts import pack_rows
-from sharecube.complexity import _proximity, _reflections, _slice, _standardize, default_policy
+from sharecube.complexity import (
+    _correlation_proximity,
+    _knn,
+    _proximity,
+    _reflections,
+    _slice,
+    _standardize,
+    default_policy,
+)
 from sharecube.indicators import rca as _rca
 
 __all__ = ["ecomplexity", "economic_complexity", "proximity"]
@@ -76,20 +99,94 @@ def _year(frame: pd.DataFrame, t: Any) -> pd.DataFrame:
     return data_t.set_index(["loc", "prod"]).reindex(full, fill_value=0)
 
 
-def _presence(x: np.ndarray, presence_test: str, threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """(rca, mcp) of one year as ``ecomplexity`` gives them."""
-    if presence_test == "manual":
-        return x, x
-    r = _rca(x, 0, 1, dtype=np.float64)
-    return r, np.where(np.nan_to_num(r) >= threshold, 1, 0)
+_TESTS = ("rca", "rpop", "both", "manual")
 
 
-def _unsupported(**given: Any) -> None:
-    for name, (value, ok) in given.items():
-        if not ok:
-            raise NotImplementedError(
-                f"{name}={value!r} is not supported by sharecube.compat yet (use ecomplexity)"
+def _options(presence_test: Any, pop: Any, cols_input: dict[str, str], knn: Any) -> None:
+    """The checks of the options, before any work."""
+    if presence_test not in _TESTS:
+        raise ValueError(
+            f"presence_test must be one of {', '.join(map(repr, _TESTS))}, got {presence_test!r}"
+        )
+    if presence_test in ("rpop", "both"):
+        if not isinstance(pop, pd.DataFrame) or pop.shape[1] != 3:
+            raise ValueError(
+                f"pop must be a DataFrame of time, location and population (in that order) with "
+                f"presence_test={presence_test!r}, got {type(pop).__name__}"
             )
+        if cols_input["time"] not in pop.columns:
+            raise ValueError(f"pop has no column {cols_input['time']!r} (the data's time column)")
+    _knn(knn, "knn")
+
+
+def _population(pop: pd.DataFrame, time_col: str, t: Any, locs: pd.Index) -> np.ndarray:
+    """Each location's population in year ``t`` (NaN where ``pop`` has none, warned)."""
+    pop_t = pop[pop[time_col] == t].iloc[:, 1:]
+    pop_t.columns = ["loc", "pop"]
+    values = pop_t.set_index("loc")["pop"]
+    if values.index.duplicated().any():
+        raise ValueError(f"pop has more than one population for a location in year {t}")
+    found = pd.to_numeric(values, errors="coerce").reindex(locs)
+    missing = [str(v) for v in locs[found.isna().to_numpy()]]
+    if missing:
+        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        warnings.warn(
+            f"year {t}: pop has no population for {len(missing)} location(s) ({shown}); their "
+            "RPOP is NaN, so nothing is present there by RPOP",
+            stacklevel=4,
+        )
+    return found.to_numpy(dtype=np.float64)
+
+
+def _presence(
+    x: np.ndarray, test: str, rca_cut: float, rpop_cut: float, pop: np.ndarray | None
+) -> dict[str, np.ndarray]:
+    """rca, rpop (where computed) and mcp of one year as ``ecomplexity`` gives them."""
+    if test == "manual":
+        return {"rca": x, "mcp": x}
+    out = {"rca": _rca(x, 0, 1, dtype=np.float64)}
+    mcp = np.nan_to_num(out["rca"]) >= rca_cut
+    if test in ("rpop", "both"):
+        with np.errstate(all="ignore"):
+            # ecomplexity's sums and divisions, in its order
+            den = np.nansum(x, axis=0)[None, :] / np.nansum(pop)
+            out["rpop"] = (x / np.asarray(pop)[:, None]) / den
+        by_pop = np.nan_to_num(out["rpop"]) >= rpop_cut
+        mcp = by_pop if test == "rpop" else mcp | by_pop
+    out["mcp"] = np.where(mcp, 1, 0)
+    return out
+
+
+def _edgelist(edges: Any, prods: pd.Index, t: Any) -> np.ndarray:
+    """``proximity_edgelist`` as the year's (P, P) matrix, as ``ecomplexity`` reads it: NaN on
+    the diagonal as 1, other NaN (pairs it lacks) as 0, warned."""
+    if not isinstance(edges, pd.DataFrame) or not {"prod1", "prod2", "proximity"} <= set(edges):
+        raise ValueError(
+            "proximity_edgelist must be a DataFrame with columns prod1, prod2 and proximity"
+        )
+    if set(edges["prod1"].unique()) != set(edges["prod2"].unique()):
+        raise ValueError("proximity_edgelist: the products in prod1 and prod2 are not the same")
+    if edges.duplicated(["prod1", "prod2"]).any():
+        raise ValueError("proximity_edgelist has more than one proximity for a product pair")
+    mat = edges.pivot(index="prod1", columns="prod2", values="proximity")
+    phi = np.array(mat.reindex(index=prods, columns=prods), dtype=np.float64)  # a copy
+    if np.isnan(phi).any():
+        check = phi.copy()
+        np.fill_diagonal(check, 1)
+        off = np.isnan(check).sum() / check.size
+        if off > 0:
+            warnings.warn(
+                f"Year {t}: proximity_edgelist lacks {off:.2%} of the product pairs (off the "
+                "diagonal): taken as 0, and the diagonal as 1",
+                stacklevel=4,
+            )
+        else:
+            warnings.warn(
+                f"Year {t}: proximity_edgelist lacks the diagonal: taken as 1", stacklevel=4
+            )
+        np.fill_diagonal(phi, 1)
+        phi[np.isnan(phi)] = 0
+    return phi
 
 
 def ecomplexity(
@@ -109,15 +206,17 @@ def ecomplexity(
     verbose: bool = True,
 ) -> pd.DataFrame:
     """``ecomplexity.ecomplexity``: the data with diversity, ubiquity, mcp, eci, pci, density,
-    coi, cog and rca added, year by year (see the module's notes for what differs)."""
-    _unsupported(
-        presence_test=(presence_test, presence_test in ("rca", "manual")),
-        continuous=(continuous, not continuous),
-        proximity_edgelist=(proximity_edgelist, proximity_edgelist is None),
-        knn=(knn, knn is None),
-    )
+    coi, cog, rca (and rpop with ``presence_test`` ``"rpop"`` or ``"both"``) added, year by year
+    (see the module's notes for what differs)."""
+    _options(presence_test, pop, cols_input, knn)
     frame = _clean(data, cols_input, val_errors_flag)
-    opts = {"method": "eigenvector", "iterations": 20, "asymmetric": bool(asymmetric)}
+    opts = {
+        "method": "eigenvector",
+        "iterations": 20,
+        "asymmetric": bool(asymmetric),
+        "continuous": bool(continuous),
+        "knn": knn,
+    }
     pol = default_policy()
     parts = []
     for t in frame.index.unique("time"):
@@ -128,14 +227,25 @@ def ecomplexity(
         x = data_t["val"].to_numpy(dtype=np.float64).reshape(c, p)
         if presence_test == "manual" and not np.isin(x, (0.0, 1.0)).all():
             raise ValueError(f"year {t}: presence_test='manual' needs val to hold only 0 and 1")
-        r, m = _presence(x, presence_test, rca_mcp_threshold)
+        locs, prods = data_t.index.levels
+        people = (
+            _population(pop, cols_input["time"], t, locs)
+            if presence_test in ("rpop", "both")
+            else None
+        )
+        tested = _presence(x, presence_test, rca_mcp_threshold, rpop_mcp_threshold, people)
+        m = tested["mcp"]
         mf = m.astype(np.float64)
         div, ubi = mf.sum(axis=1), mf.sum(axis=0)
         if (div == 0).any() or (ubi == 0).any():
             warnings.warn(
                 f"Year {t}: Diversity or ubiquity is 0, so ECI and PCI will be nan", stacklevel=2
             )
-        res = _slice(mf, opts, {"eci", "pci", "density", "coi", "cog"}, f"year {t}", pol)
+        # continuous proximity and density from the values tested: RPOP, else RCA (or M)
+        r = tested.get("rpop", tested["rca"]) if presence_test == "rpop" else tested["rca"]
+        phi = None if proximity_edgelist is None else _edgelist(proximity_edgelist, prods, t)
+        want = {"eci", "pci", "density", "coi", "cog"}
+        res = _slice(mf, opts, want, f"year {t}", pol, r=r.astype(np.float64), phi=phi)
         out = data_t.reset_index()
         out["time"] = t
         out = out.assign(
@@ -147,8 +257,10 @@ def ecomplexity(
             density=res["density"].ravel(),
             coi=np.repeat(res["coi"], p),
             cog=res["cog"].ravel(),
-            rca=r.ravel(),
+            rca=tested["rca"].ravel(),
         )
+        if "rpop" in tested:
+            out["rpop"] = tested["rpop"].ravel()
         parts.append(out)
     output = pd.concat(parts).rename(columns=cols_input)
     return output.merge(data, how="outer", on=list(cols_input.values()))
@@ -167,10 +279,7 @@ def proximity(
 ) -> pd.DataFrame:
     """``ecomplexity.proximity``: every product pair's proximity, year by year, in its columns
     (time, ``<prod>_1``, ``<prod>_2``, proximity)."""
-    _unsupported(
-        presence_test=(presence_test, presence_test in ("rca", "manual")),
-        continuous=(continuous, not continuous),
-    )
+    _options(presence_test, pop, cols_input, None)
     frame = _clean(data, cols_input, val_errors_flag)
     parts = []
     for t in frame.index.unique("time"):
@@ -178,8 +287,18 @@ def proximity(
         data_t = _year(frame, t)
         locs, prods = data_t.index.levels
         x = data_t["val"].to_numpy(dtype=np.float64).reshape(len(locs), len(prods))
-        m = _presence(x, presence_test, rca_mcp_threshold)[1].astype(np.float64)
-        phi = _proximity(m, bool(asymmetric), default_policy())
+        people = (
+            _population(pop, cols_input["time"], t, locs)
+            if presence_test in ("rpop", "both")
+            else None
+        )
+        tested = _presence(x, presence_test, rca_mcp_threshold, rpop_mcp_threshold, people)
+        if continuous:
+            r = tested.get("rpop", tested["rca"]) if presence_test == "rpop" else tested["rca"]
+            phi = _correlation_proximity(r.astype(np.float64))
+        else:
+            m = tested["mcp"].astype(np.float64)
+            phi = _proximity(m, bool(asymmetric), default_policy())
         pairs = pd.MultiIndex.from_product([prods, prods], names=["prod1", "prod2"])
         parts.append(pd.DataFrame({"proximity": phi.ravel(), "time": t}, index=pairs))
     output = pd.concat(parts).reset_index()

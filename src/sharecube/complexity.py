@@ -71,6 +71,14 @@ def _choice(*allowed: str) -> Any:
     return check
 
 
+def _knn(v: Any, name: str) -> int | None:
+    if v is None:
+        return None
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 1:
+        raise ValueError(f"{name} must be None or an int >= 1, got {v!r}")
+    return int(v)
+
+
 def _iterations(v: Any, name: str) -> int:
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 2:
         raise ValueError(f"{name} must be an int >= 2, got {v!r}")
@@ -85,6 +93,8 @@ class CxOptions(Options, total=False):
     method: str
     iterations: int
     asymmetric: bool
+    continuous: bool
+    knn: int | None
 
 
 _OPTIONS = (
@@ -93,6 +103,8 @@ _OPTIONS = (
     ("method", "eigenvector", "str"),
     ("iterations", 20, "int"),
     ("asymmetric", False, "bool"),
+    ("continuous", False, "bool"),
+    ("knn", None, "int | None"),
 )
 
 _CHECKS = {
@@ -101,6 +113,8 @@ _CHECKS = {
     "method": _choice("eigenvector", "reflections"),
     "iterations": _iterations,
     "asymmetric": lambda v, name: bool(v),
+    "continuous": lambda v, name: bool(v),
+    "knn": _knn,
 }
 
 
@@ -108,19 +122,29 @@ _CHECKS = {
 
 
 def _presence(arr: NDArray[Any], pol: Policy, axes: tuple[int, ...], opts: dict[str, Any]) -> Any:
-    """M as float64 (C, P, R): countries, products, then every other axis flattened."""
+    """(M, R, rest): M as float64 (C, P, N) (countries, products, then every other axis
+    flattened); R the values presence was tested on, laid out alike (RCA with missing values
+    as 0, or M itself when given), only with ``continuous=True`` (else None); rest the sizes
+    of the other axes."""
     ca, pa = axes
     if opts["presence"] == "given":
         m = np.asarray(arr, dtype=np.float64)
         if np.isnan(m).any() or not np.isin(m, (0.0, 1.0)).all():
             raise ValueError("x must hold only 0 and 1 with presence='given' (a binary M_cp)")
+        r = m
     else:
-        r = rca(arr, ca, pa, skipna=pol.skipna, dtype=np.float64, backend=pol.backend)
-        with np.errstate(invalid="ignore"):
-            m = (np.nan_to_num(r, nan=0.0) >= opts["threshold"]).astype(np.float64)
+        r = np.nan_to_num(
+            rca(arr, ca, pa, skipna=pol.skipna, dtype=np.float64, backend=pol.backend), nan=0.0
+        )
+        m = (r >= opts["threshold"]).astype(np.float64)
     rest = [a for a in range(arr.ndim) if a not in axes]
-    moved = np.moveaxis(m, (ca, pa, *rest), range(arr.ndim))
-    return moved.reshape(arr.shape[ca], arr.shape[pa], -1), [arr.shape[a] for a in rest]
+    shape = (arr.shape[ca], arr.shape[pa], -1)
+
+    def lay(v: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.moveaxis(v, (ca, pa, *rest), range(arr.ndim)).reshape(shape)
+
+    tested = lay(r) if opts["continuous"] else None
+    return lay(m), tested, [arr.shape[a] for a in rest]
 
 
 def _mean_sd(v: NDArray[np.float64], ddof: int) -> tuple[float, float]:
@@ -198,10 +222,42 @@ def _proximity(m: NDArray[np.float64], asymmetric: bool, pol: Policy) -> NDArray
         return co / np.maximum(k[:, None], k[None, :])
 
 
+def _correlation_proximity(r: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``(1 + corr(R_p, R_q)) / 2``, the Pearson correlation over countries of two products'
+    RCA (``ecomplexity``'s ``continuous=True``); NaN for a product whose values are constant."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return (1 + np.corrcoef(r.T)) / 2
+
+
+def _nearest(phi: NDArray[np.float64], k: int, where: str) -> NDArray[np.float64]:
+    """``phi`` with only each row's ``k`` largest entries besides the diagonal kept, the rest
+    0: the k nearest neighbours of each product (distance ``1 - phi``; ties broken by product
+    order; NaN never near)."""
+    p = phi.shape[0]
+    if k >= p:
+        raise ValueError(f"knn must be smaller than the number of products ({p}) in {where}")
+    dist = 1 - phi
+    dist[np.isnan(dist)] = np.inf
+    np.fill_diagonal(dist, np.inf)
+    order = np.argsort(dist, axis=1, kind="stable")[:, :k]
+    rows = np.arange(p)[:, None]
+    kept = np.zeros_like(phi)
+    kept[rows, order] = np.nan_to_num(phi[rows, order], nan=0.0, posinf=0.0, neginf=0.0)
+    return kept
+
+
 def _slice(
-    m: NDArray[np.float64], opts: dict[str, Any], want: set[str], where: str, pol: Policy
+    m: NDArray[np.float64],
+    opts: dict[str, Any],
+    want: set[str],
+    where: str,
+    pol: Policy,
+    r: NDArray[np.float64] | None = None,
+    phi: NDArray[np.float64] | None = None,
 ) -> Slice:
-    """What ``want`` names, for one (C, P) presence matrix."""
+    """What ``want`` names, for one (C, P) presence matrix ``m``; ``r`` the values presence
+    was tested on (for ``continuous``), ``phi`` a proximity matrix given by the user."""
     out: Slice = {}
     if opts["method"] == "reflections":
         kc, kp = _reflections(m, opts["iterations"])
@@ -216,10 +272,19 @@ def _slice(
             out["eci"], out["pci"] = (kc - mu) / sd, (kp - mu) / sd
         raw = (kc, kp)
     if want & {"proximity", "density", "coi", "cog"}:
-        phi = _proximity(m, opts["asymmetric"], pol)
+        continuous = opts.get("continuous", False)
+        if phi is None:
+            phi = (
+                _correlation_proximity(m if r is None else r)
+                if continuous
+                else _proximity(m, opts["asymmetric"], pol)
+            )
         out["proximity"] = phi
+        knn = opts.get("knn")
+        near = phi if knn is None else _nearest(phi, knn, where)
+        weights = r if continuous and r is not None else m
         with np.errstate(all="ignore"):
-            dens = m @ (phi.T / np.nansum(phi, axis=1)[None, :])
+            dens = weights @ (near.T / np.nansum(near, axis=1)[None, :])
             out["density"] = dens
             kp_raw = np.nan_to_num(raw[1])  # products without PCI add nothing
             out["coi"] = _standardize(((dens * (1 - m)) * kp_raw).sum(axis=1), 0)
@@ -236,14 +301,15 @@ def _run(
 ) -> dict[str, NDArray[np.float64]]:
     """Each result in ``want`` over the whole cube, from one pass over its slices: laid out as
     its public function gives it (x's axes, less those it drops; proximity (P, P, rest...))."""
-    m, rest = _presence(arr, pol, axes, opts)
+    m, tested, rest = _presence(arr, pol, axes, opts)
     c, p, n = m.shape
     sizes = {"c": c, "p": p}
     stacks = {k: np.empty((*(sizes[ax] for ax in _LEAD[k]), n)) for k in want}
-    for r in range(n):
-        res = _slice(np.ascontiguousarray(m[:, :, r]), opts, want, f"slice {r}", pol)
+    for i in range(n):
+        r = None if tested is None else tested[:, :, i]
+        res = _slice(np.ascontiguousarray(m[:, :, i]), opts, want, f"slice {i}", pol, r)
         for k in want:
-            stacks[k][..., r] = res[k]
+            stacks[k][..., i] = res[k]
     ca, pa = axes
     placed = {}
     for k, v in stacks.items():
@@ -279,6 +345,8 @@ def indices(
     method: str = "eigenvector",
     iterations: int = 20,
     asymmetric: bool = False,
+    continuous: bool = False,
+    knn: int | None = None,
     skipna: bool = True,
     backend: str | None = None,
 ) -> dict[str, NDArray[np.float64]]:
@@ -298,6 +366,8 @@ def indices(
         "method": method,
         "iterations": iterations,
         "asymmetric": asymmetric,
+        "continuous": continuous,
+        "knn": knn,
         "skipna": skipna,
         "dtype": np.float64,
         "out": None,
@@ -342,6 +412,14 @@ _PARAMS = """
         Reflections to run with ``method="reflections"`` (as ``economic-complexity``).
     asymmetric : bool
         Proximity ``C_pq / k_p`` instead of the symmetric ``C_pq / max(k_p, k_q)``.
+    continuous : bool
+        Proximity from correlations instead of co-occurrence: ``(1 + corr(R_p, R_q)) / 2``,
+        the Pearson correlation over countries of the two products' RCA (of ``x`` with
+        ``presence="given"``), and density weighted by RCA instead of ``M``
+        (``ecomplexity``'s ``continuous=True``).
+    knn : int or None
+        Density over each product's ``knn`` nearest products only (largest proximity, itself
+        excluded, ties broken by product order) instead of all of them.
     skipna, dtype, out, backend, threads
         As in :func:`sharecube.rca` (``zero_total`` is not used).
 

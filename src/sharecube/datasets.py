@@ -11,6 +11,8 @@ __all__ = [
     "cooperation_csv",
     "load_cooperation",
     "load_cooperation_world",
+    "load_trade_population",
+    "load_trade_sample",
 ]
 
 #: The pillars of the bundled real panel, with their units.
@@ -87,3 +89,35 @@ def load_cooperation_world() -> dict[str, Any]:
 
     df = pd.read_csv(io.StringIO(cooperation_csv("value_chain_world")))
     return {"value_chain": from_long(df, dims=["year"], value="value", name="value_chain")}
+
+
+def _trade_csv(name: str) -> Any:
+    import io
+
+    import pandas as pd
+
+    path = resources.files("sharecube").joinpath(f"data/trade/{name}.csv")
+    return pd.read_csv(io.StringIO(path.read_text(encoding="utf-8")))
+
+
+def load_trade_sample() -> Any:
+    """A small real country x product x year trade panel, for economic complexity.
+
+    Exports in US dollars of 10 European exporters (ISO 3-letter codes in lower case; ``blx``
+    is Belgium-Luxembourg, reported together) in 30 HS 1992 4-digit products, 1995 and 1996:
+    600 rows with the columns ``year``, ``origin``, ``hs92``, ``export_val``, in the layout
+    ``ecomplexity`` takes (``cols_input={"time": "year", "loc": "origin", "prod": "hs92",
+    "val": "export_val"}``). The products are a sample of the HS classification, so RCA, ECI
+    and PCI computed on it describe these 30 products among these 10 countries, not the world.
+
+    The sample is the one py-ecomplexity (Harvard Growth Lab, MIT licence) tests itself against
+    Stata with (``data/README.md``). Needs pandas.
+    """
+    return _trade_csv("exports")
+
+
+def load_trade_population() -> Any:
+    """Population of the exporters of :func:`load_trade_sample` (World Bank WDI), 1995 and
+    1996, columns ``year``, ``origin``, ``population``: for ``presence_test="rpop"``.
+    Belgium-Luxembourg (``blx``) has none. Needs pandas."""
+    return _trade_csv("population")
