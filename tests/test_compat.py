@@ -112,7 +112,7 @@ def test_ecomplexity_options_drop_in(options: dict) -> None:
         kw["pop"] = population(df, 6)
     if kw.get("presence_test") == "manual":  # a binary M of its own
         m = quiet(ecx.ecomplexity, df, COLS, check_logsupermodularity=False)
-        df = m[[*COLS.values()][:3] + ["mcp"]].rename(columns={"mcp": "export_value"})
+        df = m[["year", "exporter", "hs", "mcp"]].rename(columns={"mcp": "export_value"})
     if kw.pop("edgelist", False):
         prox = quiet(ecx.proximity, df[df["year"] == 2000], COLS, continuous=True)
         kw["proximity_edgelist"] = prox.rename(columns={"hs_1": "prod1", "hs_2": "prod2"})[

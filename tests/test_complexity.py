@@ -93,6 +93,21 @@ def test_zero_diversity_and_ubiquity_are_nan_and_left_out() -> None:
     ref = reference(m[keep_c][:, keep_p], manual=True)
     close(eci[keep_c], ref["eci"][:, 0, :], 1e-8)
     close(pci[keep_p], ref["pci"][0, :, :], 1e-8)
+    # density, COI and COG: NaN for them, and for the others as if they were not there (a
+    # product nobody makes used to turn every COI and COG into NaN)
+    kept = m[keep_c][:, keep_p]
+    for fn, both in ((sc.density, True), (sc.cog, True), (sc.coi, False)):
+        got = fn(m, presence="given")
+        alone = fn(kept, presence="given")
+        if both:
+            assert np.isnan(got[3]).all() and np.isnan(got[:, 7]).all(), fn.__name__
+            close(got[keep_c][:, keep_p], alone, 1e-12)
+        else:
+            assert np.isnan(got[3]).all() and not np.isnan(got[keep_c]).any()
+            close(got[keep_c], alone, 1e-12)
+    prox = sc.proximity(m, presence="given")
+    assert np.isnan(prox[7]).all() and np.isnan(prox[:, 7]).all()
+    assert not np.isnan(np.delete(np.delete(prox, 7, 0), 7, 1)).any()
 
 
 @pytest.mark.parametrize("iterations", [2, 5, 20])

@@ -146,11 +146,10 @@ def _presence(
         return {"rca": x, "mcp": x}
     out = {"rca": _rca(x, 0, 1, dtype=np.float64)}
     mcp = np.nan_to_num(out["rca"]) >= rca_cut
-    if test in ("rpop", "both"):
-        with np.errstate(all="ignore"):
-            # ecomplexity's sums and divisions, in its order
+    if pop is not None:  # presence_test "rpop" or "both"
+        with np.errstate(all="ignore"):  # ecomplexity's sums and divisions, in its order
             den = np.nansum(x, axis=0)[None, :] / np.nansum(pop)
-            out["rpop"] = (x / np.asarray(pop)[:, None]) / den
+            out["rpop"] = (x / pop[:, None]) / den
         by_pop = np.nan_to_num(out["rpop"]) >= rpop_cut
         mcp = by_pop if test == "rpop" else mcp | by_pop
     out["mcp"] = np.where(mcp, 1, 0)

@@ -26,7 +26,14 @@ Conventions follow py-ecomplexity (PyPI ``ecomplexity``, Harvard Growth Lab) unl
 - Density ``w_cp = sum_q M_cq phi_pq / sum_q phi_pq``; COI ``sum_p w_cp (1 - M_cp) PCI_p``
   (standardised); COG ``(1 - M_cp) sum_q (1 - M_cq) phi_qp PCI_q / sum_r phi_qr`` divided by
   the standard deviation of the raw ECI. COI and COG use the PCI before standardisation, as
-  ``ecomplexity`` does; products without PCI (zero ubiquity) are left out of their sums.
+  ``ecomplexity`` does. A product no country makes has NaN proximity, density, PCI and COG and
+  is left out of every sum; a country without products has NaN ECI, density, COI and COG and
+  is left out of the standardisations (``ecomplexity`` drops both from the year beforehand).
+- ``continuous=True``: proximity ``(1 + corr(R_p, R_q)) / 2``, the Pearson correlation over
+  countries of two products' RCA (missing RCA as 0), and density weighted by RCA instead of
+  ``M``, as ``ecomplexity``'s ``continuous=True``. ``knn=k``: density over each product's k
+  nearest products only (largest proximity, itself excluded, ties broken by product order),
+  weighted by proximity, as the Stata package and ``ecomplexity``'s repository compute it.
 """
 
 from __future__ import annotations
@@ -212,14 +219,24 @@ def default_policy(backend: str | None = None) -> Policy:
 
 
 def _proximity(m: NDArray[np.float64], asymmetric: bool, pol: Policy) -> NDArray[np.float64]:
+    """Co-occurrence proximity of one slice; NaN in the row and column of a product no country
+    makes."""
     # the co-occurrence counts from presence packed a bit a country: integer work (AND,
     # popcount) in the kernels, not a float matrix product
     co = pol.impl.co_occurrence(pack_rows(m.T), pol)
-    k = np.diag(co)
+    k = np.diag(co).copy()
     with np.errstate(all="ignore"):
         if asymmetric:
-            return co / k[:, None]
-        return co / np.maximum(k[:, None], k[None, :])
+            co /= k[:, None]
+        else:  # in blocks of rows: no product x product temporary
+            step = max(1, (1 << 20) // max(1, k.size))
+            for i in range(0, k.size, step):
+                co[i : i + step] /= np.maximum(k[i : i + step, None], k[None, :])
+    none = k == 0
+    if none.any():
+        co[none, :] = np.nan
+        co[:, none] = np.nan
+    return co
 
 
 def _correlation_proximity(r: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -280,17 +297,46 @@ def _slice(
                 else _proximity(m, opts["asymmetric"], pol)
             )
         out["proximity"] = phi
-        knn = opts.get("knn")
-        near = phi if knn is None else _nearest(phi, knn, where)
-        weights = r if continuous and r is not None else m
-        with np.errstate(all="ignore"):
-            dens = weights @ (near.T / np.nansum(near, axis=1)[None, :])
-            out["density"] = dens
-            kp_raw = np.nan_to_num(raw[1])  # products without PCI add nothing
-            out["coi"] = _standardize(((dens * (1 - m)) * kp_raw).sum(axis=1), 0)
-            gain = phi * (kp_raw / phi.sum(axis=1))[:, None]
-            out["cog"] = (1 - m) * ((1 - m) @ gain) / _mean_sd(raw[0], 0)[1]
+        out.update(_around(m, phi, r if continuous and r is not None else m, raw, opts, where))
     return out
+
+
+def _around(
+    m: NDArray[np.float64],
+    phi: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    raw: tuple[Any, Any],
+    opts: dict[str, Any],
+    where: str,
+) -> Slice:
+    """Density, COI and COG of one slice from its proximity ``phi``. A product without a
+    proximity (NaN on the diagonal: no country makes it, or its RCA is the same everywhere)
+    gets NaN density and COG and is left out of the others' sums; a country without products
+    gets NaN density, COI and COG and is left out of COI's standardisation."""
+    ok = np.isfinite(np.diagonal(phi))
+    if not ok.all():
+        phi = phi.copy()
+        phi[~ok, :] = 0
+        phi[:, ~ok] = 0
+    knn = opts.get("knn")
+    near = phi if knn is None else _nearest(phi, knn, where)
+    # the row sums divide after the matrix products (C x P), not before (P x P): no
+    # product x product temporary besides phi itself
+    rows = phi.sum(axis=1)
+    with np.errstate(all="ignore"):
+        dens = (weights @ near.T) / (rows if knn is None else near.sum(axis=1))[None, :]
+        absent = 1 - m
+        kp_raw = np.nan_to_num(raw[1])  # products without PCI add nothing
+        outlook = (np.where(ok, dens, 0) * absent * kp_raw).sum(axis=1)
+        none = m.sum(axis=1) == 0  # countries without products: NaN, as their ECI
+        outlook[none] = np.nan
+        coi = _standardize(outlook, 0)
+        reach = np.where(ok, kp_raw / rows, 0)
+        cog = absent * ((absent * reach) @ phi) / _mean_sd(raw[0], 0)[1]
+    for v in (dens, cog):
+        v[:, ~ok] = np.nan
+        v[none, :] = np.nan
+    return {"density": dens, "coi": coi, "cog": cog}
 
 
 _LEAD = {"eci": "c", "coi": "c", "pci": "p", "density": "cp", "cog": "cp", "proximity": "pp"}
@@ -509,11 +555,13 @@ def density(
 ) -> NDArray[np.floating[Any]]:
     """Relatedness density: how close each product is to what each country already makes.
     {params}
-        x's shape.
+        x's shape; NaN for a product no country makes and for a country without products.
 
     Notes
     -----
-    ``w_cp = sum_q M_cq phi_pq / sum_q phi_pq`` (Hidalgo et al. 2007), in [0, 1].
+    ``w_cp = sum_q M_cq phi_pq / sum_q phi_pq`` (Hidalgo et al. 2007), in [0, 1]; with
+    ``continuous=True`` RCA takes the place of ``M``, with ``knn`` the sums run over the
+    nearest products.
 
     Examples
     --------
