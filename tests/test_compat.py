@@ -231,10 +231,11 @@ def test_bad_options_say_so() -> None:
         quiet(compat.ecomplexity, df, COLS, proximity_edgelist=pd.DataFrame({"a": [1]}))
 
 
-def test_bundled_trade_sample_agrees_with_ecomplexity_and_stata() -> None:
-    """The bundled real panel: every column as ecomplexity gives it (RCA, RPOP, continuous), and
-    a few of the Stata package's published values (its test fixtures): Stata reads export_val
-    as float32 and standardises over the n = 300 rows of a year with n - 1."""
+def test_bundled_trade_sample_agrees_with_the_packages_and_stata() -> None:
+    """The bundled real panel: every column as ecomplexity gives it (RCA, RPOP, continuous), ECI
+    and PCI by reflections as economic-complexity gives them, and a few of the Stata package's
+    published values (its test fixtures): Stata reads export_val as float32 and standardises
+    over the n = 300 rows of a year with n - 1."""
     from sharecube.datasets import load_trade_population, load_trade_sample
 
     cols = {"time": "year", "loc": "origin", "prod": "hs92", "val": "export_val"}
@@ -251,6 +252,13 @@ def test_bundled_trade_sample_agrees_with_ecomplexity_and_stata() -> None:
         got = quiet(compat.ecomplexity, data, cols, **kw)
         extra = ["rpop"] if "pop" in kw else []
         same_columns(got, want, ["year", "origin", "hs92"], OUTPUTS + extra)
+    for year, one in df.groupby("year"):  # economic-complexity's reflections, year by year
+        tbl = one.pivot(index="origin", columns="hs92", values="export_val")
+        r = ec.rca(tbl)
+        for got_, want_ in zip(
+            compat.economic_complexity.complexity(r), ec.complexity(r), strict=True
+        ):
+            pd.testing.assert_series_equal(got_, want_, check_names=False, rtol=0, atol=1e-10)
     as_stata = df.assign(export_val=df["export_val"].astype(np.float32).astype(float))
     got = quiet(compat.ecomplexity, as_stata, cols)
     aut = got[(got["year"] == 1995) & (got["origin"] == "aut")].sort_values("hs92")
