@@ -34,11 +34,13 @@ number of (location, product) rows of the year.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import take
 
 from sharecube._contracts import pack_rows
 from sharecube.complexity import (
@@ -57,9 +59,20 @@ __all__ = ["ecomplexity", "economic_complexity", "proximity"]
 _KEYS = ("time", "loc", "prod", "val")
 
 
-def _clean(data: Any, cols_input: Any, val_errors_flag: str) -> pd.DataFrame:
-    """``data`` with the columns time, loc, prod, val; values numeric (NaN -> 0, warned), the
-    first of duplicated rows kept (warned), as ``ecomplexity`` cleans them."""
+class _Long(NamedTuple):
+    """The long table, cleaned as ``ecomplexity`` cleans it, as codes into sorted labels."""
+
+    labels: tuple[pd.Index, pd.Index, pd.Index]  # time, loc, prod: sorted unique labels
+    codes: tuple[np.ndarray, np.ndarray, np.ndarray]  # of each kept row
+    val: np.ndarray  # float64, of each kept row (NaN as 0)
+    given: np.ndarray  # of each kept row, as given (numeric, its dtype, NaN kept)
+    row: np.ndarray  # each kept row's position in data
+    simple: bool  # every row kept once, as given (no NaN value or key, no repeated key)
+
+
+def _clean(data: Any, cols_input: Any, val_errors_flag: str) -> _Long:
+    """``data``'s rows with values numeric (NaN -> 0, warned), the first of rows with the same
+    keys kept (warned), as ``ecomplexity`` cleans them; rows with a missing key left out."""
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     if not isinstance(cols_input, dict) or set(cols_input) != set(_KEYS):
@@ -70,33 +83,118 @@ def _clean(data: Any, cols_input: Any, val_errors_flag: str) -> pd.DataFrame:
     missing = [c for c in cols_input.values() if c not in data.columns]
     if missing:
         raise ValueError(f"cols_input names columns not in data: {missing}")
-    frame = data.rename(columns={v: k for k, v in cols_input.items()})[list(_KEYS)]
-    frame = frame.assign(val=pd.to_numeric(frame["val"], errors=val_errors_flag))
-    frame = frame.set_index(["time", "loc", "prod"])
-    if frame["val"].isna().any():
+    column = data[cols_input["val"]]
+    given = pd.to_numeric(column, errors=val_errors_flag)
+    simple = given.dtype == column.dtype
+    val = given
+    if val.isna().any():
         warnings.warn("NaN value(s) present, coercing to zero(es)", stacklevel=3)
-        frame["val"] = frame["val"].fillna(0)
-    dups = frame.index.duplicated()
+        val, simple = val.fillna(0), False
+    labels, codes = [], []
+    for key in ("time", "loc", "prod"):
+        code, uniques = pd.factorize(data[cols_input[key]], sort=True)
+        labels.append(pd.Index(uniques))
+        codes.append(code)
+    row = np.arange(len(data))
+    known = (codes[0] >= 0) & (codes[1] >= 0) & (codes[2] >= 0)
+    if not known.all():  # a missing key: in no year's grid
+        row, simple = row[known], False
+        codes = [c[known] for c in codes]
+    n_loc, n_prod = len(labels[1]), len(labels[2])
+    cell = (codes[0].astype(np.int64) * n_loc + codes[1]) * n_prod + codes[2]
+    dense = cell.size and cell.max() < 8 * cell.size  # a count of each cell is cheap
+    repeated = np.bincount(cell).max() > 1 if dense else True
+    dups = pd.Series(cell).duplicated().to_numpy() if repeated else np.zeros(cell.size, bool)
     if dups.any():
         warnings.warn("Duplicate values exist, keeping the first occurrence", stacklevel=3)
-        frame = frame[~dups]
-    return frame
-
-
-def _year(frame: pd.DataFrame, t: Any) -> pd.DataFrame:
-    """Year ``t`` as a full (loc, prod) grid, locations and products with a zero total left
-    out (``ecomplexity``'s ``create_full_df``)."""
-    data_t = frame.loc[t].copy()
-    by_loc = data_t.groupby(level="loc")["val"].sum()
-    by_prod = data_t.groupby(level="prod")["val"].sum()
-    locs = by_loc.index[by_loc != 0]
-    prods = by_prod.index[by_prod != 0]
-    data_t = data_t.reset_index()
-    data_t = data_t[data_t["loc"].isin(locs) & data_t["prod"].isin(prods)]
-    full = pd.MultiIndex.from_product(
-        [locs.sort_values(), prods.sort_values()], names=["loc", "prod"]
+        row, simple = row[~dups], False
+        codes = [c[~dups] for c in codes]
+    values = val.to_numpy(dtype=np.float64)[row]
+    return _Long(
+        (labels[0], labels[1], labels[2]),
+        (codes[0], codes[1], codes[2]),
+        values,
+        given.to_numpy()[row],
+        row,
+        simple,
     )
-    return data_t.set_index(["loc", "prod"]).reindex(full, fill_value=0)
+
+
+class _Year(NamedTuple):
+    t: Any  # the year's label
+    locs: pd.Index  # kept locations, sorted
+    prods: pd.Index  # kept products, sorted
+    x: np.ndarray  # (locs, prods) values, 0 where a pair has no row
+    shown: np.ndarray  # x.ravel() as given (its dtype, NaN kept): the output's value column
+    grid: np.ndarray  # each of the year's rows' position in x.ravel(), -1 if left out
+
+
+def _years(long: _Long) -> Iterator[_Year]:
+    """Each year (in order of first appearance) as a full (loc, prod) grid, locations and
+    products with a zero total left out (``ecomplexity``'s ``create_full_df``)."""
+    tc, lc, pc = long.codes
+    n_loc, n_prod = len(long.labels[1]), len(long.labels[2])
+    order = np.argsort(tc, kind="stable")
+    bounds = np.searchsorted(tc[order], np.arange(len(long.labels[0]) + 1))
+    for code in pd.unique(tc):
+        rows = order[bounds[code] : bounds[code + 1]]
+        loc, prod, v = lc[rows], pc[rows], long.val[rows]
+        kl = np.flatnonzero(np.bincount(loc, weights=v, minlength=n_loc) != 0)
+        kp = np.flatnonzero(np.bincount(prod, weights=v, minlength=n_prod) != 0)
+        at_l = np.full(n_loc, -1)
+        at_l[kl] = np.arange(kl.size)
+        at_p = np.full(n_prod, -1)
+        at_p[kp] = np.arange(kp.size)
+        il, ip = at_l[loc], at_p[prod]
+        inside = (il >= 0) & (ip >= 0)
+        grid = np.where(inside, il * kp.size + ip, -1)
+        x = np.zeros(kl.size * kp.size)
+        x[grid[inside]] = v[inside]
+        shown = np.zeros(x.size, dtype=long.given.dtype)
+        shown[grid[inside]] = long.given[rows][inside]
+        t = long.labels[0][code]
+        locs, prods = long.labels[1][kl], long.labels[2][kp]
+        yield _Year(t, locs, prods, x.reshape(kl.size, kp.size), shown, grid)
+
+
+def _merge_back(
+    parts: list[tuple[Any, dict[str, Any], _Year]],
+    long: _Long,
+    data: pd.DataFrame,
+    cols_input: dict[str, str],
+) -> pd.DataFrame:
+    """The years' results merged with the data as ``ecomplexity`` does (an outer merge on the
+    four key columns, so sorted by them): with every row of data kept once as given, by
+    positions; else by pandas' merge."""
+    parts = sorted(parts, key=lambda part: part[0])  # by the year's code: the merge's order
+    columns = {k: _concat([part[1][k] for part in parts]) for k in parts[0][1]}
+    output = pd.DataFrame(columns, copy=False).rename(columns=cols_input)  # no consolidation
+    keys = list(cols_input.values())
+    extra = [c for c in data.columns if c not in keys]
+    fast = (
+        long.simple
+        and all((part[2].grid >= 0).all() for part in parts)
+        and all(output[k].dtype == data[k].dtype for k in keys)
+        and not set(extra) & set(output.columns)
+    )
+    if not fast:
+        return output.merge(data, how="outer", on=keys)
+    source = np.full(len(output), -1)
+    offset = 0
+    tc = long.codes[0]
+    for code, _, year in parts:
+        rows = long.row[tc == code] if len(parts) > 1 else long.row
+        source[offset + year.grid] = rows
+        offset += year.x.size
+    for c in extra:
+        output[c] = take(data[c].array, source, allow_fill=True)
+    return output
+
+
+def _concat(pieces: list[Any]) -> Any:
+    if isinstance(pieces[0], pd.Index):
+        return pieces[0].append(pieces[1:]) if len(pieces) > 1 else pieces[0]
+    return np.concatenate(pieces)
 
 
 _TESTS = ("rca", "rpop", "both", "manual")
@@ -208,7 +306,7 @@ def ecomplexity(
     coi, cog, rca (and rpop with ``presence_test`` ``"rpop"`` or ``"both"``) added, year by year
     (see the module's notes for what differs)."""
     _options(presence_test, pop, cols_input, knn)
-    frame = _clean(data, cols_input, val_errors_flag)
+    long = _clean(data, cols_input, val_errors_flag)
     opts = {
         "method": "eigenvector",
         "iterations": 20,
@@ -218,15 +316,13 @@ def ecomplexity(
     }
     pol = default_policy()
     parts = []
-    for t in frame.index.unique("time"):
+    for year in _years(long):
+        t, locs, prods, x = year.t, year.locs, year.prods, year.x
         if verbose:
             print(t)
-        data_t = _year(frame, t)
-        c, p = (len(level) for level in data_t.index.levels)
-        x = data_t["val"].to_numpy(dtype=np.float64).reshape(c, p)
+        c, p = x.shape
         if presence_test == "manual" and not np.isin(x, (0.0, 1.0)).all():
             raise ValueError(f"year {t}: presence_test='manual' needs val to hold only 0 and 1")
-        locs, prods = data_t.index.levels
         people = (
             _population(pop, cols_input["time"], t, locs)
             if presence_test in ("rpop", "both")
@@ -235,7 +331,7 @@ def ecomplexity(
         tested = _presence(x, presence_test, rca_mcp_threshold, rpop_mcp_threshold, people)
         m = tested["mcp"]
         mf = m.astype(np.float64)
-        div, ubi = mf.sum(axis=1), mf.sum(axis=0)
+        div, ubi = m.sum(axis=1), m.sum(axis=0)  # in M's dtype, as ecomplexity
         if (div == 0).any() or (ubi == 0).any():
             warnings.warn(
                 f"Year {t}: Diversity or ubiquity is 0, so ECI and PCI will be nan", stacklevel=2
@@ -245,24 +341,26 @@ def ecomplexity(
         phi = None if proximity_edgelist is None else _edgelist(proximity_edgelist, prods, t)
         want = {"eci", "pci", "density", "coi", "cog"}
         res = _slice(mf, opts, want, f"year {t}", pol, r=r.astype(np.float64), phi=phi)
-        out = data_t.reset_index()
-        out["time"] = t
-        out = out.assign(
-            diversity=np.repeat(div, p),
-            ubiquity=np.tile(ubi, c),
-            mcp=m.ravel(),
-            eci=np.repeat(res["eci"], p),
-            pci=np.tile(res["pci"], c),
-            density=res["density"].ravel(),
-            coi=np.repeat(res["coi"], p),
-            cog=res["cog"].ravel(),
-            rca=tested["rca"].ravel(),
-        )
+        code = long.labels[0].get_loc(t)
+        out = {
+            "loc": locs.repeat(p),
+            "prod": prods[np.tile(np.arange(p), c)],
+            "val": year.shown,
+            "time": long.labels[0][np.full(c * p, code)],
+            "diversity": np.repeat(div, p),
+            "ubiquity": np.tile(ubi, c),
+            "mcp": m.ravel(),
+            "eci": np.repeat(res["eci"], p),
+            "pci": np.tile(res["pci"], c),
+            "density": res["density"].ravel(),
+            "coi": np.repeat(res["coi"], p),
+            "cog": res["cog"].ravel(),
+            "rca": tested["rca"].ravel(),
+        }
         if "rpop" in tested:
             out["rpop"] = tested["rpop"].ravel()
-        parts.append(out)
-    output = pd.concat(parts).rename(columns=cols_input)
-    return output.merge(data, how="outer", on=list(cols_input.values()))
+        parts.append((code, out, year))
+    return _merge_back(parts, long, data, cols_input)
 
 
 def proximity(
@@ -279,13 +377,11 @@ def proximity(
     """``ecomplexity.proximity``: every product pair's proximity, year by year, in its columns
     (time, ``<prod>_1``, ``<prod>_2``, proximity)."""
     _options(presence_test, pop, cols_input, None)
-    frame = _clean(data, cols_input, val_errors_flag)
+    long = _clean(data, cols_input, val_errors_flag)
     parts = []
-    for t in frame.index.unique("time"):
+    for year in _years(long):
+        t, locs, prods, x = year.t, year.locs, year.prods, year.x
         print(t)
-        data_t = _year(frame, t)
-        locs, prods = data_t.index.levels
-        x = data_t["val"].to_numpy(dtype=np.float64).reshape(len(locs), len(prods))
         people = (
             _population(pop, cols_input["time"], t, locs)
             if presence_test in ("rpop", "both")
