@@ -24,6 +24,9 @@ differ from ``ecomplexity`` 0.5.3 (PyPI):
   so not present anywhere).
 - A year with a country with zero diversity or a product with zero ubiquity: ``ecomplexity``
   makes every ECI and PCI of the year NaN; these give NaN only to those countries and products.
+- A NaN value counts as 0 (warned, as ``ecomplexity`` says) and stays NaN in the value column;
+  under pandas 3, ``ecomplexity`` 0.5.3's ``fillna(inplace=True)`` on a column no longer writes
+  to its table, so its RCA is NaN there.
 - ``check_logsupermodularity`` (a printed percentage from a random sample) is not run.
 
 The Stata package (``ecomplexity`` in Stata) standardises ECI, PCI, COI and COG over the rows of
