@@ -24,8 +24,8 @@ def panel(seed: int, c: int = 30, p: int = 40, t: int = 3) -> np.ndarray:
     return rng.lognormal(0, 2, (c, p, t)) * (rng.random((c, p, t)) < 0.7)
 
 
-def reference(x: np.ndarray, manual: bool = False) -> dict[str, np.ndarray]:
-    """ecomplexity's columns as (C, P, T) cubes."""
+def reference(x: np.ndarray, manual: bool = False, **options) -> dict[str, np.ndarray]:
+    """ecomplexity's columns (with its ``options``) as (C, P, T) cubes."""
     c, p, t = x.shape
     idx = pd.MultiIndex.from_product([range(t), range(c), range(p)], names=["y", "l", "k"])
     df = pd.DataFrame({"v": x.transpose(2, 0, 1).ravel()}, index=idx).reset_index()
@@ -38,9 +38,10 @@ def reference(x: np.ndarray, manual: bool = False) -> dict[str, np.ndarray]:
             presence_test="manual" if manual else "rca",
             check_logsupermodularity=False,
             verbose=False,
+            **options,
         )
     out = out.sort_values(["y", "l", "k"])
-    names = ["eci", "pci", "density", "coi", "cog", "mcp"]
+    names = ["eci", "pci", "density", "coi", "cog", "mcp", "rca"]
     return {n: out[n].to_numpy().reshape(t, c, p).transpose(1, 2, 0) for n in names}
 
 
@@ -121,28 +122,11 @@ def test_reflections_agree_with_economic_complexity(iterations: int) -> None:
         np.testing.assert_allclose(sc.pci(x[:, :, t], **kw), p.to_numpy(), rtol=0, atol=1e-10)
 
 
-def reference_with(x: np.ndarray, **options) -> dict[str, np.ndarray]:
-    """ecomplexity's density, COI and COG with options, as (C, P, T) cubes (every country and
-    product trades in every year of ``panel``)."""
-    c, p, t = x.shape
-    idx = pd.MultiIndex.from_product([range(t), range(c), range(p)], names=["y", "l", "k"])
-    df = pd.DataFrame({"v": x.transpose(2, 0, 1).ravel()}, index=idx).reset_index()
-    cols = {"time": "y", "loc": "l", "prod": "k", "val": "v"}
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
-        out = ecx.ecomplexity(df, cols, check_logsupermodularity=False, verbose=False, **options)
-    out = out.sort_values(["y", "l", "k"])
-    return {
-        n: out[n].to_numpy().reshape(t, c, p).transpose(1, 2, 0)
-        for n in ("density", "coi", "cog", "rca")
-    }
-
-
 def test_continuous_proximity_and_density_agree_with_ecomplexity() -> None:
     """continuous=True: proximity (1 + corr) / 2 of the products' RCA over countries, density
     weighted by RCA, COI and COG from them, as ecomplexity's continuous=True."""
     x = panel(11)
-    ref = reference_with(x, continuous=True)
+    ref = reference(x, continuous=True)
     close(sc.density(x, continuous=True), ref["density"], 1e-8)
     close(sc.coi(x, continuous=True), ref["coi"][:, 0, :], 1e-8)
     close(sc.cog(x, continuous=True), ref["cog"], 1e-8)
