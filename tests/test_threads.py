@@ -1,4 +1,6 @@
-"""Results do not depend on the number of threads, and concurrent calls are safe."""
+"""Results do not depend on the number of threads, and concurrent calls are safe. (threads=1
+runs the numba backend's serial twins of its kernels, the others the parallel kernels: the
+comparison covers both.)"""
 
 from __future__ import annotations
 
@@ -37,6 +39,9 @@ CALLS = [
     # RCA's final pass runs in chunks shared among Python threads
     ("rca", lambda x, **kw: sc.rca(x, 0, 1, **kw)),
     ("rca years x sectors", lambda x, **kw: sc.rca(x, 2, 1, symmetric=True, **kw)),
+    # the sums, sums of squares and x log x of the concentration indicators
+    ("hhi", lambda x, **kw: sc.hhi(x, 0, **kw)),
+    ("entropy last axis", lambda x, **kw: sc.entropy(x, -1, **kw)),
 ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import threading
+import types
 from typing import Any
 
 import numba
@@ -345,7 +346,31 @@ def _compensated(x: NDArray[Any], out: NDArray[Any]) -> bool:
     return not (x.dtype.type is np.float32 and out.dtype.type is np.float32)
 
 
+def _serial(kernel: Any) -> Any:
+    """The kernel compiled without threads (``prange`` runs as ``range``), for calls too small
+    to pay for starting them: numba's parallel launch costs more than the whole work of a small
+    cube. Compiled from a copy of its Python function under a name of its own, because numba's
+    disk cache files a function by its qualified name (one name would share a cache entry with
+    the parallel one). Same loop, same order: the same bits."""
+    f = kernel.py_func
+    twin = types.FunctionType(
+        f.__code__, f.__globals__, f.__name__ + "_serial", f.__defaults__, f.__closure__
+    )
+    twin.__qualname__ = f.__qualname__ + "_serial"
+    return njit(cache=True, nogil=True, error_model="numpy")(twin)
+
+
+# The kernels whose work is their first argument's size, and their serial twins: below
+# _SERIAL_BELOW elements, or with threads=1, the twin runs (outside the thread-count lock).
+_TWINS = {k: _serial(k) for k in (_shares3, _shares_rows, _share_sums3, _share_sums_rows, _stats3)}
+_SERIAL_BELOW = 1 << 14
+
+
 def _run(fn: Any, threads: int, *args: Any) -> None:
+    twin = _TWINS.get(fn)
+    if twin is not None and (threads == 1 or args[0].size < _SERIAL_BELOW):
+        twin(*args)
+        return
     limit = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
     n = limit if threads == 0 else min(threads, limit)
     with _lock:
@@ -386,14 +411,7 @@ def _shares3d(
     bad = np.zeros(1, dtype=np.int64)
     if xv.shape[2] == 1 and xv.shape[1] > 1 and xv.dtype.kind == "f":  # rows of the last axis
         _run(
-            _shares_rows,
-            threads,
-            _readable(xv[:, :, 0]),
-            target[:, :, 0],
-            skipna,
-            fill,
-            comp,
-            bad,
+            _shares_rows, threads, _readable(xv[:, :, 0]), target[:, :, 0], skipna, fill, comp, bad
         )
     else:
         _run(_shares3, threads, _readable(xv), target, skipna, fill, comp, bad)
