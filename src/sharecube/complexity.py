@@ -257,10 +257,21 @@ def _nearest(phi: NDArray[np.float64], k: int, where: str) -> NDArray[np.float64
     dist = 1 - phi
     dist[np.isnan(dist)] = np.inf
     np.fill_diagonal(dist, np.inf)
-    order = np.argsort(dist, axis=1, kind="stable")[:, :k]
-    rows = np.arange(p)[:, None]
+    # the k-th smallest distance of each row (a partition, not a sort), then every product
+    # nearer than it and, among those at it, the first ones in product order
+    kth = np.partition(dist, k - 1, axis=1)[:, k - 1 : k]
+    near = dist < kth
+    at = dist == kth
+    room = k - near.sum(axis=1)
+    tied = np.flatnonzero(at.sum(axis=1) > room)  # rows with more ties than room: first ones
+    if tied.size:
+        rank = np.cumsum(at[tied], axis=1, dtype=np.int32)
+        at[tied] &= rank <= room[tied, None]
+    near |= at
     kept = np.zeros_like(phi)
-    kept[rows, order] = np.nan_to_num(phi[rows, order], nan=0.0, posinf=0.0, neginf=0.0)
+    values = phi[near]
+    values[~np.isfinite(values)] = 0.0
+    kept[near] = values
     return kept
 
 
