@@ -247,6 +247,11 @@ def test_bad_options_say_so() -> None:
         compat.ecomplexity(df, {"time": "year"})
     with pytest.raises(ValueError, match="names columns not in data"):
         compat.ecomplexity(df, {**COLS, "val": "value"})
+    empty = df.iloc[:0]
+    with pytest.raises(ValueError, match="data has no row with a time, a location and a product"):
+        compat.ecomplexity(empty, COLS)
+    with pytest.raises(ValueError, match="data has no row with a time, a location and a product"):
+        compat.proximity(df.assign(year=np.nan), COLS)
     with pytest.raises(ValueError, match="presence_test must be one of"):
         compat.ecomplexity(df, COLS, presence_test="rpca")
     with pytest.raises(

@@ -112,6 +112,8 @@ def _clean(data: Any, cols_input: Any, val_errors_flag: str) -> _Long:
         warnings.warn("Duplicate values exist, keeping the first occurrence", stacklevel=3)
         row, simple = row[~dups], False
         codes = [c[~dups] for c in codes]
+    if not row.size:
+        raise ValueError("data has no row with a time, a location and a product")
     values = val.to_numpy(dtype=np.float64)[row]
     return _Long(
         (labels[0], labels[1], labels[2]),
