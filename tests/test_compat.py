@@ -160,7 +160,7 @@ def test_ecomplexity_options_drop_in(options: dict) -> None:
 
 def test_knn_density_is_the_weighted_mean_over_the_nearest() -> None:
     """knn: the proximity-weighted mean of the k nearest products (scikit-learn's neighbours,
-    itself excluded), as ecomplexity's repository and Stata compute it; ECI, PCI and COG (which
+    itself excluded), as ecomplexity's repository computes it; ECI, PCI and COG (which
     do not depend on density) as ecomplexity 0.5.3 gives them."""
     neighbors = pytest.importorskip("sklearn.neighbors")
     df = long_panel(7)

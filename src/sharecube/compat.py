@@ -14,10 +14,12 @@ Every option of ``ecomplexity`` 0.5.3 is taken: ``presence_test`` ``"rca"``, ``"
 ``proximity_edgelist``. Conventions are those of :mod:`sharecube.complexity`. Where the results
 differ from ``ecomplexity`` 0.5.3 (PyPI):
 
-- ``knn``: density is the proximity-weighted mean over the k nearest products, as the Stata
-  package and ``ecomplexity``'s own repository compute it (0.5.3 sums the unweighted values of
-  the k neighbours, a bug fixed upstream after that release); ties at the k-th neighbour are
-  broken by product order (scikit-learn's choice among ties is unspecified).
+- ``knn``: density is the proximity-weighted mean over the k nearest products, as
+  ``ecomplexity``'s own repository computes it (0.5.3 sums the unweighted values of the k
+  neighbours, a bug fixed upstream after that release); ties at the k-th neighbour are broken
+  by product order (scikit-learn's choice among ties is unspecified). The Stata package's
+  ``knn()`` keeps every product at least as near as the k-th, ties included, and gives other
+  numbers.
 - ``presence_test="both"``: a product is present where either test passes (RCA or RPOP), as the
   Stata package's ``rca() rpop()``; 0.5.3 adds the two tests (an M of 0, 1 and 2).
 - A location of the data missing from ``pop`` gets a warning naming it (0.5.3: silently NaN RPOP,
@@ -31,7 +33,8 @@ differ from ``ecomplexity`` 0.5.3 (PyPI):
 
 The Stata package (``ecomplexity`` in Stata) standardises ECI, PCI, COI and COG over the rows of
 the long table with ``n - 1``: its values are these times ``sqrt((n - 1) / n)``, ``n`` the
-number of (location, product) rows of the year.
+number of (location, product) rows of the year; it also tests ``RCA > threshold`` (strictly)
+and reads values as float32 when they are stored so.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ Conventions follow py-ecomplexity (PyPI ``ecomplexity``, Harvard Growth Lab) unl
   countries of two products' RCA (missing RCA as 0), and density weighted by RCA instead of
   ``M``, as ``ecomplexity``'s ``continuous=True``. ``knn=k``: density over each product's k
   nearest products only (largest proximity, itself excluded, ties broken by product order),
-  weighted by proximity, as the Stata package and ``ecomplexity``'s repository compute it.
+  weighted by proximity, as ``ecomplexity``'s repository computes it.
 """
 
 from __future__ import annotations
