@@ -29,6 +29,12 @@ from typing import Any
 
 import numpy as np
 
+# numba's OpenMP workers spin on the cores for a while after each parallel call; in a table
+# that runs routes back to back, they took a core from whichever multi-threaded route came next
+# (a 300 us C++ call measured 520-790 us after a numba one). Told to sleep when idle, they
+# cost numba's own route nothing measurable here. A setting of the caller's is kept.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
@@ -350,7 +356,8 @@ def main() -> int:
     head = [
         f"{_cpu()}, {os.cpu_count()} cores; sharecube {sharecube.__version__}, kernels {isa}; "
         f"large cube {shape}; {time.strftime('%Y-%m-%d')}. Times are medians over the rounds; "
-        "ratios are medians of each round's ratio (routes interleaved).",
+        "ratios are medians of each round's ratio (routes interleaved). "
+        f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')} (numba's idle threads sleep).",
         "",
         "## Targets",
         "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import struct
 import subprocess
@@ -303,6 +304,20 @@ def test_bench_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert "sharecube cpp" in out or "sharecube numpy" in out
     assert re.search(r"shares\s+numpy x / x.sum\(0\)\s+[\d.]+\s+1.0x", out)
+
+
+@pytest.mark.parametrize("given", [None, "ACTIVE"])
+def test_bench_puts_numbas_idle_threads_to_sleep(
+    given: str | None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # numba's OpenMP workers spin after a call and slowed the C++ route timed after them 1.7x;
+    # the bench tells them to sleep when idle, unless the user said otherwise
+    if given is None:
+        monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    else:
+        monkeypatch.setenv("OMP_WAIT_POLICY", given)
+    assert run(["bench", "--shape", "2,3,4", "--repeat", "1"], capsys)[0] == 0
+    assert os.environ["OMP_WAIT_POLICY"] == (given or "PASSIVE")
 
 
 # ---- bad input: one line naming file, column and line; nothing written -----------------------

@@ -601,6 +601,10 @@ def cmd_share_sums(args: argparse.Namespace, out: Out) -> None:
 def cmd_bench(args: argparse.Namespace, out: Out) -> None:
     import numpy as np
 
+    # numba's OpenMP workers spin after each call and would take a core from the route timed
+    # next (the C++ backend's threads wait for it): told to sleep when idle, unless set already
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
     try:
         shape = tuple(int(n) for n in args.shape.split(","))
     except ValueError:
