@@ -66,12 +66,19 @@ def test_fast_division_is_bit_identical_to_ieee_division(restore_isa) -> None:
     x[0, ::1009] = np.inf
     x[1, ::1013] = np.nan
     x[1, ::211] = 5e-324
+    with np.errstate(over="ignore"):
+        x32 = x.astype(np.float32)  # float32 lanes: 8 at a time with AVX-512, else 4
     results = {}
     for isa in _core.supported_isas():
         _core._set_isa(isa)
         results[isa] = [
             sc.shares(x, 0, backend="cpp"),
             sc.shares(x, 0, dtype=np.float32, backend="cpp"),
+            sc.shares(x32, 0, backend="cpp"),
+            sc.shares(x32, 0, dtype=np.float64, backend="cpp"),
+            # each row of one slice: one total broadcast over a run (and ragged ends of 1-7)
+            sc.shares(x.reshape(-1, 8, 125)[:, :, :-3], 2, backend="cpp"),
+            sc.shares(x.reshape(-1, 5), 1, backend="cpp"),
         ]
     for isa, res in results.items():
         for a, b in zip(res, results["baseline"], strict=True):
