@@ -22,6 +22,10 @@
 // The per-position helper of the walks (add_pair) is SHARECUBE_INLINE (portable.hpp): GCC
 // otherwise calls it once per position, passing the vectors through the stack.
 
+// 512-bit vectors in the AVX-512 build (kVec below): GCC and Clang vector types only.
+#if defined(__AVX512F__) && defined(SHARECUBE_GNU) && defined(SHARECUBE_X86)
+#define SHARECUBE_WIDE 1
+#endif
 namespace sharecube {
 namespace SHARECUBE_ISA {
 
@@ -76,10 +80,15 @@ inline void sum_strip(const T* x, const Layout& L, index_t w, bool skipna, doubl
 // Block sums: lanes [j, j + kBlock) of a strip over every reduced position with the running
 // sums held in registers (a strip's sums kept in memory cost a load and a store per element).
 // Written with GCC vector types so that it is the same code for every instruction set: two
-// independent 8-lane chains per row keep the adders busy while the loads stream in.
-// 256-bit vectors even with AVX-512: measured faster on the AMD Zen 4 cores this was tuned on
-// (whose AVX-512 units are 256 bits wide), and the same on Intel within noise.
-#if defined(SHARECUBE_GNU) && defined(__AVX__)
+// independent chains of kVec lanes per row keep the adders busy while the loads stream in.
+// 512-bit vectors with AVX-512: on an Intel Xeon with two 512-bit FMA units they halved the
+// sums' time where the data is in cache (a (219, 56, 34) float32 cube along axis 0: 152 ->
+// 103 us a thread) and on float32 data (the (200, 5000, 30) cube: 14 -> 6-8 ms), the same
+// within noise where memory bound. (On the AMD Zen 4 cores the kernels were first tuned on,
+// 256 bits measured faster there: its AVX-512 units are 256 bits wide.)
+#if defined(SHARECUBE_WIDE)
+inline constexpr index_t kVec = 8;
+#elif defined(SHARECUBE_GNU) && defined(__AVX__)
 inline constexpr index_t kVec = 4;
 #else
 inline constexpr index_t kVec = 2;
@@ -114,7 +123,7 @@ inline void two_sumv(vd& s, vd& c, vd v) noexcept {
         s += v;
         return;
     }
-#if defined(SHARECUBE_X86) && defined(__FMA__) && defined(__AVX__)
+#if defined(SHARECUBE_X86) && defined(__FMA__) && defined(__AVX__) && !defined(SHARECUBE_WIDE)
     // The same seven IEEE operations, three of them issued as FMAs with a factor of 1 (a * 1 + b
     // is exactly RN(a + b)): AMD's Zen cores add on two pipes and fuse multiply-adds on two
     // others, so TwoSum, which is nothing but additions, runs on all four. (Intel's cores add
@@ -154,7 +163,11 @@ inline void divide_strip_fast4(const T* p, index_t w, const double* SHARECUBE_RE
     constexpr index_t step = Bcast ? 0 : 1;
     index_t j = 0;
     for (; j + 4 <= w; j += 4) {
-        const __m256d v = (__m256d)loadv<T>(p + j);
+        __m256d v;
+        if constexpr (std::is_same_v<T, double>)
+            v = _mm256_loadu_pd(p + j);
+        else
+            v = _mm256_cvtps_pd(_mm_loadu_ps(p + j));
         const __m256d t = Bcast ? _mm256_set1_pd(tot[0]) : _mm256_loadu_pd(tot + j);
         const __m256d r = Bcast ? _mm256_set1_pd(rcp[0]) : _mm256_loadu_pd(rcp + j);
         const __m256d q0 = _mm256_mul_pd(v, r);
@@ -292,7 +305,27 @@ enum class Walk { contiguous, strided, transposed };
 
 // Transposes kVec vectors in place: afterwards v[k][l] is the old v[l][k].
 inline void transpose(vd* v) noexcept {
-#if defined(SHARECUBE_X86) && defined(__AVX__)
+#if defined(SHARECUBE_WIDE)
+    // 8 x 8: pairs interleaved, then 128-bit pairs of pairs, then halves (24 shuffles)
+    __m512d t[8], u[8];
+    for (int k = 0; k < 4; ++k) {
+        t[2 * k] = _mm512_unpacklo_pd((__m512d)v[2 * k], (__m512d)v[2 * k + 1]);
+        t[2 * k + 1] = _mm512_unpackhi_pd((__m512d)v[2 * k], (__m512d)v[2 * k + 1]);
+    }
+    // u[0]: rows 0-3 at positions 0 and 4; u[1]: at 1 and 5; u[2]: 2 and 6; u[3]: 3 and 7;
+    // u[4..7]: the same of rows 4-7
+    for (int h = 0; h < 2; ++h) {
+        const __m512d* a = t + 4 * h;
+        u[4 * h + 0] = _mm512_shuffle_f64x2(a[0], a[2], 0x88);  // chunks 0, 2 of each
+        u[4 * h + 1] = _mm512_shuffle_f64x2(a[1], a[3], 0x88);
+        u[4 * h + 2] = _mm512_shuffle_f64x2(a[0], a[2], 0xDD);  // chunks 1, 3 of each
+        u[4 * h + 3] = _mm512_shuffle_f64x2(a[1], a[3], 0xDD);
+    }
+    for (int k = 0; k < 4; ++k) {
+        v[k] = (vd)_mm512_shuffle_f64x2(u[k], u[4 + k], 0x88);
+        v[k + 4] = (vd)_mm512_shuffle_f64x2(u[k], u[4 + k], 0xDD);
+    }
+#elif defined(SHARECUBE_X86) && defined(__AVX__)
     const __m256d t0 = _mm256_unpacklo_pd((__m256d)v[0], (__m256d)v[1]);
     const __m256d t1 = _mm256_unpackhi_pd((__m256d)v[0], (__m256d)v[1]);
     const __m256d t2 = _mm256_unpacklo_pd((__m256d)v[2], (__m256d)v[3]);
