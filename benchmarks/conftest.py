@@ -1,6 +1,12 @@
 from __future__ import annotations
 
+import os
+import sys
+
 import pytest
+
+# the tests import the benchmark modules (routes, floors) by name, from any working directory
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -187,6 +187,26 @@ def status(results: dict, big: tuple[int, ...], numba_first: list[float] | None)
         lambda v: v >= 1.5,
         low=True,
     )
+    # Where numpy's best route is itself within 1.5x of the compensated floor, no kernel that
+    # reads the cube and sums it compensated can be 1.5x faster than it (large cube only: the
+    # floors of cache-resident cubes measure the helpers' start-up, not the memory).
+    beyond = []
+    for k, (s, _d, t, _p) in grouped.items():
+        if s != big or "floor" not in t or ratio(t, "numpy-best", "cpp") >= 1.5:
+            continue
+        floor = t["floor"]
+        if "floor-twosum" in t:
+            floor = [max(a, b) for a, b in zip(floor, t["floor-twosum"], strict=True)]
+        room = statistics.median(n / f for n, f in zip(t["numpy-best"], floor, strict=True))
+        if room < 1.5:
+            beyond.append((k, room))
+    if beyond:
+        lines.append(
+            f"  - {len(beyond)} of the large cube's misses are out of reach of a compensated "
+            "kernel: numpy's best route (plain, uncompensated sums, or a BLAS product) is "
+            "under 1.5x the larger of the floor and the compensated floor "
+            f"({_worst(beyond, low=True, n=len(beyond))})"
+        )
     line(
         "never slower than idiomatic numpy (`cpp-new-out`: a new output, as numpy's)",
         [(k, ratio(t, "numpy", "cpp-new-out")) for k, (_s, _d, t, _p) in grouped.items()],
