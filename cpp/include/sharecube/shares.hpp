@@ -410,7 +410,11 @@ inline void walk_sums(const T* x, index_t xs, index_t rs, index_t r0, index_t r1
             const T* p = x + r * rs;
             vd a, b;
             if constexpr (W == Walk::contiguous) {
-                if (next != 0) SHARECUBE_PREFETCH(p + next);
+                if (next != 0) {
+                    SHARECUBE_PREFETCH(p + next);
+                    // a block of 16 float64 lanes spans two cache lines: fetch both
+                    if constexpr (kBlock * sizeof(T) > 64) SHARECUBE_PREFETCH(p + next + kBlock / 2);
+                }
                 a = loadv<T>(p);
                 b = loadv<T>(p + kVec);
             } else {
