@@ -45,6 +45,8 @@ def test_every_isa_gives_identical_results(restore_isa, dtype) -> None:
             sc.share_sums(x, labels, 0, backend="cpp"),
             sc.share_sums(x, member, 1, backend="cpp"),
             sc.share_sums(x, None, 2, backend="cpp"),
+            sc.hhi(x, 0, backend="cpp"),
+            sc.hhi(x, 1, normalized=True, backend="cpp", skipna=False),
         ]
     base = results["baseline"]
     for isa, res in results.items():
@@ -83,3 +85,23 @@ def test_fast_division_is_bit_identical_to_ieee_division(restore_isa) -> None:
     for isa, res in results.items():
         for a, b in zip(res, results["baseline"], strict=True):
             assert a.tobytes() == b.tobytes(), isa
+
+
+@pytest.mark.parametrize("shape", [(50, 37), (40, 5), (30, 150, 3), (7, 16)])
+@pytest.mark.parametrize("skipna", [True, False])
+def test_hhi_block_walk_gives_the_lane_walks_bits(restore_isa, shape, skipna) -> None:
+    # Contiguous lanes go through the register-blocked statistics walk (blocks of 2 kVec lanes,
+    # the ragged end as an overlapping block); strided lanes (the same values in Fortran
+    # order) through the lane-by-lane walk. Per lane both add the same values in the same
+    # order, so every instruction set gives the lane walk's bits, NaN and counts included.
+    rng = np.random.default_rng(5)
+    x = rng.lognormal(0, 4, size=shape)
+    x[rng.random(shape) < 0.05] = np.nan
+    fortran = np.asfortranarray(x)
+    for isa in _core.supported_isas():
+        _core._set_isa(isa)
+        for normalized in (False, True):
+            kw = {"normalized": normalized, "skipna": skipna, "backend": "cpp"}
+            blocked = sc.hhi(x, 0, **kw)
+            lanes = sc.hhi(fortran, 0, **kw)
+            assert blocked.tobytes() == lanes.tobytes(), (isa, normalized)

@@ -49,6 +49,83 @@ void sums_along(const T* x, double* sum, double* sum_lo, const Layout& L, bool s
     });
 }
 
+// The running sums of stats_blocked for one block of kBlock lanes: total (S, C), squares
+// (Q, D), count N; two vectors each.
+struct BlockStats {
+    vd S[2], C[2], Q[2], D[2], N[2];
+};
+
+// Adds positions [0, n) (stride rs) of a block of kBlock contiguous lanes to b: the sum, with
+// Sq the sum of squares, with Cnt the count of non-missing values. The sums in registers
+// meanwhile; per lane the same TwoSums in the same order as the lane-wise walk of stats_along,
+// so the same bits.
+template <class T, bool SkipNa, bool Sq, bool Cnt>
+inline void stats_walk(const T* x, index_t rs, index_t n, index_t next, BlockStats& b) noexcept {
+    const vd zero = {};
+    const vd one = zero + 1.0;
+    vd s0 = b.S[0], s1 = b.S[1], c0 = b.C[0], c1 = b.C[1];
+    vd q0 = b.Q[0], q1 = b.Q[1], d0 = b.D[0], d1 = b.D[1];
+    vd n0 = b.N[0], n1 = b.N[1];
+    for (index_t r = 0; r < n; ++r) {
+        const T* p = x + r * rs;
+        if (next != 0) {
+            SHARECUBE_PREFETCH(p + next);
+            if constexpr (kBlock * sizeof(T) > 64) SHARECUBE_PREFETCH(p + next + kBlock / 2);
+        }
+        vd a0 = loadv<T>(p), a1 = loadv<T>(p + kVec);
+        if constexpr (Cnt) {
+            n0 += select(a0 == a0, one, zero);
+            n1 += select(a1 == a1, one, zero);
+        }
+        if constexpr (SkipNa) {
+            a0 = select(a0 == a0, a0, zero);
+            a1 = select(a1 == a1, a1, zero);
+        }
+        two_sum(s0, c0, a0);
+        two_sum(s1, c1, a1);
+        if constexpr (Sq) {
+            two_sum(q0, d0, a0 * a0);
+            two_sum(q1, d1, a1 * a1);
+        }
+    }
+    b.S[0] = s0, b.S[1] = s1, b.C[0] = c0, b.C[1] = c1;
+    b.Q[0] = q0, b.Q[1] = q1, b.D[0] = d0, b.D[1] = d1;
+    b.N[0] = n0, b.N[1] = n1;
+}
+
+// The sum, sum of squares (Sq) and count (Cnt) of lanes [0, kBlock) of x over every reduced
+// position, into s1, c1, s2, c2, n at [0, kBlock).
+template <class T, bool SkipNa, bool Sq, bool Cnt>
+inline void stats_block(const T* x, const Layout& L, index_t next, double* s1, double* c1,
+                        double* s2, double* c2, double* n) noexcept {
+    const vd zero = {};
+    BlockStats b{{zero, zero}, {zero, zero}, {zero, zero}, {zero, zero}, {zero, zero}};
+    const Dim& last = L.reduced.back();
+    for_each_run(L.reduced, [&](index_t, index_t xr, index_t) {
+        stats_walk<T, SkipNa, Sq, Cnt>(x + xr, last.xs, last.n, next, b);
+    });
+    for (int h = 0; h < 2; ++h) {
+        std::memcpy(s1 + h * kVec, &b.S[h], sizeof(vd));
+        std::memcpy(c1 + h * kVec, &b.C[h], sizeof(vd));
+        std::memcpy(s2 + h * kVec, &b.Q[h], sizeof(vd));
+        std::memcpy(c2 + h * kVec, &b.D[h], sizeof(vd));
+        std::memcpy(n + h * kVec, &b.N[h], sizeof(vd));
+    }
+}
+
+template <class T, bool SkipNa>
+inline void stats_block(const T* x, const Layout& L, index_t next, bool sq, bool cnt, double* s1,
+                        double* c1, double* s2, double* c2, double* n) noexcept {
+    if (sq && cnt)
+        stats_block<T, SkipNa, true, true>(x, L, next, s1, c1, s2, c2, n);
+    else if (sq)
+        stats_block<T, SkipNa, true, false>(x, L, next, s1, c1, s2, c2, n);
+    else if (cnt)
+        stats_block<T, SkipNa, false, true>(x, L, next, s1, c1, s2, c2, n);
+    else
+        stats_block<T, SkipNa, false, false>(x, L, next, s1, c1, s2, c2, n);
+}
+
 // Each statistic requested in `st` (non-null pointer) over the reduced dims, written at the
 // kept position (L.inner.os and L.outer's os are the statistics arrays' strides). Sums are
 // compensated as in the share kernels; with skipna, NaN counts as absent everywhere.
@@ -59,19 +136,63 @@ void stats_along(const T* x, const Stats& st, const Layout& L, bool skipna, int 
         return;
     }
     const index_t m = L.inner.n;
-    const index_t lanes = 64;
+    // Without x log x, whole blocks of contiguous lanes go through stats_block (sums in
+    // registers, strips as the share kernels'); the rest, and x log x, lane by lane.
+    const bool blocked = !st.xlogx && L.inner.xs == 1 && !L.reduced.empty();
+    const index_t lanes = blocked ? strip_lanes<T>(count(L.reduced), m) : 64;
     const index_t nstrips = (m + lanes - 1) / lanes;
     const index_t items = count(L.outer) * nstrips;
     const index_t elements = count(L.outer) * m * count(L.reduced);
     parallel_for(items, threads, elements, [&, skipna](index_t begin, index_t end) {
-        std::vector<double> buf(static_cast<std::size_t>(9 * lanes));
-        double *s1 = buf.data(), *c1 = s1 + lanes, *s2 = c1 + lanes, *c2 = s2 + lanes;
-        double *sl = c2 + lanes, *cl = sl + lanes, *n = cl + lanes, *vals = n + lanes;
-        double* tmp = vals + lanes;
+        // 7 sums of lanes, then vals and tmp of the lane-wise walk (or the last block's sums)
+        std::vector<double> buf(static_cast<std::size_t>(7 * lanes + std::max(2 * lanes, 5 * kBlock)));
         for (index_t item = begin; item < end; ++item) {
             const Strip sp = strip_of(L, item, nstrips, lanes);
-            const index_t w = sp.w, xo = sp.xo, oo = sp.oo;
+            const index_t xo = sp.xo, oo = sp.oo;
+            double *s1 = buf.data(), *c1 = s1 + lanes, *s2 = c1 + lanes, *c2 = s2 + lanes;
+            double *sl = c2 + lanes, *cl = sl + lanes, *n = cl + lanes, *vals = n + lanes;
+            double* tmp = vals + lanes;
             std::fill(buf.begin(), buf.begin() + 7 * lanes, 0.0);
+            index_t jb = 0;  // lanes [0, jb) done by blocks
+            if (blocked) {
+                const bool sq = st.sumsq != nullptr, cnt = st.count != nullptr;
+                for (; jb + kBlock <= sp.w; jb += kBlock) {
+                    const index_t next =
+                        sp.j0 + jb + kBlock + prefetch_lanes<T>() <= m ? prefetch_lanes<T>() : 0;
+                    const T* xj = x + xo + jb;
+                    if (skipna)
+                        stats_block<T, true>(xj, L, next, sq, cnt, s1 + jb, c1 + jb, s2 + jb,
+                                             c2 + jb, n + jb);
+                    else
+                        stats_block<T, false>(xj, L, next, sq, cnt, s1 + jb, c1 + jb, s2 + jb,
+                                              c2 + jb, n + jb);
+                }
+                if (jb < sp.w && sp.w >= kBlock) {
+                    // the ragged end as one more block over the strip's last kBlock lanes: each
+                    // lane's sums do not depend on its block, so the lanes it shares with the
+                    // block before come out the same; only [jb, w) are taken from it
+                    double* t = buf.data() + 7 * lanes;  // 5 kBlock doubles
+                    const index_t j = sp.w - kBlock, k = jb - j;
+                    const T* xj = x + xo + j;
+                    if (skipna)
+                        stats_block<T, true>(xj, L, 0, sq, cnt, t, t + kBlock, t + 2 * kBlock,
+                                             t + 3 * kBlock, t + 4 * kBlock);
+                    else
+                        stats_block<T, false>(xj, L, 0, sq, cnt, t, t + kBlock, t + 2 * kBlock,
+                                              t + 3 * kBlock, t + 4 * kBlock);
+                    for (index_t l = k; l < kBlock; ++l) {
+                        s1[j + l] = t[l];
+                        c1[j + l] = t[kBlock + l];
+                        s2[j + l] = t[2 * kBlock + l];
+                        c2[j + l] = t[3 * kBlock + l];
+                        n[j + l] = t[4 * kBlock + l];
+                    }
+                    jb = sp.w;
+                }
+            }
+            // the lanes left, [jb, sp.w), one at a time across each row
+            const index_t w = sp.w - jb;
+            s1 += jb, c1 += jb, s2 += jb, c2 += jb, sl += jb, cl += jb, n += jb;
             // the squares and x log x of a row's values, once the total has them
             const auto more = [&](index_t, const double* v) {
                 if (st.sumsq) {
@@ -83,13 +204,16 @@ void stats_along(const T* x, const Stats& st, const Layout& L, bool skipna, int 
                     two_sum_lanes(sl, cl, tmp, w);
                 }
             };
-            if (!st.count) {
+            const T* xt = x + xo + jb * L.inner.xs;
+            if (w == 0) {
+                // every lane in blocks
+            } else if (!st.count) {
                 // the share kernels' strip walk (sum_strip), the statistics on each row it loads
-                sum_strip<T, true>(x + xo, L, w, skipna, s1, c1, vals, more);
+                sum_strip<T, true>(xt, L, w, skipna, s1, c1, vals, more);
             } else {
                 // counting needs the NaN before skipna drops them: the same walk, written out
                 for_each_offset(L.reduced, [&](index_t r, index_t xr, index_t) {
-                    load_strip<T>(x + xo + xr, L.inner.xs, w, false, vals);
+                    load_strip<T>(xt + xr, L.inner.xs, w, false, vals);
                     for (index_t j = 0; j < w; ++j) {
                         const bool present = vals[j] == vals[j];
                         n[j] += present ? 1.0 : 0.0;
@@ -99,8 +223,9 @@ void stats_along(const T* x, const Stats& st, const Layout& L, bool skipna, int 
                     more(r, vals);
                 });
             }
+            s1 -= jb, c1 -= jb, s2 -= jb, c2 -= jb, sl -= jb, cl -= jb, n -= jb;
             const index_t os = L.inner.os;
-            for (index_t j = 0; j < w; ++j) {
+            for (index_t j = 0; j < sp.w; ++j) {
                 if (st.sum) st.sum[oo + j * os] = finish(s1[j], c1[j]);
                 if (st.sumsq) st.sumsq[oo + j * os] = finish(s2[j], c2[j]);
                 if (st.xlogx) st.xlogx[oo + j * os] = finish(sl[j], cl[j]);
