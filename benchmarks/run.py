@@ -27,13 +27,16 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
-# numba's OpenMP workers spin on the cores for a while after each parallel call; in a table
-# that runs routes back to back, they took a core from whichever multi-threaded route came next
-# (a 300 us C++ call measured 520-790 us after a numba one). Told to sleep when idle, they
-# cost numba's own route nothing measurable here. A setting of the caller's is kept.
+# Thread pools of other libraries spin on the cores for a while after each call: numba's
+# OpenMP workers, and OpenBLAS's (numpy's BLAS, in numpy's best grouped routes) for about
+# 2**28 cycles. In a table that runs routes back to back, they took a core from whichever
+# multi-threaded route came next (a 300 us C++ call measured 520-790 us after a numba one; a
+# 24 ms one 40 ms after a BLAS product). Told to sleep when idle (before numpy loads OpenBLAS),
+# they cost their own routes nothing measurable here. A setting of the caller's is kept.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+
+import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -377,7 +380,9 @@ def main() -> int:
         f"{_cpu()}, {os.cpu_count()} cores; sharecube {sharecube.__version__}, kernels {isa}; "
         f"large cube {shape}; {time.strftime('%Y-%m-%d')}. Times are medians over the rounds; "
         "ratios are medians of each round's ratio (routes interleaved). "
-        f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')} (numba's idle threads sleep).",
+        f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, "
+        f"OPENBLAS_THREAD_TIMEOUT={os.environ.get('OPENBLAS_THREAD_TIMEOUT')} (numba's and "
+        "OpenBLAS's idle threads sleep instead of spinning on the cores of the route timed next).",
         "",
         "## Targets",
         "",
