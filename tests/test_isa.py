@@ -45,6 +45,9 @@ def test_every_isa_gives_identical_results(restore_isa, dtype) -> None:
             sc.share_sums(x, labels, 0, backend="cpp"),
             sc.share_sums(x, member, 1, backend="cpp"),
             sc.share_sums(x, None, 2, backend="cpp"),
+            # along the last axis: kVec positions of 2 kVec rows transposed, the rest masked
+            sc.share_sums(x, np.arange(9) % 4 - 1, 2, backend="cpp"),
+            sc.group_sums(x[:, :, :6], np.arange(6) // 2, 2, backend="cpp"),
             sc.hhi(x, 0, backend="cpp"),
             sc.hhi(x, 1, normalized=True, backend="cpp", skipna=False),
         ]

@@ -117,6 +117,18 @@ inline vd loadv(const T* p) noexcept {
     }
 }
 
+#if defined(SHARECUBE_WIDE)
+// The first n < kVec elements of p (masked: nothing past them is read), the other lanes 0.
+template <class T>
+inline vd loadv_first(const T* p, index_t n) noexcept {
+    const __mmask8 m = static_cast<__mmask8>((1u << n) - 1);
+    if constexpr (std::is_same_v<T, double>)
+        return (vd)_mm512_maskz_loadu_pd(m, p);
+    else
+        return (vd)_mm512_cvtps_pd(_mm256_maskz_loadu_ps(m, p));
+}
+#endif
+
 template <bool Comp = true>
 inline void two_sumv(vd& s, vd& c, vd v) noexcept {
     if constexpr (!Comp) {
@@ -397,6 +409,28 @@ inline void walk_sums(const T* x, index_t xs, index_t rs, index_t r0, index_t r1
                 }
             }
         }
+#if defined(SHARECUBE_WIDE)
+        // The last r1 - i < kVec positions (6 of a row of 30 years) the same way, by masked
+        // loads, rather than by gathering 2 kVec lanes a position.
+        if (i < r1) {
+            const index_t nk = r1 - i;
+            vd a[kVec], b[kVec];
+            for (index_t l = 0; l < kVec; ++l) {
+                a[l] = loadv_first<T>(x + l * xs + i, nk);
+                b[l] = loadv_first<T>(x + (kVec + l) * xs + i, nk);
+            }
+            transpose(a);
+            transpose(b);
+            for (index_t k = 0; k < nk; ++k) {
+                add_pair<Comp, SkipNa>(s0, c0, s1, c1, a[k], b[k]);
+                if constexpr (Keep) {
+                    rows[2 * (i + k - r0)] = a[k];
+                    rows[2 * (i + k - r0) + 1] = b[k];
+                }
+            }
+            i = r1;
+        }
+#endif
         for (; i < r1; ++i) {
             vd a = loadv_strided<T>(x + i, xs), b = loadv_strided<T>(x + kVec * xs + i, xs);
             add_pair<Comp, SkipNa>(s0, c0, s1, c1, a, b);
