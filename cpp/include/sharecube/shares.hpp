@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
@@ -60,6 +61,9 @@ index_t strip_lanes(index_t reduced_count, index_t inner) {
     // A short inner dim (30 years, say) is taken whole even past the budget: split in two
     // strips, each row's few cache lines would be read from memory twice.
     if (inner <= 64) lanes = std::max(lanes, inner);
+    // No wider than the inner dim (rounded up to whole blocks): a small cube's call would
+    // otherwise clear work space for 256 lanes (tens of KB) to sum a few.
+    lanes = std::min(lanes, (inner + 15) / 16 * 16);
     return std::max<index_t>(lanes, 16);
 }
 
@@ -960,10 +964,12 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& members
     // By value: through a reference the compiler must assume stores to out may change it.
     parallel_for(items, threads, elements, [&, fill, skipna, raw](index_t begin, index_t end) {
         std::vector<double> buf(static_cast<std::size_t>(5 * lanes + 2 * G * gstride));
-        std::vector<vd> scratch(static_cast<std::size_t>(2 * kFixedRowVecs * G + 1));
-        std::vector<vd> rowbuf(static_cast<std::size_t>(g.cptr != nullptr ? 2 * kChunk : 0));
+        // Not cleared: every use writes before it reads (a cleared 40 KB cost a small call
+        // a microsecond).
+        const std::unique_ptr<vd[]> scratch(new vd[2 * kFixedRowVecs * G + 1]);
+        const std::unique_ptr<vd[]> rowbuf(new vd[g.cptr != nullptr ? 2 * kChunk : 1]);
         std::vector<std::int64_t> cursor(static_cast<std::size_t>(G));
-        const GroupWork wk{scratch.data(), rowbuf.data(), cursor.data()};
+        const GroupWork wk{scratch.get(), rowbuf.get(), cursor.data()};
         std::vector<O> qbuf(static_cast<std::size_t>((dense ? G + 1 : 1) * lanes));
         double* s = buf.data();
         double* c = s + lanes;
@@ -981,7 +987,7 @@ void share_sums_along(const T* x, O* out, const Layout& L, const Groups& members
             index_t j = short_rows(L, w) ? w : 0;
             if (j == w)
                 short_row_sums<T, kCompensated<T, O>>(x + xo, L, g, w, gstride, skipna, s, c, gs,
-                                                      scratch.data());
+                                                      scratch.get());
             for (; j + kBlock <= w; j += kBlock) {
                 const T* xj = x + xo + j * xs;
                 const index_t next =
