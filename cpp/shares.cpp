@@ -2,8 +2,10 @@
 // argument; here arrays are only read for their dtype, shape and strides.
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "arrays.hpp"
@@ -43,6 +45,72 @@ bool shares(const py::array& x, py::array& out, std::uint64_t reduce_mask, bool 
         isa.shares(c);
     }
     return nonfinite.load();
+}
+
+// sharecube.shares(x, axis) at its defaults for a small call, whose time is all overhead:
+// x an exact ndarray, native aligned float64 or float32, axis an int in range. Returns the new
+// array of shares, or None where anything differs (or a float64 total was not finite: the
+// general path computes those slices again, scaled) so that the caller takes the general path.
+// The bytes an array spans, [lo, hi).
+std::pair<std::uintptr_t, std::uintptr_t> extent(const py::array& a) {
+    auto lo = reinterpret_cast<std::uintptr_t>(a.data()), hi = lo;
+    for (py::ssize_t d = 0; d < a.ndim(); ++d) {
+        if (a.shape(d) == 0) return {lo, lo};
+        const py::ssize_t span = (a.shape(d) - 1) * a.strides(d);
+        if (span < 0)
+            lo -= static_cast<std::uintptr_t>(-span);
+        else
+            hi += static_cast<std::uintptr_t>(span);
+    }
+    return {lo, hi + static_cast<std::uintptr_t>(a.itemsize())};
+}
+
+// `out` where it is a plain target for x: an exact ndarray of x's shape and dtype, writeable,
+// aligned, no zero strides, and not overlapping x (in place is the general path's: the rescue
+// of an overflowed slice needs x as it was).
+bool plain_out(const py::array& x, py::handle oh) {
+    const auto& api = py::detail::npy_api::get();
+    if (Py_TYPE(oh.ptr()) != api.PyArray_Type_) return false;
+    const auto out = py::reinterpret_borrow<py::array>(oh);
+    const int need =
+        py::detail::npy_api::NPY_ARRAY_ALIGNED_ | py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+    if ((out.flags() & need) != need || out.ndim() != x.ndim()) return false;
+    const py::dtype odt = out.dtype();  // x's: a native float64 or float32
+    if (odt.kind() != 'f' || odt.itemsize() != x.itemsize() || non_native(odt)) return false;
+    for (py::ssize_t d = 0; d < x.ndim(); ++d)
+        if (out.shape(d) != x.shape(d) || (out.strides(d) == 0 && out.shape(d) > 1)) return false;
+    const auto a = extent(x), b = extent(out);
+    return a.first == a.second || b.first == b.second || a.second <= b.first || b.second <= a.first;
+}
+
+py::object shares_new(py::handle xh, py::handle axis_h, py::handle out_h, int threads) {
+    const auto& api = py::detail::npy_api::get();
+    if (Py_TYPE(xh.ptr()) != api.PyArray_Type_ || !PyLong_CheckExact(axis_h.ptr()))
+        return py::none();
+    const auto x = py::reinterpret_borrow<py::array>(xh);
+    const py::ssize_t nd = x.ndim();
+    long axis = PyLong_AsLong(axis_h.ptr());
+    if (axis == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return py::none();
+    }
+    if (axis < -nd || axis >= nd || nd == 0 || nd > 64) return py::none();
+    if (axis < 0) axis += static_cast<long>(nd);
+    if (!(x.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_)) return py::none();
+    const py::dtype dt = x.dtype();
+    if (dt.kind() != 'f' || non_native(dt) || (dt.itemsize() != 8 && dt.itemsize() != 4))
+        return py::none();
+    py::array out;
+    if (out_h.is_none())
+        out = py::array(dt, std::vector<py::ssize_t>(x.shape(), x.shape() + nd));
+    else if (plain_out(x, out_h))
+        out = py::reinterpret_borrow<py::array>(out_h);
+    else
+        return py::none();
+    const bool flagged = shares(x, out, std::uint64_t{1} << axis, true,
+                                std::numeric_limits<double>::quiet_NaN(), threads);
+    if (flagged && dt.itemsize() == 8) return py::none();
+    return std::move(out);
 }
 
 // groups: (ptr, idx) in compressed rows along `axis`, ngroups > 0; or ngroups == 0 with
@@ -108,6 +176,10 @@ void register_shares(py::module_& m) {
           py::arg("skipna"), py::arg("fill"), py::arg("threads"),
           "Fill out with x / sum(x over the axes in reduce_mask); True where a total was inf or "
           "NaN.");
+    m.def("shares_new", &shares_new, py::arg("x"), py::arg("axis"), py::arg("out"),
+          py::arg("threads"),
+          "shares(x, axis, out=out) for a plain float ndarray, an int axis and out None (a new "
+          "array) or a plain target; else None (the caller then takes the general path).");
     m.def("share_sums", &share_sums, py::arg("x"), py::arg("out"), py::arg("reduce_mask"),
           py::arg("axis"), py::arg("ptr"), py::arg("idx"), py::arg("cptr"), py::arg("cidx"),
           py::arg("ngroups"), py::arg("skipna"), py::arg("fill"), py::arg("threads"),

@@ -197,6 +197,23 @@ def test_per_call_fast_path_gives_the_general_result(dtype: type) -> None:
             np.testing.assert_array_equal(inplace, want)
     with pytest.raises(np.exceptions.AxisError, match="axis=3 is out of bounds"):
         sc.shares(base, 3)
+    with pytest.raises(TypeError, match="axis must be an int"):
+        sc.shares(base, True)
+    # inputs the C++ shortcut leaves to the general path, with the general path's answer: a
+    # numpy integer axis, swapped bytes, an unaligned view, a subclass, a 0-d array
+    want = sc.shares(base, 1, backend=sc.backends()[0], dtype=dtype)
+    raw = np.zeros(base.nbytes + 1, dtype=np.uint8)
+    unaligned = raw[1:].view(dtype).reshape(base.shape)
+    unaligned[...] = base
+    swapped = base.astype(base.dtype.newbyteorder())
+    for x in (base, unaligned, swapped, base.view(np.ma.MaskedArray)):
+        for axis in (1, np.int64(1), np.int32(-2)):
+            np.testing.assert_array_equal(sc.shares(x, axis), want)
+    np.testing.assert_array_equal(sc.shares(np.array(2.0, dtype), None), 1.0)
+    if dtype == np.float64:  # a total that overflows: handed over to the rescue, new or out=
+        big = np.array([[1e308], [1e308]])
+        np.testing.assert_array_equal(sc.shares(big, 0), [[0.5], [0.5]])
+        np.testing.assert_array_equal(sc.shares(big, 0, out=np.empty((2, 1))), [[0.5], [0.5]])
     # outs the shortcut must leave to the general path: overlapping x (as a view), the wrong
     # dtype, read-only, a zero stride
     buf = np.concatenate([base.ravel(), base.ravel()[:1]])

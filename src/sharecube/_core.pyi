@@ -9,6 +9,9 @@ def shares(
     fill: float,
     threads: int,
 ) -> bool: ...
+def shares_new(
+    x: object, axis: object, out: object, threads: int
+) -> NDArray[np.floating] | None: ...
 def share_sums(
     x: NDArray[np.generic],
     out: NDArray[np.floating],

@@ -44,6 +44,20 @@ def _fast(
 ) -> NDArray[Any] | None:
     """The common call on a small array is bound by Python overhead: the checks of the general
     path, inlined, and the C++ kernel called directly; None for any other call."""
+    if (
+        dtype is None
+        and backend is None
+        and threads is None
+        and skipna is True
+        and type(zero_total) is str
+        and zero_total == "nan"
+    ):
+        # shares(x, axis[, out]): the arrays' checks, a new result and the kernel in one C++ call
+        core = d.fast_core()
+        if core is not None:
+            r = core.shares_new(x, axis, out, 0)
+            if r is not None:
+                return r
     if _plain(x, axis, skipna, zero_total, dtype, backend, threads):
         return _fast_shares(x, axis, out, backend, threads)
     if backend == "numba" and _plain(x, axis, skipna, zero_total, dtype, None, threads):

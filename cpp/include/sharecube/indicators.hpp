@@ -145,7 +145,8 @@ void stats_along(const T* x, const Stats& st, const Layout& L, bool skipna, int 
     const index_t elements = count(L.outer) * m * count(L.reduced);
     parallel_for(items, threads, elements, [&, skipna](index_t begin, index_t end) {
         // 7 sums of lanes, then vals and tmp of the lane-wise walk (or the last block's sums)
-        std::vector<double> buf(static_cast<std::size_t>(7 * lanes + std::max(2 * lanes, 5 * kBlock)));
+        std::vector<double> buf(
+            static_cast<std::size_t>(7 * lanes + std::max(2 * lanes, 5 * kBlock)));
         for (index_t item = begin; item < end; ++item) {
             const Strip sp = strip_of(L, item, nstrips, lanes);
             const index_t xo = sp.xo, oo = sp.oo;

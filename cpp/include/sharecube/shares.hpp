@@ -451,7 +451,8 @@ inline void walk_sums(const T* x, index_t xs, index_t rs, index_t r0, index_t r1
                 if (next != 0) {
                     SHARECUBE_PREFETCH(p + next);
                     // a block of 16 float64 lanes spans two cache lines: fetch both
-                    if constexpr (kBlock * sizeof(T) > 64) SHARECUBE_PREFETCH(p + next + kBlock / 2);
+                    if constexpr (kBlock * sizeof(T) > 64)
+                        SHARECUBE_PREFETCH(p + next + kBlock / 2);
                 }
                 a = loadv<T>(p);
                 b = loadv<T>(p + kVec);
