@@ -92,9 +92,68 @@ void co_occurrence(const py::array& bits, py::array& out, int threads) {
     isa.co_occurrence(bp, op, N, W, threads);
 }
 
+// RCA's last pass, (x / a) / b (see sharecube::Quotients), where the arrays allow it: every one
+// of x's shape; x native float64 or float32; a, ra and b, rb float64 pairs with equal strides;
+// out native float, writeable; in the last dim x and out contiguous, a and b contiguous or
+// broadcast. False (nothing written) where they do not: the caller divides with numpy.
+bool quotients(const py::array& x, const py::array& a, const py::array& ra, const py::array& b,
+               const py::array& rb, py::array& out, int threads) {
+    const py::ssize_t nd = x.ndim();
+    if (nd < 1 || nd > static_cast<py::ssize_t>(sharecube::kMaxDims)) return false;
+    const auto native = [](const py::array& v, char kind) {
+        const py::dtype dt = v.dtype();
+        return dt.kind() == kind && !non_native(dt) && (dt.itemsize() == 8 || dt.itemsize() == 4);
+    };
+    const auto f64 = [&](const py::array& v) { return native(v, 'f') && v.itemsize() == 8; };
+    if (!native(x, 'f') || !native(out, 'f') || !out.writeable() || !f64(a) || !f64(ra) ||
+        !f64(b) || !f64(rb))
+        return false;
+    for (const py::array* v : {&a, &ra, &b, &rb, static_cast<const py::array*>(&out)}) {
+        if (v->ndim() != nd) return false;
+        for (py::ssize_t d = 0; d < nd; ++d)
+            if (v->shape(d) != x.shape(d) || v->strides(d) % v->itemsize() != 0) return false;
+    }
+    sharecube::Quotients q;
+    q.ndim = static_cast<int>(nd);
+    for (py::ssize_t d = 0; d < nd; ++d) {
+        if (x.strides(d) % x.itemsize() != 0 || a.strides(d) != ra.strides(d) ||
+            b.strides(d) != rb.strides(d))
+            return false;
+        q.shape[d] = x.shape(d);
+        q.sx[d] = x.strides(d) / x.itemsize();
+        q.sa[d] = a.strides(d) / 8;
+        q.sb[d] = b.strides(d) / 8;
+        q.so[d] = out.strides(d) / out.itemsize();
+    }
+    const py::ssize_t l = nd - 1;
+    if ((q.sx[l] != 1 || q.so[l] != 1 || q.sa[l] > 1 || q.sb[l] > 1 || q.sa[l] < 0 ||
+         q.sb[l] < 0) &&
+        x.shape(l) > 1)
+        return false;
+    if (x.shape(l) <= 1) q.sx[l] = q.so[l] = 1, q.sa[l] = q.sa[l] != 0, q.sb[l] = q.sb[l] != 0;
+    q.x = x.data();
+    q.in = element_type(x.dtype());
+    q.out = out.mutable_data();
+    q.out_f64 = out.itemsize() == 8;
+    q.a = static_cast<const double*>(a.data());
+    q.ra = static_cast<const double*>(ra.data());
+    q.b = static_cast<const double*>(b.data());
+    q.rb = static_cast<const double*>(rb.data());
+    q.threads = threads;
+    const Isa& isa = current_isa();
+    py::gil_scoped_release release;  // raw buffers only, kept alive by the caller
+    isa.quotients(q);
+    return true;
+}
+
 }  // namespace
 
 void register_indicators(py::module_& m) {
+    m.def("quotients", &quotients, py::arg("x"), py::arg("a"), py::arg("ra"), py::arg("b"),
+          py::arg("rb"), py::arg("out"), py::arg("threads"),
+          "out = (x / a) / b, two IEEE divisions an element, a and b broadcast against x, ra and "
+          "rb their reciprocals (NaN outside [2**-400, 2**400]); False where the layout is not "
+          "one the kernel takes (nothing written).");
     m.def("stats", &stats, py::arg("x"), py::arg("reduce_mask"), py::arg("skipna"),
           py::arg("threads"), py::arg("sum"), py::arg("sumsq"), py::arg("xlogx"), py::arg("count"),
           py::arg("sum_lo") = py::none(), py::arg("sumsq_lo") = py::none(),

@@ -19,12 +19,14 @@ struct Isa {
     void (*stats)(const Call&, const Stats&);
     void (*min_sum_pairs)(const double*, double*, index_t, index_t, index_t, bool, int);
     void (*co_occurrence)(const std::uint64_t*, double*, index_t, index_t, int);
+    void (*quotients)(const Quotients&);
     bool supported;
 };
 
-#define SHARECUBE_ISA_ENTRY(name, ns, ok)                                                          \
-    Isa {                                                                                          \
-        name, &ns::shares, &ns::share_sums, &ns::stats, &ns::min_sum_pairs, &ns::co_occurrence, ok \
+#define SHARECUBE_ISA_ENTRY(name, ns, ok)                                                       \
+    Isa {                                                                                       \
+        name, &ns::shares, &ns::share_sums, &ns::stats, &ns::min_sum_pairs, &ns::co_occurrence, \
+            &ns::quotients, ok                                                                  \
     }
 
 inline std::vector<Isa> compiled_isas() {

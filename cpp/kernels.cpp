@@ -72,5 +72,23 @@ void co_occurrence(const std::uint64_t* bits, double* out, index_t N, index_t W,
     co_occurrence_kernel(bits, out, N, W, threads);
 }
 
+void quotients(const Quotients& q) {
+    const auto run = [&](auto x) {
+        if (q.out_f64)
+            quotients_along(x, static_cast<double*>(q.out), q);
+        else
+            quotients_along(x, static_cast<float*>(q.out), q);
+    };
+    switch (q.in) {
+        case Elem::f64:
+            return run(static_cast<const double*>(q.x));
+        case Elem::f32:
+            return run(static_cast<const float*>(q.x));
+        default:
+            break;
+    }
+    throw std::invalid_argument("sharecube: the kernels read float64 and float32 only");
+}
+
 }  // namespace SHARECUBE_ISA
 }  // namespace sharecube

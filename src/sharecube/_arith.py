@@ -60,12 +60,21 @@ def rca_block(
     with np.errstate(all="ignore"):
         r = np.divide(xv, xc, out=out, dtype=np.float64)
         np.divide(r, world, out=r)
-        if symmetric:
+    rca_finish(xv, r, bad, symmetric, fill)
+    return r
+
+
+def rca_finish(
+    xv: NDArray[Any], r: NDArray[np.floating[Any]], bad: NDArray[Any], symmetric: bool, fill: float
+) -> None:
+    """In place on ``r = (x / x_c.) / (x_.s / x_..)``: the symmetric form where asked, then
+    ``fill`` where ``bad`` (a zero total), except on missing values, which stay NaN."""
+    if symmetric:
+        with np.errstate(all="ignore"):
             np.divide(r - 1.0, r + 1.0, out=r)
     if np.any(bad):
         keep = ~np.isnan(xv) if xv.dtype.kind == "f" else True  # missing values stay NaN
         np.copyto(r, fill, where=bad & keep)
-    return r
 
 
 def lagged_difference(a: NDArray[Any], axis: int, lag: int) -> NDArray[Any]:

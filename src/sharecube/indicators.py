@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from sharecube import _dispatch as d
 from sharecube import _extreme
-from sharecube._arith import rca_block
+from sharecube._arith import rca_block, rca_finish
 from sharecube._contracts import Options, Policy
 from sharecube._declare import (
     Difference,
@@ -222,6 +222,37 @@ def _rca_block(
 _PARALLEL_ABOVE = 1 << 20  # elements: RCA's final pass shared among the cores from this size
 
 
+def _reciprocal(t: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``1 / t`` where ``|t|`` lies in [2**-400, 2**400] (where the kernels' corrected
+    reciprocal division is exact), NaN elsewhere (they divide plainly there)."""
+    with np.errstate(all="ignore"):
+        r = np.divide(1.0, t)
+        a = np.abs(t)
+        r[~((a >= 2.0**-400) & (a <= 2.0**400))] = np.nan
+    return r
+
+
+def _quotients(
+    arr: NDArray[Any],
+    xc: NDArray[np.float64],
+    world: NDArray[np.float64],
+    target: NDArray[Any],
+    pol: Policy,
+    symmetric: bool,
+) -> bool:
+    """``target = (arr / xc) / world`` by the C++ kernel, where the backend is C++ and the
+    layout one it takes; False (nothing written) otherwise. A float32 target with the symmetric
+    form is left to numpy: there (r - 1) / (r + 1) is computed from float64 r."""
+    if pol.impl.__name__ != "sharecube._cpp" or (symmetric and target.dtype != np.float64):
+        return False
+    core = d.cpp_core()
+    if core is None or arr.ndim == 0:
+        return False
+    shape = arr.shape
+    parts = [np.broadcast_to(v, shape) for v in (xc, _reciprocal(xc), world, _reciprocal(world))]
+    return bool(core.quotients(arr, *parts, target, pol.threads))
+
+
 def _rca(
     arr: NDArray[Any], pol: Policy, axes: tuple[int, ...], opts: dict[str, Any], out: Any
 ) -> NDArray[Any]:
@@ -253,6 +284,10 @@ def _rca(
     zero_c, zero_s = xc == 0, xs == 0
     any_zero = bool(zero_c.any() or zero_s.any())
 
+    # (x / xc) / world in one C++ pass where the backend is C++ (the same two IEEE divisions:
+    # at multiply speed, numpy's vdivpd bound the pass); the rest below, chunk by chunk.
+    divided = _quotients(arr, xc, world, target, pol, opts["symmetric"])
+
     def chunks(lo: int, hi: int) -> None:
         for start in starts[lo:hi]:
             sl = slice(start, start + step)
@@ -260,6 +295,9 @@ def _rca(
             zc, zs = (a if a.shape[0] == 1 else a[sl] for a in (zero_c, zero_s))
             into = target[sl] if target.dtype == np.float64 else None
             bad = np.logical_or(zc, zs) if any_zero else np.zeros((), dtype=bool)
+            if divided:
+                rca_finish(arr[sl], target[sl], bad, opts["symmetric"], _rca_fill(opts, pol))
+                continue
             r = rca_block(arr[sl], xc_, world_, bad, opts["symmetric"], _rca_fill(opts, pol), into)
             if into is None:
                 np.copyto(target[sl], r, casting="unsafe")

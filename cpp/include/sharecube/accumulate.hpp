@@ -96,6 +96,17 @@ inline double share_of(double v, double t, double fill) noexcept {
     return t == 0.0 ? (v == v ? fill : v) : q;
 }
 
+// v / t: a share (share_of) or, with Ieee, the plain IEEE quotient (RCA's divisions).
+template <bool Ieee>
+inline double quotient(double v, double t, double fill) noexcept {
+    if constexpr (Ieee) {
+        (void)fill;
+        return v / t;
+    } else {
+        return share_of(v, t, fill);
+    }
+}
+
 // q[j] = share_of(x[j], tot[j]) for a strip. Writes only to q (a private buffer), so the
 // compiler can vectorise it even when x is the caller's out array (in-place use).
 template <class T, class O>

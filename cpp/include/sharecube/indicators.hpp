@@ -239,6 +239,66 @@ void stats_along(const T* x, const Stats& st, const Layout& L, bool skipna, int 
     });
 }
 
+// One run of Quotients' last dim: q1 = x / a, then out = q1 / b, each an IEEE division (at
+// multiply speed, with the reciprocals, where the CPU has FMA). bca, bcb: a, b broadcast.
+template <class T, class O>
+inline void quotient_run(const T* x, const double* a, const double* ra, const double* b,
+                         const double* rb, O* out, index_t n, double* q1, bool bca, bool bcb) {
+#if defined(SHARECUBE_FAST_DIVIDE)
+    if (bca)
+        divide_strip_fast<T, double, true, true>(x, n, a, ra, 0.0, q1);
+    else
+        divide_strip_fast<T, double, false, true>(x, n, a, ra, 0.0, q1);
+    if (bcb)
+        divide_strip_fast<double, O, true, true>(q1, n, b, rb, 0.0, out);
+    else
+        divide_strip_fast<double, O, false, true>(q1, n, b, rb, 0.0, out);
+#else
+    (void)ra, (void)rb, (void)q1;
+    const index_t sa = bca ? 0 : 1, sb = bcb ? 0 : 1;
+    for (index_t j = 0; j < n; ++j) out[j] = static_cast<O>(load<T>(x + j) / a[j * sa] / b[j * sb]);
+#endif
+}
+
+// out = (x / a) / b over the whole array (see Quotients): runs of the last dim, shared among
+// the threads in blocks of whole runs; each element's result depends on nothing else.
+template <class T, class O>
+void quotients_along(const T* x, O* out, const Quotients& q) {
+    const int nd = q.ndim;
+    const index_t n = q.shape[nd - 1];
+    index_t runs = 1;
+    for (int d = 0; d + 1 < nd; ++d) runs *= q.shape[d];
+    if (runs == 0 || n == 0) return;
+    const bool bca = q.sa[nd - 1] == 0, bcb = q.sb[nd - 1] == 0;
+    parallel_for(runs, q.threads, runs * n, [&, n, nd](index_t begin, index_t end) {
+        std::vector<double> q1(static_cast<std::size_t>(n));
+        index_t idx[kMaxDims] = {};
+        index_t left = begin;
+        for (int d = nd - 2; d >= 0; --d) {
+            idx[d] = left % q.shape[d];
+            left /= q.shape[d];
+        }
+        index_t ox = 0, oa = 0, ob = 0, oo = 0;
+        for (int d = 0; d + 1 < nd; ++d) {
+            ox += idx[d] * q.sx[d];
+            oa += idx[d] * q.sa[d];
+            ob += idx[d] * q.sb[d];
+            oo += idx[d] * q.so[d];
+        }
+        for (index_t r = begin; r < end; ++r) {
+            quotient_run<T, O>(x + ox, q.a + oa, q.ra + oa, q.b + ob, q.rb + ob, out + oo, n,
+                               q1.data(), bca, bcb);
+            for (int d = nd - 2; d >= 0; --d) {  // the next run: the odometer
+                ox += q.sx[d], oa += q.sa[d], ob += q.sb[d], oo += q.so[d];
+                if (++idx[d] < q.shape[d]) break;
+                ox -= q.sx[d] * q.shape[d], oa -= q.sa[d] * q.shape[d];
+                ob -= q.sb[d] * q.shape[d], oo -= q.so[d] * q.shape[d];
+                idx[d] = 0;
+            }
+        }
+    });
+}
+
 // out[i, j] = number of bits set in both rows i and j of bits (N rows of W 64-bit words,
 // C-contiguous): how many countries make both products, from presence packed a bit a country.
 // Integer work (AND and popcount), so exact and the same for every instruction set and thread

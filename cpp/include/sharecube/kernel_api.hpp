@@ -55,6 +55,23 @@ struct Stats {
     double* xlogx_lo = nullptr;
 };
 
+// out = (x / a) / b element by element, two IEEE divisions (RCA's last pass: a the country
+// totals, b the world's sector mix), a and b broadcast against x; ra and rb hold 1 / a and 1 / b
+// where those lie in [2^-400, 2^400], else NaN (the kernel then divides plainly). Every array
+// has x's shape (`shape`, `ndim` dims) with its own element strides; in the last dim x and out
+// are contiguous and a, b (with ra, rb: the same strides) contiguous or broadcast (stride 0).
+struct Quotients {
+    const void* x = nullptr;
+    Elem in = Elem::f64;
+    void* out = nullptr;
+    bool out_f64 = true;
+    const double *a = nullptr, *ra = nullptr, *b = nullptr, *rb = nullptr;
+    int ndim = 0;
+    index_t shape[kMaxDims] = {};
+    index_t sx[kMaxDims] = {}, sa[kMaxDims] = {}, sb[kMaxDims] = {}, so[kMaxDims] = {};
+    int threads = 0;
+};
+
 #define SHARECUBE_DECLARE_ISA(ns)                                                                  \
     namespace ns {                                                                                 \
     void shares(const Call& call);                                                                 \
@@ -63,6 +80,7 @@ struct Stats {
     void min_sum_pairs(const double* s, double* out, index_t C, index_t R, index_t K, bool skipna, \
                        int threads);                                                               \
     void co_occurrence(const std::uint64_t* bits, double* out, index_t N, index_t W, int threads); \
+    void quotients(const Quotients& q);                                                            \
     }
 
 SHARECUBE_DECLARE_ISA(isa_baseline)

@@ -170,7 +170,7 @@ inline double fast_reciprocal(double t) noexcept {
 }
 
 // With Bcast, tot[0] and rcp[0] are the total for every element (a row of one slice).
-template <class T, class O, bool Bcast = false>
+template <class T, class O, bool Bcast = false, bool Ieee = false>
 inline void divide_strip_fast4(const T* p, index_t w, const double* SHARECUBE_RESTRICT tot,
                                const double* SHARECUBE_RESTRICT rcp, double fill,
                                O* SHARECUBE_RESTRICT q) noexcept {
@@ -192,7 +192,7 @@ inline void divide_strip_fast4(const T* p, index_t w, const double* SHARECUBE_RE
         const __m256d is_zero = _mm256_cmp_pd(v, zero, _CMP_EQ_OQ);
         q1 = _mm256_blendv_pd(q1, q0, is_zero);  // 0 * r has the quotient's sign of zero
         __m256d ok = _mm256_cmp_pd(r, r, _CMP_ORD_Q);
-        if constexpr (std::is_same_v<T, double>) {
+        if constexpr (std::is_same_v<T, double> || Ieee) {  // Ieee: any value (inf too)
             const __m256d av = _mm256_andnot_pd(sign, v);
             const __m256d in_range =
                 _mm256_and_pd(_mm256_cmp_pd(av, lo, _CMP_GE_OQ), _mm256_cmp_pd(av, hi, _CMP_LE_OQ));
@@ -209,18 +209,18 @@ inline void divide_strip_fast4(const T* p, index_t w, const double* SHARECUBE_RE
         if (good != 0xF) {
             for (int k = 0; k < 4; ++k)
                 if (!(good >> k & 1))
-                    q[j + k] =
-                        static_cast<O>(share_of(load<T>(p + j + k), tot[(j + k) * step], fill));
+                    q[j + k] = static_cast<O>(
+                        quotient<Ieee>(load<T>(p + j + k), tot[(j + k) * step], fill));
         }
     }
     if (j < w && w >= 4) {
         // The ragged end as one more vector, overlapping the last: its lanes are computed
         // again from the same inputs, so q gets the same values.
-        divide_strip_fast4<T, O, Bcast>(p + w - 4, 4, tot + (w - 4) * step, rcp + (w - 4) * step,
-                                        fill, q + w - 4);
+        divide_strip_fast4<T, O, Bcast, Ieee>(p + w - 4, 4, tot + (w - 4) * step,
+                                              rcp + (w - 4) * step, fill, q + w - 4);
         return;
     }
-    for (; j < w; ++j) q[j] = static_cast<O>(share_of(load<T>(p + j), tot[j * step], fill));
+    for (; j < w; ++j) q[j] = static_cast<O>(quotient<Ieee>(load<T>(p + j), tot[j * step], fill));
 }
 
 #if defined(__AVX512F__)
@@ -228,12 +228,12 @@ inline void divide_strip_fast4(const T* p, index_t w, const double* SHARECUBE_RE
 // float32 lanes convert 8 at a time), the same operations lane by lane, so the same quotients.
 // The divide pass is compute-bound where the data is in cache (a mid-size cube, float32): 8
 // lanes measured about 1.6x faster than 4 on a Xeon with two 512-bit FMA units.
-template <class T, class O, bool Bcast = false>
+template <class T, class O, bool Bcast = false, bool Ieee = false>
 inline void divide_strip_fast(const T* p, index_t w, const double* SHARECUBE_RESTRICT tot,
                               const double* SHARECUBE_RESTRICT rcp, double fill,
                               O* SHARECUBE_RESTRICT q) noexcept {
     if (w < 8) {
-        divide_strip_fast4<T, O, Bcast>(p, w, tot, rcp, fill, q);
+        divide_strip_fast4<T, O, Bcast, Ieee>(p, w, tot, rcp, fill, q);
         return;
     }
     const __m512d lo = _mm512_set1_pd(0x1p-400), hi = _mm512_set1_pd(0x1p400);
@@ -256,7 +256,7 @@ inline void divide_strip_fast(const T* p, index_t w, const double* SHARECUBE_RES
         // 0 * r has the quotient's sign of zero
         const __m512d q1 = _mm512_mask_blend_pd(is_zero, _mm512_fmadd_pd(rem, r, q0), q0);
         __mmask8 ok = _mm512_cmp_pd_mask(r, r, _CMP_ORD_Q);
-        if constexpr (std::is_same_v<T, double>) {
+        if constexpr (std::is_same_v<T, double> || Ieee) {  // Ieee: any value (inf too)
             const __m512d av = _mm512_abs_pd(v);
             const __mmask8 in_range =
                 _mm512_cmp_pd_mask(av, lo, _CMP_GE_OQ) & _mm512_cmp_pd_mask(av, hi, _CMP_LE_OQ);
@@ -269,18 +269,18 @@ inline void divide_strip_fast(const T* p, index_t w, const double* SHARECUBE_RES
         if (ok != 0xFF) {
             for (int k = 0; k < 8; ++k)
                 if (!(ok >> k & 1))
-                    q[j + k] =
-                        static_cast<O>(share_of(load<T>(p + j + k), tot[(j + k) * step], fill));
+                    q[j + k] = static_cast<O>(
+                        quotient<Ieee>(load<T>(p + j + k), tot[(j + k) * step], fill));
         }
         if (j + 8 >= w) break;
     }
 }
 #else
-template <class T, class O, bool Bcast = false>
+template <class T, class O, bool Bcast = false, bool Ieee = false>
 inline void divide_strip_fast(const T* p, index_t w, const double* SHARECUBE_RESTRICT tot,
                               const double* SHARECUBE_RESTRICT rcp, double fill,
                               O* SHARECUBE_RESTRICT q) noexcept {
-    divide_strip_fast4<T, O, Bcast>(p, w, tot, rcp, fill, q);
+    divide_strip_fast4<T, O, Bcast, Ieee>(p, w, tot, rcp, fill, q);
 }
 #endif
 #endif
