@@ -59,9 +59,16 @@ def test_bit_identical_for_any_thread_count(
 
 @pytest.mark.parametrize(("name", "call"), CALLS, ids=[c[0] for c in CALLS])
 def test_cpp_and_numba_agree_on_large_cubes(cube, name, call) -> None:
+    # The same compensated sums lane by lane in the same order and IEEE divisions, whatever
+    # the strip widths (numba's up to 512 lanes, C++'s blocks of 8 or 16): the same bits.
+    # Entropy's x log x goes through each backend's own log.
     if not {"cpp", "numba"} <= set(sc.backends()):
         pytest.skip("needs both cpp and numba")
-    np.testing.assert_allclose(call(cube, backend="numba"), call(cube, backend="cpp"), rtol=1e-15)
+    numba, cpp = call(cube, backend="numba"), call(cube, backend="cpp")
+    if name.startswith("entropy"):
+        np.testing.assert_allclose(numba, cpp, rtol=1e-15)
+    else:
+        assert numba.tobytes() == cpp.tobytes(), name
 
 
 def test_concurrent_python_threads_get_serial_results(backend, cube) -> None:
