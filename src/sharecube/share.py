@@ -46,19 +46,25 @@ def _fast(
     path, inlined, and the C++ kernel called directly; None for any other call."""
     if (
         dtype is None
-        and backend is None
         and threads is None
         and skipna is True
+        and (backend is None or (type(backend) is str and backend == "cpp"))
         and type(zero_total) is str
         and zero_total == "nan"
     ):
         # shares(x, axis[, out]): the arrays' checks, a new result and the kernel in one C++ call
-        core = d.fast_core()
+        core = d.fast_core() if backend is None else d.cpp_core()
         if core is not None:
             r = core.shares_new(x, axis, out, 0)
             if r is not None:
                 return r
     if _plain(x, axis, skipna, zero_total, dtype, backend, threads):
+        # the same with threads= given
+        core = d.fast_core() if backend is None else d.cpp_core()
+        if core is not None:
+            r = core.shares_new(x, axis, out, min(threads or 0, d.available_cores()))
+            if r is not None:
+                return r
         return _fast_shares(x, axis, out, backend, threads)
     if backend == "numba" and _plain(x, axis, skipna, zero_total, dtype, None, threads):
         return _fast_numba(x, axis, out, threads)
@@ -72,15 +78,14 @@ def _fast_numba(x: NDArray[Any], axis: int, out: Any, threads: int | None) -> ND
     ndim = x.ndim
     if x.dtype not in _FAST_DTYPES or not x.flags.c_contiguous or not -ndim <= axis < ndim:
         return None
-    if x.size == 0 or d.numba_module() is None:
+    numba_backend = d.numba_module()
+    if x.size == 0 or numba_backend is None:
         return None
     out = _out_for(out, x, x.shape, contiguous=True)
     if out is None:
         return None
-    from sharecube import _numba
-
     nthreads = min(threads or 0, d.available_cores())
-    if _numba.shares_along(x, axis % ndim, out, nthreads):
+    if numba_backend.shares_along(x, axis % ndim, out, nthreads):  # type: ignore[attr-defined]
         return None
     return out
 
