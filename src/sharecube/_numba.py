@@ -146,18 +146,18 @@ def _strip(item: int, nstrips: int, m: int, lanes: int) -> tuple[int, int, int]:
     return item // nstrips, j0, min(lanes, m - j0)
 
 
-def _strip_lanes(n_red: int, itemsize: int, ngroups: int = 0) -> int:
+def _strip_lanes(n_red: int, itemsize: int, m: int, ngroups: int = 0) -> int:
     """Lanes a strip of the (outer, reduced, inner) kernels: up to 512, so that each row of a
     strip is a long sequential run (64 lanes measured 1.4-1.7x slower on the (200, 5000, 30)
     cube along axis 0), while the strip stays in L2 between the pass that sums it and the pass
     that divides it (1 MB), and the groups' sums in 256 KB. Each lane's sums do not depend on
-    it."""
+    it. No wider than the m lanes there are (each strip allocates its sums)."""
     lanes = 512
     while lanes > _LANES and (
         lanes * itemsize * n_red > 1 << 20 or (ngroups + 1) * lanes * 16 > 1 << 18
     ):
         lanes //= 2
-    return lanes
+    return max(1, min(lanes, m))
 
 
 @_kernel
@@ -269,7 +269,59 @@ def _stats3(
     skipna: bool,
     want_sq: bool,
     want_xl: bool,
+    lanes: int,
 ) -> None:  # pragma: no cover - jitted
+    # Strips of lanes as _shares3 (each row of a strip one sequential run), every lane adding
+    # its rows in order: the C++ kernels' sums, bit for bit.
+    n_outer, n_red, m = x.shape
+    nstrips = (m + lanes - 1) // lanes
+    for item in prange(n_outer * nstrips):
+        o, j0, w = _strip(item, nstrips, m, lanes)
+        a = np.zeros((3, lanes))
+        c = np.zeros((3, lanes))
+        n = np.zeros(lanes)
+        for r in range(n_red):
+            row = x[o, r, j0 : j0 + w]
+            for j in range(w):
+                v = np.float64(row[j])
+                if v == v:
+                    n[j] += 1.0
+                elif skipna:
+                    v = 0.0
+                _two_sum(a, c, (0, j), v)
+                if want_sq:
+                    _two_sum(a, c, (1, j), v * v)
+                if want_xl:
+                    if v > 0.0:
+                        xl = v * np.log(v)
+                    elif v == 0.0:
+                        xl = 0.0
+                    else:
+                        xl = np.nan
+                    _two_sum(a, c, (2, j), xl)
+        for j in range(w):
+            s1[o, j0 + j] = _finish(a[0, j], c[0, j])
+            s2[o, j0 + j] = _finish(a[1, j], c[1, j])
+            sl[o, j0 + j] = _finish(a[2, j], c[2, j])
+            cnt[o, j0 + j] = n[j]
+            for k in range(3):  # what rounding left out: hi + lo is the compensated sum exactly
+                lo[k, o, j0 + j] = _finish_lo(a[k, j], c[k, j])
+
+
+@_kernel
+def _stats_each(
+    x: Any,
+    s1: Any,
+    s2: Any,
+    sl: Any,
+    cnt: Any,
+    lo: Any,
+    skipna: bool,
+    want_sq: bool,
+    want_xl: bool,
+) -> None:  # pragma: no cover - jitted
+    # _stats3 a lane at a time, for narrow inner dims (sums along the last axis: one lane per
+    # row), where a strip's arrays would cost more to allocate than its few lanes' sums
     n_outer, n_red, m = x.shape
     for item in prange(n_outer * m):
         o = item // m
@@ -298,7 +350,7 @@ def _stats3(
         s2[o, j] = _finish(a[1], c[1])
         sl[o, j] = _finish(a[2], c[2])
         cnt[o, j] = n
-        for k in range(3):  # what rounding left out: hi + lo is the compensated sum exactly
+        for k in range(3):
             lo[k, o, j] = _finish_lo(a[k], c[k])
 
 
@@ -376,7 +428,10 @@ def _serial(kernel: Any) -> Any:
 
 # The kernels whose work is their first argument's size, and their serial twins: below
 # _SERIAL_BELOW elements, or with threads=1, the twin runs (outside the thread-count lock).
-_TWINS = {k: _serial(k) for k in (_shares3, _shares_rows, _share_sums3, _share_sums_rows, _stats3)}
+_TWINS = {
+    k: _serial(k)
+    for k in (_shares3, _shares_rows, _share_sums3, _share_sums_rows, _stats3, _stats_each)
+}
 _SERIAL_BELOW = 1 << 14
 
 
@@ -428,7 +483,7 @@ def _shares3d(
             _shares_rows, threads, _readable(xv[:, :, 0]), target[:, :, 0], skipna, fill, comp, bad
         )
     else:
-        lanes = _strip_lanes(xv.shape[1], xv.dtype.itemsize)
+        lanes = _strip_lanes(xv.shape[1], xv.dtype.itemsize, xv.shape[2])
         _run(_shares3, threads, _readable(xv), target, skipna, fill, comp, bad, lanes)
     return bool(bad[0])
 
@@ -476,7 +531,7 @@ def share_sums(
     if shape3[2] == 1 and shape3[1] > 1 and x.dtype.kind == "f":  # rows of the last axis
         _run(_share_sums_rows, threads, _readable(xv[:, :, 0]), target[:, :, 0], args)
     else:
-        lanes = _strip_lanes(shape3[1], x.dtype.itemsize, ngroups)
+        lanes = _strip_lanes(shape3[1], x.dtype.itemsize, shape3[2], ngroups)
         _run(_share_sums3, threads, _readable(xv), target, (*args, lanes))
     if ov is None:
         out[...] = target.reshape(full_shape).transpose(np.argsort(out_axes))
@@ -496,7 +551,10 @@ def stats(
     lo = np.empty((3, shape3[0], shape3[2]))
     if shape3[0] * shape3[2]:
         args = (_readable(xv), *outs, lo, skipna, "sumsq" in want, "xlogx" in want)
-        _run(_stats3, threads, *args)
+        if shape3[2] < 16:
+            _run(_stats_each, threads, *args)
+        else:
+            _run(_stats3, threads, *args, _strip_lanes(shape3[1], xv.dtype.itemsize, shape3[2]))
     kept = [a for a in range(x.ndim) if a not in axes]
     order = outer + inner  # the kept axes in the order of the 2-D results
     shape = tuple(x.shape[a] for a in order)
