@@ -258,6 +258,42 @@ def _share_sums_rows(x: Any, out: Any, g: Any) -> None:  # pragma: no cover - ji
             bad[0] = 1
 
 
+@njit(cache=True, inline="always")
+def _add_stats(
+    a: Any, c: Any, n: Any, j: int, v: float, skipna: bool, want_sq: bool, want_xl: bool
+) -> None:
+    # lane j's statistics (a, c: sum, squares, x log x; n: count) += value v, NaN counted out
+    # and, with skipna, left out of the sums
+    if v == v:
+        n[j] += 1.0
+    elif skipna:
+        v = 0.0
+    _two_sum(a, c, (0, j), v)
+    if want_sq:
+        _two_sum(a, c, (1, j), v * v)
+    if want_xl:
+        if v > 0.0:
+            xl = v * np.log(v)
+        elif v == 0.0:
+            xl = 0.0
+        else:
+            xl = np.nan
+        _two_sum(a, c, (2, j), xl)
+
+
+@njit(cache=True, inline="always")
+def _put_stats(
+    a: Any, c: Any, n: Any, j: int, s1: Any, s2: Any, sl: Any, cnt: Any, lo: Any, o: int, jj: int
+) -> None:
+    # lane j's finished statistics at [o, jj] of the results
+    s1[o, jj] = _finish(a[0, j], c[0, j])
+    s2[o, jj] = _finish(a[1, j], c[1, j])
+    sl[o, jj] = _finish(a[2, j], c[2, j])
+    cnt[o, jj] = n[j]
+    for k in range(3):  # what rounding left out: hi + lo is the compensated sum exactly
+        lo[k, o, jj] = _finish_lo(a[k, j], c[k, j])
+
+
 @_kernel
 def _stats3(
     x: Any,
@@ -283,29 +319,9 @@ def _stats3(
         for r in range(n_red):
             row = x[o, r, j0 : j0 + w]
             for j in range(w):
-                v = np.float64(row[j])
-                if v == v:
-                    n[j] += 1.0
-                elif skipna:
-                    v = 0.0
-                _two_sum(a, c, (0, j), v)
-                if want_sq:
-                    _two_sum(a, c, (1, j), v * v)
-                if want_xl:
-                    if v > 0.0:
-                        xl = v * np.log(v)
-                    elif v == 0.0:
-                        xl = 0.0
-                    else:
-                        xl = np.nan
-                    _two_sum(a, c, (2, j), xl)
+                _add_stats(a, c, n, j, np.float64(row[j]), skipna, want_sq, want_xl)
         for j in range(w):
-            s1[o, j0 + j] = _finish(a[0, j], c[0, j])
-            s2[o, j0 + j] = _finish(a[1, j], c[1, j])
-            sl[o, j0 + j] = _finish(a[2, j], c[2, j])
-            cnt[o, j0 + j] = n[j]
-            for k in range(3):  # what rounding left out: hi + lo is the compensated sum exactly
-                lo[k, o, j0 + j] = _finish_lo(a[k, j], c[k, j])
+            _put_stats(a, c, n, j, s1, s2, sl, cnt, lo, o, j0 + j)
 
 
 @_kernel
@@ -326,32 +342,12 @@ def _stats_each(
     for item in prange(n_outer * m):
         o = item // m
         j = item % m
-        a = np.zeros(3)
-        c = np.zeros(3)
-        n = 0.0
+        a = np.zeros((3, 1))
+        c = np.zeros((3, 1))
+        n = np.zeros(1)
         for r in range(n_red):
-            v = np.float64(x[o, r, j])
-            if v == v:
-                n += 1.0
-            elif skipna:
-                v = 0.0
-            _two_sum(a, c, 0, v)
-            if want_sq:
-                _two_sum(a, c, 1, v * v)
-            if want_xl:
-                if v > 0.0:
-                    xl = v * np.log(v)
-                elif v == 0.0:
-                    xl = 0.0
-                else:
-                    xl = np.nan
-                _two_sum(a, c, 2, xl)
-        s1[o, j] = _finish(a[0], c[0])
-        s2[o, j] = _finish(a[1], c[1])
-        sl[o, j] = _finish(a[2], c[2])
-        cnt[o, j] = n
-        for k in range(3):
-            lo[k, o, j] = _finish_lo(a[k], c[k])
+            _add_stats(a, c, n, 0, np.float64(x[o, r, j]), skipna, want_sq, want_xl)
+        _put_stats(a, c, n, 0, s1, s2, sl, cnt, lo, o, j)
 
 
 @_kernel
