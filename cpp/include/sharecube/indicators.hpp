@@ -62,7 +62,8 @@ struct BlockStats {
 template <class T, bool SkipNa, bool Sq, bool Cnt>
 inline void stats_walk(const T* x, index_t rs, index_t n, index_t next, BlockStats& b) noexcept {
     const vd zero = {};
-    const vd one = zero + 1.0;
+    vd one = zero;
+    for (index_t k = 0; k < kVec; ++k) one[k] = 1.0;
     vd s0 = b.S[0], s1 = b.S[1], c0 = b.C[0], c1 = b.C[1];
     vd q0 = b.Q[0], q1 = b.Q[1], d0 = b.D[0], d1 = b.D[1];
     vd n0 = b.N[0], n1 = b.N[1];

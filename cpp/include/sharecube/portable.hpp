@@ -112,8 +112,13 @@ struct Lanes {
         for (std::size_t i = 0; i < N; ++i) v[i] -= b.v[i];
         return *this;
     }
+    Lanes& operator*=(const Lanes& b) noexcept {
+        for (std::size_t i = 0; i < N; ++i) v[i] *= b.v[i];
+        return *this;
+    }
     friend Lanes operator+(Lanes a, const Lanes& b) noexcept { return a += b; }
     friend Lanes operator-(Lanes a, const Lanes& b) noexcept { return a -= b; }
+    friend Lanes operator*(Lanes a, const Lanes& b) noexcept { return a *= b; }
     friend Mask<N> operator==(const Lanes& a, const Lanes& b) noexcept {
         Mask<N> m{};
         for (std::size_t i = 0; i < N; ++i) m.m[i] = a.v[i] == b.v[i];

@@ -12,7 +12,16 @@
 
 #if defined(SHARECUBE_X86) && defined(__SSE2__)
 #define SHARECUBE_STREAM_SSE2 1
+// GCC 12's AVX-512 headers start some intrinsics from a self-initialised "undefined" vector,
+// which -Wmaybe-uninitialized reports where they are inlined (GCC bug 105593, fixed in 13).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#pragma GCC diagnostic pop
+#else
+#include <immintrin.h>
+#endif
 #endif
 
 namespace sharecube {
