@@ -47,10 +47,6 @@ bool shares(const py::array& x, py::array& out, std::uint64_t reduce_mask, bool 
     return nonfinite.load();
 }
 
-// sharecube.shares(x, axis) at its defaults for a small call, whose time is all overhead:
-// x an exact ndarray, native aligned float64 or float32, axis an int in range. Returns the new
-// array of shares, or None where anything differs (or a float64 total was not finite: the
-// general path computes those slices again, scaled) so that the caller takes the general path.
 // The bytes an array spans, [lo, hi).
 std::pair<std::uintptr_t, std::uintptr_t> extent(const py::array& a) {
     auto lo = reinterpret_cast<std::uintptr_t>(a.data()), hi = lo;
@@ -83,6 +79,10 @@ bool plain_out(const py::array& x, py::handle oh) {
     return a.first == a.second || b.first == b.second || a.second <= b.first || b.second <= a.first;
 }
 
+// sharecube.shares(x, axis[, out]) at its defaults for a small call, whose time is all overhead:
+// x an exact ndarray, native aligned float64 or float32, axis an int in range. Returns the new
+// array of shares, or None where anything differs (or a float64 total was not finite: the
+// general path computes those slices again, scaled) so that the caller takes the general path.
 py::object shares_new(py::handle xh, py::handle axis_h, py::handle out_h, int threads) {
     const auto& api = py::detail::npy_api::get();
     if (Py_TYPE(xh.ptr()) != api.PyArray_Type_ || !PyLong_CheckExact(axis_h.ptr()))
@@ -113,8 +113,6 @@ py::object shares_new(py::handle xh, py::handle axis_h, py::handle out_h, int th
     return std::move(out);
 }
 
-// groups: (ptr, idx) in compressed rows along `axis`, ngroups > 0; or ngroups == 0 with
-// reduce_mask naming the reduced axes, out then having only the kept axes.
 // An int64 index array as the caller built it (1-D, C-contiguous, native): read as it is (an
 // array_t argument costs a conversion call each, a quarter of a small call's time).
 const std::int64_t* index_array(const py::array& a, const char* name) {
@@ -126,6 +124,8 @@ const std::int64_t* index_array(const py::array& a, const char* name) {
     return static_cast<const std::int64_t*>(a.data());
 }
 
+// groups: (ptr, idx) in compressed rows along `axis`, ngroups > 0; or ngroups == 0 with
+// reduce_mask naming the reduced axes, out then having only the kept axes.
 bool share_sums(const py::array& x, py::array& out, std::uint64_t reduce_mask, py::ssize_t axis,
                 const py::array& ptr_a, const py::array& idx_a, const py::array& cptr_a,
                 const py::array& cidx_a, py::ssize_t ngroups, bool skipna, double fill, int threads,
